@@ -1,0 +1,97 @@
+package budgettest
+
+import (
+	"context"
+	"math/rand"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/budgetgw/gateway/internal/budget"
+)
+
+// PropertyOptions sizes RunProperty.
+type PropertyOptions struct {
+	Capacity int64
+	Window   time.Duration
+	Span     time.Duration // how long callers keep asking
+	Callers  int
+	Gates    int // gates (replicas) sharing the stores; each gets Stores[i % len]
+	Seed     int64
+}
+
+// Call is one admitted call as the simulated upstream saw it.
+type Call struct {
+	Arrived time.Time
+	Cost    int64
+}
+
+// RunProperty drives Callers goroutines with mixed costs through gates over stores for
+// Span, each admitted call "reaching the upstream" at a random instant between admission
+// and answer, and returns every call. It checks nothing itself: see CheckWindows.
+func RunProperty(t *testing.T, stores []budget.Store, o PropertyOptions) []Call {
+	t.Helper()
+	spec := &budget.Spec{Name: "property-" + time.Now().Format("150405.000000"), Capacity: o.Capacity, Window: o.Window, Hold: o.Window}
+	gates := make([]*budget.Gate, o.Gates)
+	for i := range gates {
+		gates[i] = budget.NewGate(stores[i%len(stores)], nil)
+	}
+	costs := []int64{2, 2, 2, 5, 5, 10}
+	var mu sync.Mutex
+	var calls []Call
+	stop := time.Now().Add(o.Span)
+	var wg sync.WaitGroup
+	for c := range o.Callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewSource(o.Seed + int64(c)))
+			g := gates[c%len(gates)]
+			for time.Now().Before(stop) {
+				cost := costs[rng.Intn(len(costs))]
+				d, err := g.Acquire(context.Background(), spec, budget.Ask{Caller: "c", Cost: cost}, o.Window)
+				if err != nil || !d.Allowed {
+					// A polite client honours Retry-After instead of spinning.
+					time.Sleep(max(d.RetryAfter, time.Millisecond))
+					continue
+				}
+				// Latency jitter: reach the upstream somewhere inside the call, answer later.
+				time.Sleep(time.Duration(rng.Int63n(int64(5 * time.Millisecond))))
+				arrived := time.Now()
+				time.Sleep(time.Duration(rng.Int63n(int64(5 * time.Millisecond))))
+				mu.Lock()
+				calls = append(calls, Call{Arrived: arrived, Cost: cost})
+				mu.Unlock()
+				if err := g.Settle(spec, d.Ticket); err != nil {
+					t.Errorf("settle: %v", err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return calls
+}
+
+// CheckWindows returns the most points that arrived in any interval [t, t+window), and the
+// utilisation: points / (capacity × (span/window + 1)), the most a perfect limiter allows.
+func CheckWindows(calls []Call, capacity int64, window time.Duration) (maxPoints int64, utilisation float64) {
+	if len(calls) == 0 {
+		return 0, 0
+	}
+	sort.Slice(calls, func(i, j int) bool { return calls[i].Arrived.Before(calls[j].Arrived) })
+	var sum, total int64
+	lo := 0
+	for _, c := range calls {
+		sum += c.Cost
+		total += c.Cost
+		for !calls[lo].Arrived.After(c.Arrived.Add(-window)) {
+			sum -= calls[lo].Cost
+			lo++
+		}
+		maxPoints = max(maxPoints, sum)
+	}
+	span := calls[len(calls)-1].Arrived.Sub(calls[0].Arrived)
+	possible := float64(capacity) * (float64(span)/float64(window) + 1)
+	return maxPoints, float64(total) / possible
+}

@@ -1,0 +1,28 @@
+package budget_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/budgetgw/gateway/internal/budget"
+	"github.com/budgetgw/gateway/internal/budget/budgettest"
+)
+
+func TestMemoryContract(t *testing.T) {
+	budgettest.Run(t, func(t *testing.T, clock func() time.Time) budget.Store {
+		return budget.NewMemory(clock)
+	})
+}
+
+func TestMemoryNeverOverspendsUnderConcurrency(t *testing.T) {
+	o := budgettest.PropertyOptions{Capacity: 300, Window: 500 * time.Millisecond, Span: 2 * time.Second, Callers: 200, Gates: 1, Seed: 1}
+	calls := budgettest.RunProperty(t, []budget.Store{budget.NewMemory(nil)}, o)
+	maxPoints, util := budgettest.CheckWindows(calls, o.Capacity, o.Window)
+	t.Logf("%d calls, max %d points in a window, utilisation %.3f", len(calls), maxPoints, util)
+	if maxPoints > o.Capacity {
+		t.Fatalf("a window held %d points; capacity is %d", maxPoints, o.Capacity)
+	}
+	if util < 0.95 {
+		t.Fatalf("utilisation %.3f under saturation; want at least 0.95", util)
+	}
+}
