@@ -1,0 +1,12 @@
+// Package sandbox is a simulated Retool-like upstream: an http.Handler that checks the
+// key, the route and its scope, charges a points budget over a sliding window exactly as
+// the real API's published rules say, answers with well-formed JSON, and records every
+// call that reached it.
+//
+// It owns the one strict reading of the upstream's budget that the gateway's tests,
+// `gateway demo` and `gateway sandbox` measure against: charged points in any window of
+// Window never exceed Capacity, and crossing the limit locks every caller out.
+//
+// It is a test and demo double. It must never forward a request anywhere, never dial the
+// network, and never hold a real credential: whatever it answers, it makes up itself.
+package sandbox
