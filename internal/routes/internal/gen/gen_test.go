@@ -1,0 +1,89 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestCommittedProfileIsCurrent fails when profiles/retool-v2.yaml was edited
+// by hand or the generator changed without regenerating it.
+func TestCommittedProfileIsCurrent(t *testing.T) {
+	doc := filepath.Join("..", "..", "..", "..", "..", "shared", "retool", "openapi-2.12.0.json")
+	data, err := os.ReadFile(doc)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("Retool's OpenAPI document is required in CI: %v", err)
+		}
+		t.Skipf("Retool's OpenAPI document is not here: %v", err)
+	}
+	want, err := generate(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(filepath.Join("..", "..", "profiles", "retool-v2.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatal("profiles/retool-v2.yaml is stale: run go generate ./internal/routes")
+	}
+}
+
+func TestDeriveRow(t *testing.T) {
+	cases := []struct {
+		name                  string
+		op                    operation
+		wantPath, wantFamily  string
+		wantScope, wantInNote string
+	}{
+		{"a stated scope is mapped to our names",
+			operation{method: "GET", path: "/environments", description: `The API token must have the "Environment > Read" scope.`},
+			"/api/v2/environments", "environments", "environments:read", ""},
+		{"the cost family is the path's, not the scope's",
+			operation{method: "POST", path: "/sso/config", description: `The API token must have the "Spaces > Write" scope.`},
+			"/api/v2/sso/config", "sso", "spaces:write", ""},
+		{"no stated scope denies by default with the path family's write",
+			operation{method: "POST", path: "/organization/invalidate_sessions/", description: "Invalidate sessions."},
+			"/api/v2/organization/invalidate_sessions/", "organization", "organization:write", "no scope stated"},
+		{"of two allowed scopes the one named for the resource is required",
+			operation{method: "POST", path: "/users/{userId}/user_attributes",
+				description: `must have either the "Users > Write" or "User Attributes > Write" scope.`},
+			"/api/v2/users/{userId}/user_attributes", "users", "user_attributes:write", "also allowed upstream: users:write"},
+		{"a colon parameter becomes a braced one",
+			operation{method: "GET", path: "/access_tokens/:accessTokenId", description: `must have the "Access Tokens > Read" scope`},
+			"/api/v2/access_tokens/{accessTokenId}", "access_tokens", "access_tokens:read", ":name"},
+		{"a scope without a level takes the method's",
+			operation{method: "GET", path: "/usage", description: `must have the 'usage' scope.`},
+			"/api/v2/usage", "usage", "usage:read", ""},
+		{"test deploy is its own level",
+			operation{method: "POST", path: "/source_control/test_deploy", description: `must have the "Source Control > Test Deploy" scope`},
+			"/api/v2/source_control/test_deploy", "source_control", "source_control:test_deploy", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r, err := deriveRow(c.op)
+			if err != nil {
+				t.Fatal(err)
+			}
+			notes := strings.Join(r.notes, "; ")
+			if r.path != c.wantPath || r.family != c.wantFamily || r.scope != c.wantScope || !strings.Contains(notes, c.wantInNote) {
+				t.Fatalf("got %s %s %s (%s)", r.path, r.family, r.scope, notes)
+			}
+		})
+	}
+}
+
+func TestDeriveRefusesToGuess(t *testing.T) {
+	for _, desc := range []string{
+		`must have the "Widgets > Read" scope`,
+		`must have the "Users > Admin" scope`,
+		`must have the "Users > Read" scope. Also must have the "Groups > Read" scope.`,
+	} {
+		if _, err := deriveRow(operation{method: "GET", path: "/x", description: desc}); err == nil {
+			t.Errorf("%q: derived a scope instead of failing", desc)
+		}
+	}
+}
