@@ -69,8 +69,8 @@ func (e *env) used() int64 {
 }
 
 func priority(p budget.Priority) func(*budget.Ask) { return func(a *budget.Ask) { a.Priority = p } }
-func callerCap(n int64) func(*budget.Ask)         { return func(a *budget.Ask) { a.CallerCap = n } }
-func waiting(w *budget.Waiter) func(*budget.Ask)  { return func(a *budget.Ask) { a.Waiter = w } }
+func callerCap(n int64) func(*budget.Ask)          { return func(a *budget.Ask) { a.CallerCap = n } }
+func waiting(w *budget.Waiter) func(*budget.Ask)   { return func(a *budget.Ask) { a.Waiter = w } }
 
 // Run runs the contract against stores built by newStore.
 func Run(t *testing.T, newStore Factory) {

@@ -1,0 +1,43 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+
+	"github.com/budgetgw/gateway/internal/app"
+	"github.com/budgetgw/gateway/internal/config"
+)
+
+func serveCmd(ctx context.Context, args []string, _, stderr io.Writer) error {
+	fs := newFlags("serve", stderr)
+	path := fs.String("config", "", "configuration file (default: the embedded default)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*path)
+	if err != nil {
+		return err
+	}
+	log, err := app.NewLogger(cfg.Log.Level)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = log.Sync() }()
+	a, err := app.New(cfg, app.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	ln, adminLn, err := app.Listen(cfg)
+	if err != nil {
+		return err
+	}
+	return a.Serve(ctx, ln, adminLn)
+}
+
+func loadConfig(path string) (*config.Config, error) {
+	if path == "" {
+		return config.Parse(bytes.NewReader(config.Default()))
+	}
+	return config.Load(path)
+}

@@ -1,0 +1,174 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/budgetgw/gateway/internal/budget"
+	"github.com/budgetgw/gateway/internal/config"
+	"github.com/budgetgw/gateway/internal/metrics"
+	"github.com/budgetgw/gateway/internal/proxy"
+)
+
+// Options carry what the process provides. Zero values get sensible defaults.
+type Options struct {
+	Logger    *zap.Logger
+	Registry  *prometheus.Registry // nil: a fresh one with process and Go collectors
+	Transport http.RoundTripper    // to the upstreams; nil: the proxy's own
+	Store     budget.Store         // nil: built from the config (memory or Redis)
+}
+
+// App is one gateway process.
+type App struct {
+	cfg      *config.Config
+	log      *zap.Logger
+	registry *prometheus.Registry
+	metrics  *metrics.Metrics
+	store    budget.Store
+	gateway  *proxy.Gateway
+	closers  []func() error
+	ready    chan struct{}
+}
+
+// New builds everything; nothing listens yet.
+func New(cfg *config.Config, o Options) (*App, error) {
+	if o.Logger == nil {
+		o.Logger = zap.NewNop()
+	}
+	if o.Registry == nil {
+		o.Registry = prometheus.NewRegistry()
+		o.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	a := &App{cfg: cfg, log: o.Logger, registry: o.Registry, ready: make(chan struct{})}
+	a.metrics = metrics.New(o.Registry)
+	a.store = o.Store
+	if a.store == nil {
+		s, closeStore, err := buildStore(cfg, a.metrics, a.log)
+		if err != nil {
+			return nil, err
+		}
+		a.store = s
+		if closeStore != nil {
+			a.closers = append(a.closers, closeStore)
+		}
+	}
+	gw, err := proxy.New(proxy.Options{Config: cfg, Gate: budget.NewGate(a.store, nil), Metrics: a.metrics, Logger: a.log, Transport: o.Transport})
+	if err != nil {
+		return nil, err
+	}
+	a.gateway = gw
+	if err := metrics.RegisterBudgets(o.Registry, gw); err != nil {
+		return nil, fmt.Errorf("register budget metrics: %w", err)
+	}
+	return a, nil
+}
+
+// buildStore picks the budget store the configuration asks for.
+func buildStore(cfg *config.Config, _ *metrics.Metrics, _ *zap.Logger) (budget.Store, func() error, error) {
+	if cfg.Redis.Enabled() {
+		return nil, nil, errors.New("redis: the shared Redis budget is not built in yet; leave redis.url empty")
+	}
+	return budget.NewMemory(nil), nil, nil
+}
+
+// Gateway returns the proxy handler.
+func (a *App) Gateway() *proxy.Gateway { return a.gateway }
+
+// Registry returns the metrics registry.
+func (a *App) Registry() *prometheus.Registry { return a.registry }
+
+// AdminHandler serves /metrics, /healthz and /readyz.
+func (a *App) AdminHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{Registry: a.registry}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		select {
+		case <-a.ready:
+			_, _ = w.Write([]byte("ready\n"))
+		default:
+			http.Error(w, "starting or draining", http.StatusServiceUnavailable)
+		}
+	})
+	return mux
+}
+
+// Serve runs the gateway on ln and the admin endpoints on adminLn until ctx ends, then
+// stops accepting, lets requests in flight finish within shutdown_grace, and returns.
+func (a *App) Serve(ctx context.Context, ln, adminLn net.Listener) error {
+	s := a.cfg.Server
+	srv := &http.Server{Handler: a.gateway, ReadHeaderTimeout: s.ReadHeaderTimeout, IdleTimeout: s.IdleTimeout, ErrorLog: zap.NewStdLog(a.log)}
+	admin := &http.Server{Handler: a.AdminHandler(), ReadHeaderTimeout: s.ReadHeaderTimeout}
+	errc := make(chan error, 2)
+	var wg sync.WaitGroup
+	for _, p := range []struct {
+		srv *http.Server
+		ln  net.Listener
+	}{{srv, ln}, {admin, adminLn}} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := p.srv.Serve(p.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- err
+			}
+		}()
+	}
+	close(a.ready)
+	a.log.Info("gateway serving", zap.String("listen", ln.Addr().String()), zap.String("admin_listen", adminLn.Addr().String()))
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errc:
+	}
+	a.log.Info("draining", zap.Duration("grace", s.ShutdownGrace))
+	sctx, cancel := context.WithTimeout(context.Background(), s.ShutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		a.log.Warn("grace period ended with requests in flight; closing", zap.Error(err))
+		_ = srv.Close()
+	}
+	_ = admin.Shutdown(sctx)
+	wg.Wait()
+	for _, c := range a.closers {
+		_ = c()
+	}
+	return runErr
+}
+
+// Listen opens the two listeners the configuration names.
+func Listen(cfg *config.Config) (ln, adminLn net.Listener, err error) {
+	if ln, err = net.Listen("tcp", cfg.Server.Listen); err != nil {
+		return nil, nil, fmt.Errorf("listen %s: %w", cfg.Server.Listen, err)
+	}
+	if adminLn, err = net.Listen("tcp", cfg.Server.AdminListen); err != nil {
+		ln.Close()
+		return nil, nil, fmt.Errorf("admin listen %s: %w", cfg.Server.AdminListen, err)
+	}
+	return ln, adminLn, nil
+}
+
+// NewLogger builds the JSON logger at level.
+func NewLogger(level string) (*zap.Logger, error) {
+	zc := zap.NewProductionConfig()
+	if err := zc.Level.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("log.level: %w", err)
+	}
+	zc.Sampling = nil       // every request gets its line
+	zc.DisableCaller = true // "caller" is ours: the calling service
+	zc.EncoderConfig.TimeKey = "ts"
+	zc.EncoderConfig.EncodeTime = zapcore.RFC3339NanoTimeEncoder
+	return zc.Build()
+}

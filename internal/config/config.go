@@ -1,0 +1,147 @@
+package config
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/budgetgw/gateway/internal/routes"
+	"github.com/budgetgw/gateway/internal/secret"
+)
+
+// Config is the whole file. Field names are the public interface: extend, never rename.
+type Config struct {
+	Server    Server     `yaml:"server"`
+	Redis     Redis      `yaml:"redis"`
+	Admin     Admin      `yaml:"admin"`
+	Log       Log        `yaml:"log"`
+	Upstreams []Upstream `yaml:"upstreams"`
+	Callers   []Caller   `yaml:"callers"`
+}
+
+// Server is the listeners and their hygiene.
+type Server struct {
+	Listen            string        `yaml:"listen"`
+	AdminListen       string        `yaml:"admin_listen"`
+	MaxBodyBytes      int64         `yaml:"max_body_bytes"`
+	ShutdownGrace     time.Duration `yaml:"shutdown_grace"`
+	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
+	IdleTimeout       time.Duration `yaml:"idle_timeout"`
+}
+
+// Redis is where shared budgets live; an empty URL and no Addrs means in-memory.
+type Redis struct {
+	URL        string        `yaml:"url"`
+	Addrs      []string      `yaml:"addrs"`
+	MasterName string        `yaml:"master_name"`
+	Cluster    bool          `yaml:"cluster"`
+	Password   secret.Source `yaml:"password,omitempty"`
+	Timeout    time.Duration `yaml:"timeout"`
+	Replicas   int           `yaml:"replicas"`   // how many gateways share the budget (local_share splits by it)
+	OnFailure  string        `yaml:"on_failure"` // local_share | fail_closed
+	KeyPrefix  string        `yaml:"key_prefix"`
+}
+
+// Enabled reports whether a Redis store is configured.
+func (r Redis) Enabled() bool { return r.URL != "" || len(r.Addrs) > 0 }
+
+// Admin is the admin API's credential.
+type Admin struct {
+	secret.Source `yaml:",inline"`
+}
+
+// Log is the logger's settings.
+type Log struct {
+	Level string `yaml:"level"` // debug, info, warn, error
+}
+
+// Upstream is one API the gateway fronts.
+type Upstream struct {
+	Name        string        `yaml:"name"`
+	Mount       string        `yaml:"mount"`
+	BaseURL     string        `yaml:"base_url"`
+	PublicURL   string        `yaml:"public_url"`
+	Profile     string        `yaml:"profile"`
+	Routes      []routes.Spec `yaml:"routes"`
+	Auth        Auth          `yaml:"auth"`
+	TokenScopes []string      `yaml:"token_scopes"`
+	Budget      Budget        `yaml:"budget"`
+	Timeout     time.Duration `yaml:"timeout"`
+}
+
+// Auth says how the key travels: "bearer" (Authorization: Bearer) or "header" (Header: key).
+// The same place carries the caller's key to the gateway and the org token upstream.
+type Auth struct {
+	Scheme        string `yaml:"scheme"`
+	Header        string `yaml:"header"`
+	secret.Source `yaml:",inline"`
+}
+
+// Budget is the upstream's points budget. Zero fields take the profile's values.
+type Budget struct {
+	Name     string        `yaml:"name"` // upstreams naming one budget share it
+	Capacity int64         `yaml:"capacity"`
+	Window   time.Duration `yaml:"window"`
+	Lockout  time.Duration `yaml:"lockout"`
+	MaxWait  time.Duration `yaml:"max_wait"`
+	Reserve  int64         `yaml:"reserve"`
+}
+
+// Caller is one internal service.
+type Caller struct {
+	Name      string   `yaml:"name"`
+	Scopes    []string `yaml:"scopes"`
+	Priority  string   `yaml:"priority"`
+	MaxPoints int64    `yaml:"max_points"`
+	Keys      []Key    `yaml:"keys"`
+}
+
+// Key is a caller key, stored only as its SHA-256.
+type Key struct {
+	ID       string    `yaml:"id"`
+	SHA256   string    `yaml:"sha256"`
+	Disabled bool      `yaml:"disabled"`
+	Expires  time.Time `yaml:"expires,omitempty"`
+}
+
+//go:embed default.yaml
+var embeddedDefault []byte
+
+// Default is the embedded configuration `gateway demo` and a bare `serve` start from.
+func Default() []byte { return bytes.Clone(embeddedDefault) }
+
+// Load reads, defaults and validates the file at path.
+func Load(path string) (*Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open config: %w", err)
+	}
+	defer f.Close()
+	return Parse(f)
+}
+
+// Parse decodes strictly, fills defaults and validates.
+func Parse(r io.Reader) (*Config, error) {
+	dec := yaml.NewDecoder(r)
+	dec.KnownFields(true)
+	var c Config
+	if err := dec.Decode(&c); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, errors.New("config is empty")
+		}
+		return nil, fmt.Errorf("decode config: %w", err)
+	}
+	if err := c.applyDefaults(); err != nil {
+		return nil, err
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}

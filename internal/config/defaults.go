@@ -1,0 +1,67 @@
+package config
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/budgetgw/gateway/internal/routes"
+)
+
+// applyDefaults fills every unset field. Profile values come first for an upstream, so
+// `profile: retool-v2` alone gives the real budget and auth scheme.
+func (c *Config) applyDefaults() error {
+	s := &c.Server
+	setDefault(&s.Listen, ":8080")
+	setDefault(&s.AdminListen, "127.0.0.1:9090")
+	setDefault(&s.MaxBodyBytes, 10<<20)
+	setDefault(&s.ShutdownGrace, 20*time.Second)
+	setDefault(&s.ReadHeaderTimeout, 10*time.Second)
+	setDefault(&s.IdleTimeout, 120*time.Second)
+	r := &c.Redis
+	setDefault(&r.Timeout, 250*time.Millisecond)
+	setDefault(&r.Replicas, 1)
+	setDefault(&r.OnFailure, "local_share")
+	setDefault(&r.KeyPrefix, "gw")
+	setDefault(&c.Log.Level, "info")
+	for i := range c.Upstreams {
+		u := &c.Upstreams[i]
+		setDefault(&u.Mount, "/")
+		setDefault(&u.Timeout, 30*time.Second)
+		if u.Profile != "" {
+			p, err := routes.LoadProfile(u.Profile)
+			if err != nil {
+				// Reported by Validate with the field name; keep going.
+				continue
+			}
+			setDefault(&u.Auth.Scheme, p.Auth.Scheme)
+			setDefault(&u.Auth.Header, p.Auth.Header)
+			setDefault(&u.Budget.Capacity, p.Budget.Capacity)
+			setDefault(&u.Budget.Window, p.Budget.Window)
+			setDefault(&u.Budget.Lockout, p.Budget.Lockout)
+		}
+		setDefault(&u.Auth.Scheme, "bearer")
+		if u.Auth.Scheme == "bearer" {
+			setDefault(&u.Auth.Header, "Authorization")
+		}
+		setDefault(&u.Budget.Name, u.Name)
+		setDefault(&u.Budget.Lockout, u.Budget.Window)
+		setDefault(&u.Budget.MaxWait, 5*time.Second)
+		if len(u.TokenScopes) == 0 {
+			u.TokenScopes = []string{"*"}
+		}
+	}
+	for i := range c.Callers {
+		setDefault(&c.Callers[i].Priority, "normal")
+	}
+	return nil
+}
+
+func setDefault[T comparable](field *T, value T) {
+	var zero T
+	if *field == zero {
+		*field = value
+	}
+}
+
+// field names an element of a list for error messages.
+func field(list string, i int, name string) string { return fmt.Sprintf("%s[%d].%s", list, i, name) }

@@ -1,0 +1,215 @@
+package config
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/budgetgw/gateway/internal/budget"
+	"github.com/budgetgw/gateway/internal/routes"
+	"github.com/budgetgw/gateway/internal/scopes"
+)
+
+// Names end up in metric labels, Redis keys and caller keys: keep them plain and bounded.
+var (
+	namePattern  = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,62}$`)
+	keyIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+)
+
+// Validate reports every problem, each prefixed with the field it concerns.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(fieldName, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", fieldName, fmt.Sprintf(format, args...)))
+	}
+	s := c.Server
+	if s.Listen == "" {
+		bad("server.listen", "must not be empty")
+	}
+	if s.MaxBodyBytes <= 0 {
+		bad("server.max_body_bytes", "must be > 0")
+	}
+	if s.ShutdownGrace < 0 {
+		bad("server.shutdown_grace", "must be >= 0")
+	}
+	if s.ReadHeaderTimeout <= 0 {
+		bad("server.read_header_timeout", "must be > 0")
+	}
+	c.validateRedis(bad)
+	if len(c.Upstreams) == 0 {
+		bad("upstreams", "must list at least one upstream")
+	}
+	names, mounts, budgets := map[string]int{}, map[string]int{}, map[string]int{}
+	for i, u := range c.Upstreams {
+		c.validateUpstream(i, u, bad)
+		if j, dup := names[u.Name]; dup {
+			bad(field("upstreams", i, "name"), "%q is already upstreams[%d]", u.Name, j)
+		}
+		names[u.Name] = i
+		if j, dup := mounts[u.Mount]; dup {
+			bad(field("upstreams", i, "mount"), "%q is already mounted by upstreams[%d]", u.Mount, j)
+		}
+		mounts[u.Mount] = i
+		if j, shared := budgets[u.Budget.Name]; shared {
+			o := c.Upstreams[j].Budget
+			if o.Capacity != u.Budget.Capacity || o.Window != u.Budget.Window || o.Reserve != u.Budget.Reserve || o.Lockout != u.Budget.Lockout {
+				bad(field("upstreams", i, "budget"), "shares budget %q with upstreams[%d] but its capacity, window, reserve or lockout differ", u.Budget.Name, j)
+			}
+		} else {
+			budgets[u.Budget.Name] = i
+		}
+	}
+	keyIDs := map[string]string{}
+	callerNames := map[string]int{}
+	for i, cl := range c.Callers {
+		validateCaller(i, cl, keyIDs, bad)
+		if j, dup := callerNames[cl.Name]; dup {
+			bad(field("callers", i, "name"), "%q is already callers[%d]", cl.Name, j)
+		}
+		callerNames[cl.Name] = i
+	}
+	return errors.Join(errs...)
+}
+
+type reporter func(field, format string, args ...any)
+
+func (c *Config) validateRedis(bad reporter) {
+	r := c.Redis
+	if r.URL != "" {
+		if _, err := url.Parse(r.URL); err != nil || !(strings.HasPrefix(r.URL, "redis://") || strings.HasPrefix(r.URL, "rediss://") || strings.HasPrefix(r.URL, "unix://")) {
+			bad("redis.url", "must be a redis://, rediss:// or unix:// URL")
+		}
+		if len(r.Addrs) > 0 {
+			bad("redis.addrs", "set redis.url or redis.addrs, not both")
+		}
+	}
+	if r.MasterName != "" && r.Cluster {
+		bad("redis.master_name", "Sentinel (master_name) and cluster are exclusive")
+	}
+	if (r.MasterName != "" || r.Cluster) && len(r.Addrs) == 0 {
+		bad("redis.addrs", "must list the Sentinel or Cluster nodes")
+	}
+	if r.OnFailure != "local_share" && r.OnFailure != "fail_closed" {
+		bad("redis.on_failure", "must be local_share or fail_closed, not %q", r.OnFailure)
+	}
+	if r.Replicas < 1 {
+		bad("redis.replicas", "must be >= 1 (how many gateways share the budget)")
+	}
+	if r.Timeout <= 0 {
+		bad("redis.timeout", "must be > 0")
+	}
+	if !namePattern.MatchString(r.KeyPrefix) {
+		bad("redis.key_prefix", "must match %s", namePattern)
+	}
+}
+
+func (c *Config) validateUpstream(i int, u Upstream, bad reporter) {
+	f := func(name string) string { return field("upstreams", i, name) }
+	if !namePattern.MatchString(u.Name) {
+		bad(f("name"), "%q must match %s", u.Name, namePattern)
+	}
+	if !strings.HasPrefix(u.Mount, "/") || strings.Contains(u.Mount, "//") || strings.ContainsAny(u.Mount, "?#%;") {
+		bad(f("mount"), "%q must be a plain path starting with /", u.Mount)
+	}
+	if b, err := url.Parse(u.BaseURL); err != nil || (b.Scheme != "http" && b.Scheme != "https") || b.Host == "" {
+		bad(f("base_url"), "%q must be an absolute http(s) URL", u.BaseURL)
+	}
+	if u.PublicURL != "" {
+		if p, err := url.Parse(u.PublicURL); err != nil || p.Host == "" {
+			bad(f("public_url"), "%q must be an absolute URL", u.PublicURL)
+		}
+	}
+	var profile *routes.Profile
+	if u.Profile == "" {
+		if len(u.Routes) == 0 {
+			bad(f("profile"), "set a profile (%s) or list routes", strings.Join(routes.ProfileNames(), ", "))
+		}
+		profile = &routes.Profile{Name: u.Name}
+	} else if p, err := routes.LoadProfile(u.Profile); err != nil {
+		bad(f("profile"), "%v", err)
+	} else {
+		profile = p
+	}
+	if profile != nil {
+		if _, err := routes.Compile(profile, u.Routes); err != nil {
+			for _, e := range unjoin(err) {
+				bad(f("routes"), "%v", e)
+			}
+		}
+	}
+	switch u.Auth.Scheme {
+	case "bearer":
+	case "header":
+		if u.Auth.Header == "" {
+			bad(f("auth.header"), "must name the header when scheme is header")
+		}
+	default:
+		bad(f("auth.scheme"), "must be bearer or header, not %q", u.Auth.Scheme)
+	}
+	if (u.Auth.Env == "") == (u.Auth.File == "") {
+		bad(f("auth"), "set exactly one of token_env or token_file (the org token never lives in this file)")
+	}
+	if _, err := scopes.ParseSet(u.TokenScopes); err != nil {
+		bad(f("token_scopes"), "%v", err)
+	}
+	b := u.Budget
+	if b.Capacity <= 0 {
+		bad(f("budget.capacity"), "must be > 0")
+	}
+	if b.Window <= 0 {
+		bad(f("budget.window"), "must be > 0")
+	}
+	if b.Reserve < 0 || (b.Capacity > 0 && b.Reserve >= b.Capacity) {
+		bad(f("budget.reserve"), "must be >= 0 and below capacity (%d)", b.Capacity)
+	}
+	if b.Name != "" && !namePattern.MatchString(b.Name) {
+		bad(f("budget.name"), "%q must match %s", b.Name, namePattern)
+	}
+	if b.Lockout < 0 {
+		bad(f("budget.lockout"), "must be >= 0")
+	}
+	if b.MaxWait < 0 {
+		bad(f("budget.max_wait"), "must be >= 0")
+	}
+	if u.Timeout <= 0 {
+		bad(f("timeout"), "must be > 0")
+	}
+}
+
+func validateCaller(i int, cl Caller, keyIDs map[string]string, bad reporter) {
+	f := func(name string) string { return field("callers", i, name) }
+	if !namePattern.MatchString(cl.Name) {
+		bad(f("name"), "%q must match %s", cl.Name, namePattern)
+	}
+	if _, err := scopes.ParseSet(cl.Scopes); err != nil {
+		bad(f("scopes"), "%v", err)
+	}
+	if _, err := budget.ParsePriority(cl.Priority); err != nil {
+		bad(f("priority"), "%v", err)
+	}
+	if cl.MaxPoints < 0 {
+		bad(f("max_points"), "must be >= 0 (0: no cap)")
+	}
+	for k, key := range cl.Keys {
+		kf := fmt.Sprintf("%s[%d]", f("keys"), k)
+		if !keyIDPattern.MatchString(key.ID) {
+			bad(kf+".id", "%q must match %s", key.ID, keyIDPattern)
+		} else if owner, dup := keyIDs[key.ID]; dup {
+			bad(kf+".id", "%q is already a key of caller %q", key.ID, owner)
+		}
+		keyIDs[key.ID] = cl.Name
+		if b, err := hex.DecodeString(key.SHA256); err != nil || len(b) != 32 {
+			bad(kf+".sha256", "must be the 64 hex digits of the key's SHA-256 (gateway keys new prints it)")
+		}
+	}
+}
+
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}

@@ -1,0 +1,10 @@
+// Package proxy is the request path: request id → recover → observe (metrics and the
+// access log) → body limit → dispatch to an upstream by mount → authenticate the caller
+// key → canonicalise and route → check scopes → spend points → forward with the org token.
+// Each step is a small handler in its own file that either answers or passes on; the
+// order is written once, in router.go.
+//
+// It must never forward a request it has not routed, authenticated and paid for, never
+// send a caller's credentials upstream, and never put a key, token or raw path in a log
+// line, metric label or response.
+package proxy

@@ -1,0 +1,64 @@
+package proxy
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/budgetgw/gateway/internal/auth"
+	"github.com/budgetgw/gateway/internal/budget"
+	"github.com/budgetgw/gateway/internal/routes"
+)
+
+// exchange is what the pipeline learns about one request as it goes; the observe step
+// turns it into metrics and the access-log line at the end. One allocation per request.
+type exchange struct {
+	start       time.Time
+	id          string
+	snap        *snapshot
+	up          *upstream
+	caller      *auth.Caller
+	keyID       string
+	route       *routes.Route
+	canonical   string // decoded canonical path, relative to the mount
+	forwardPath string // escaped path sent upstream, relative to the base URL
+	decision    budget.Decision
+	outcome     string // what the gateway decided, e.g. forwarded, unknown_route
+	upStart     time.Time
+	upElapsed   time.Duration
+	upStatus    int
+	settled     bool
+}
+
+type exchangeKey struct{}
+
+func exchangeOf(r *http.Request) *exchange {
+	x, _ := r.Context().Value(exchangeKey{}).(*exchange)
+	return x
+}
+
+func withExchange(r *http.Request, x *exchange) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x))
+}
+
+// callerName is the bounded label for the caller: a configured name or "none".
+func (x *exchange) callerName() string {
+	if x.caller == nil {
+		return "none"
+	}
+	return x.caller.Name
+}
+
+func (x *exchange) upstreamName() string {
+	if x.up == nil {
+		return "none"
+	}
+	return x.up.name
+}
+
+func (x *exchange) family() string {
+	if x.route == nil {
+		return "none"
+	}
+	return x.route.Family
+}

@@ -1,0 +1,154 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strconv"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/budgetgw/gateway/internal/metrics"
+)
+
+// Headers that carry the caller's credentials or hop-specific state: never sent upstream.
+var strippedHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "Forwarded", "X-Real-Ip"}
+
+// forward sends the paid-for call to the upstream with the org token in place of the
+// caller's key, and settles the points from the moment the answer arrives.
+func (g *Gateway) forward(w http.ResponseWriter, r *http.Request) {
+	x := exchangeOf(r)
+	if x == nil || x.route == nil || !x.decision.Allowed {
+		// Unreachable through the pipeline; refuse rather than forward anything unpaid.
+		writeProblem(w, r, http.StatusNotFound, "unknown-route", "The gateway does not know this operation.")
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), x.up.timeout)
+	defer cancel()
+	x.outcome = "forwarded"
+	rp := &httputil.ReverseProxy{
+		Rewrite:        g.rewrite(x),
+		Transport:      g.transport,
+		ModifyResponse: g.answered(x),
+		ErrorHandler:   g.upstreamFailed(x),
+		FlushInterval:  -1,
+	}
+	x.upStart = g.now()
+	rp.ServeHTTP(w, r.WithContext(ctx))
+}
+
+func (g *Gateway) rewrite(x *exchange) func(*httputil.ProxyRequest) {
+	return func(pr *httputil.ProxyRequest) {
+		u := x.up
+		out := pr.Out
+		out.URL.Scheme, out.URL.Host = u.base.Scheme, u.base.Host
+		// The escaped form goes on the wire as is, so the upstream sees exactly the
+		// path that was routed and scope-checked.
+		escaped := u.base.EscapedPath() + x.forwardPath
+		out.URL.RawPath = escaped
+		out.URL.Path, _ = url.PathUnescape(escaped) // cannot fail: ForwardPath escapes
+		out.URL.RawQuery = pr.In.URL.RawQuery
+		out.Host = u.base.Host
+		for _, h := range strippedHeaders {
+			out.Header.Del(h)
+		}
+		out.Header.Del(u.header)
+		if u.bearer {
+			out.Header.Set("Authorization", "Bearer "+u.token.Reveal())
+		} else {
+			out.Header.Set(u.header, u.token.Reveal())
+		}
+		out.Header.Set(requestIDHeader, x.id)
+	}
+}
+
+// answered runs when the upstream's response headers arrive: that is when the call was
+// answered, so its points are counted until one window from now.
+func (g *Gateway) answered(x *exchange) func(*http.Response) error {
+	return func(resp *http.Response) error {
+		x.upElapsed, x.upStatus = g.now().Sub(x.upStart), resp.StatusCode
+		x.settled = true
+		if err := g.gate.Settle(x.up.spec, x.decision.Ticket); err != nil {
+			g.metrics.StoreErrors.WithLabelValues("settle").Inc()
+			g.log.Warn("settle failed; the call stays counted until its hold expires", zap.String("request_id", x.id), zap.Error(err))
+		}
+		g.metrics.UpstreamDuration.WithLabelValues(x.up.name, x.route.Family, metrics.Class(resp.StatusCode)).Observe(x.upElapsed.Seconds())
+		if resp.StatusCode == http.StatusTooManyRequests {
+			g.upstreamLimited(x, resp)
+		}
+		x.up.setRateLimitHeaders(resp.Header, x.decision)
+		resp.Header.Set(requestIDHeader, x.id)
+		return nil
+	}
+}
+
+// upstreamLimited handles an upstream 429: the organisation is locked out, for every
+// replica, for the upstream's Retry-After or the configured lockout.
+func (g *Gateway) upstreamLimited(x *exchange, resp *http.Response) {
+	g.metrics.UpstreamLimited.WithLabelValues(x.up.name).Inc()
+	d := x.up.lockout
+	if ra, ok := parseRetryAfter(resp.Header.Get("Retry-After"), g.now()); ok {
+		d = ra
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := g.gate.Lock(ctx, x.up.spec, d); err != nil {
+		g.metrics.StoreErrors.WithLabelValues("lock").Inc()
+	}
+	g.log.Warn("upstream rate-limited the organisation; locking out", zap.String("upstream", x.up.name), zap.Duration("lockout", d), zap.String("request_id", x.id))
+}
+
+// parseRetryAfter reads delta-seconds or an HTTP date, bounded to one hour.
+func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+	if v == "" {
+		return 0, false
+	}
+	var d time.Duration
+	if s, err := strconv.ParseInt(v, 10, 64); err == nil {
+		d = time.Duration(s) * time.Second
+	} else if t, err := http.ParseTime(v); err == nil {
+		d = t.Sub(now)
+	} else {
+		return 0, false
+	}
+	if d <= 0 {
+		return 0, false
+	}
+	return min(d, time.Hour), true
+}
+
+// upstreamFailed maps transport failures to clear answers. The points stay counted until
+// the hold expires: the call may have reached the upstream even though no answer came.
+func (g *Gateway) upstreamFailed(x *exchange) func(http.ResponseWriter, *http.Request, error) {
+	return func(w http.ResponseWriter, r *http.Request, err error) {
+		x.upElapsed = g.now().Sub(x.upStart)
+		var mbe *http.MaxBytesError
+		var ne net.Error
+		switch {
+		case errors.As(err, &mbe):
+			writeProblem(w, r, http.StatusRequestEntityTooLarge, "body-too-large", "The request body is larger than the gateway's limit. Send a smaller body.")
+		case errors.Is(r.Context().Err(), context.Canceled):
+			x.outcome = "client_gone" // nobody is listening: log only, no answer
+		case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
+			g.metrics.UpstreamDuration.WithLabelValues(x.up.name, x.route.Family, "timeout").Observe(x.upElapsed.Seconds())
+			writeProblem(w, r, http.StatusGatewayTimeout, "upstream-timeout", "The upstream did not answer within "+x.up.timeout.String()+". The call may still have been carried out upstream: check before retrying a write.")
+		default:
+			g.metrics.UpstreamDuration.WithLabelValues(x.up.name, x.route.Family, "error").Observe(x.upElapsed.Seconds())
+			g.log.Warn("upstream unreachable", zap.String("upstream", x.up.name), zap.String("request_id", x.id), zap.String("error", errorClass(err)))
+			writeProblem(w, r, http.StatusBadGateway, "upstream-unreachable", "The gateway could not get an answer from the upstream. Retry shortly; if it persists, tell the operators the request id.")
+		}
+	}
+}
+
+// errorClass names a transport error without its addresses (which are internal).
+func errorClass(err error) string {
+	var ne *net.OpError
+	if errors.As(err, &ne) {
+		return ne.Op + ": " + ne.Err.Error()
+	}
+	return "transport error"
+}

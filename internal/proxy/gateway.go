@@ -1,0 +1,194 @@
+package proxy
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/budgetgw/gateway/internal/auth"
+	"github.com/budgetgw/gateway/internal/budget"
+	"github.com/budgetgw/gateway/internal/config"
+	"github.com/budgetgw/gateway/internal/metrics"
+	"github.com/budgetgw/gateway/internal/routes"
+	"github.com/budgetgw/gateway/internal/scopes"
+	"github.com/budgetgw/gateway/internal/secret"
+)
+
+// Options are what a Gateway is built from. Everything is passed in: no globals.
+type Options struct {
+	Config    *config.Config
+	Gate      *budget.Gate
+	Metrics   *metrics.Metrics
+	Logger    *zap.Logger
+	Transport http.RoundTripper // nil: a tuned http.Transport
+	Now       func() time.Time  // nil: time.Now
+}
+
+// Gateway is the http.Handler internal services call. Its configuration is an immutable
+// snapshot swapped atomically, so a reload never disturbs a request in flight.
+type Gateway struct {
+	gate      *budget.Gate
+	metrics   *metrics.Metrics
+	log       *zap.Logger
+	transport http.RoundTripper
+	now       func() time.Time
+	maxBody   int64
+	current   atomic.Pointer[snapshot]
+	handler   http.Handler
+}
+
+// snapshot is one configuration, fully built: nothing is parsed on the request path.
+type snapshot struct {
+	upstreams []*upstream // longest mount first
+	keys      *auth.Keyring
+	budgets   map[string]*budget.Spec // by upstream name
+}
+
+// upstream is one fronted API, ready to serve.
+type upstream struct {
+	name        string
+	mount       string // without trailing slash; "" for "/"
+	base        *url.URL
+	table       *routes.Table
+	header      string // where keys travel, canonical form
+	bearer      bool
+	token       secret.Value
+	tokenScopes scopes.Set
+	spec        *budget.Spec
+	lockout     time.Duration
+	maxWait     time.Duration
+	timeout     time.Duration
+	policy      string // RateLimit-Policy value, built once
+}
+
+// New builds a Gateway; it fails if anything in the configuration cannot be served.
+func New(o Options) (*Gateway, error) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Transport == nil {
+		o.Transport = newTransport()
+	}
+	g := &Gateway{gate: o.Gate, metrics: o.Metrics, log: o.Logger, transport: o.Transport, now: o.Now, maxBody: o.Config.Server.MaxBodyBytes}
+	snap, err := buildSnapshot(o.Config)
+	if err != nil {
+		return nil, err
+	}
+	g.current.Store(snap)
+	g.handler = g.router()
+	return g, nil
+}
+
+// Reload swaps in a new configuration. Requests already in flight finish on the old one.
+func (g *Gateway) Reload(c *config.Config) error {
+	snap, err := buildSnapshot(c)
+	if err != nil {
+		return err
+	}
+	g.current.Store(snap)
+	return nil
+}
+
+// ServeHTTP implements http.Handler.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.handler.ServeHTTP(w, r) }
+
+// Budgets implements metrics.BudgetSource.
+func (g *Gateway) Budgets() map[string]*budget.Spec { return g.current.Load().budgets }
+
+// Store implements metrics.BudgetSource.
+func (g *Gateway) Store() budget.Store { return g.gate.Store() }
+
+// Keyring returns the callers and keys in force.
+func (g *Gateway) Keyring() *auth.Keyring { return g.current.Load().keys }
+
+func buildSnapshot(c *config.Config) (*snapshot, error) {
+	keys, err := auth.NewKeyring(c.Callers)
+	if err != nil {
+		return nil, err
+	}
+	snap := &snapshot{keys: keys, budgets: map[string]*budget.Spec{}}
+	specs := map[string]*budget.Spec{}
+	for i, uc := range c.Upstreams {
+		u, err := buildUpstream(uc, specs)
+		if err != nil {
+			return nil, fmt.Errorf("upstreams[%d] (%s): %w", i, uc.Name, err)
+		}
+		snap.upstreams = append(snap.upstreams, u)
+		snap.budgets[u.name] = u.spec
+	}
+	sort.SliceStable(snap.upstreams, func(i, j int) bool { return len(snap.upstreams[i].mount) > len(snap.upstreams[j].mount) })
+	return snap, nil
+}
+
+func buildUpstream(uc config.Upstream, specs map[string]*budget.Spec) (*upstream, error) {
+	base, err := url.Parse(uc.BaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("base_url: %w", err)
+	}
+	profile := &routes.Profile{Name: uc.Name}
+	if uc.Profile != "" {
+		if profile, err = routes.LoadProfile(uc.Profile); err != nil {
+			return nil, err
+		}
+	}
+	table, err := routes.Compile(profile, uc.Routes)
+	if err != nil {
+		return nil, err
+	}
+	token, err := uc.Auth.Source.Load()
+	if err != nil {
+		return nil, fmt.Errorf("auth: %w", err)
+	}
+	tokenScopes, err := scopes.ParseSet(uc.TokenScopes)
+	if err != nil {
+		return nil, fmt.Errorf("token_scopes: %w", err)
+	}
+	b := uc.Budget
+	spec := specs[b.Name]
+	if spec == nil {
+		// Hold: an unanswered call is released Window after the upstream timeout, plus
+		// slack for the time between admission and sending.
+		spec = &budget.Spec{Name: b.Name, Capacity: b.Capacity, Window: b.Window, Reserve: b.Reserve, Hold: uc.Timeout + 5*time.Second}
+		if err := spec.Validate(); err != nil {
+			return nil, fmt.Errorf("budget: %w", err)
+		}
+		specs[b.Name] = spec
+	} else if uc.Timeout+5*time.Second > spec.Hold {
+		spec.Hold = uc.Timeout + 5*time.Second // the longest timeout of the sharers bounds them all
+	}
+	return &upstream{
+		name:        uc.Name,
+		mount:       strings.TrimSuffix(uc.Mount, "/"),
+		base:        base,
+		table:       table,
+		header:      http.CanonicalHeaderKey(uc.Auth.Header),
+		bearer:      uc.Auth.Scheme == "bearer",
+		token:       token,
+		tokenScopes: tokenScopes,
+		spec:        spec,
+		lockout:     b.Lockout,
+		maxWait:     b.MaxWait,
+		timeout:     uc.Timeout,
+		policy:      fmt.Sprintf("%q;q=%d;w=%d", spec.Name, spec.Capacity, int64(spec.Window/time.Second)),
+	}, nil
+}
+
+func newTransport() *http.Transport {
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          512,
+		MaxIdleConnsPerHost:   256,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   5 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
+}

@@ -1,0 +1,27 @@
+package proxy
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+)
+
+// router is the request pipeline, in order. Each step answers or passes on.
+func (g *Gateway) router() http.Handler {
+	r := chi.NewRouter()
+	r.Use(
+		g.requestID,    // X-Request-Id: kept if sane, else minted; echoed and forwarded
+		g.recoverPanic, // a bug answers 500 and is logged; the process lives
+		g.observe,      // one access-log line and the request metrics, whatever happens below
+		g.limitBody,    // 413 before anything is spent
+		g.dispatch,     // which upstream, by mount (404 when none)
+		g.authenticate, // caller key: 401 missing/unknown/expired, 423 disabled
+		g.route,        // canonical path (400), known route (404)
+		g.checkScopes,  // 403, before any point is spent
+		g.spend,        // points from the shared budget: wait, or 429/503
+	)
+	r.Handle("/*", http.HandlerFunc(g.forward)) // org token in, caller credentials out
+	r.NotFound(g.forward)
+	r.MethodNotAllowed(g.forward)
+	return r
+}

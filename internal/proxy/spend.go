@@ -1,0 +1,91 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/budgetgw/gateway/internal/budget"
+)
+
+// spend takes the route's points from the upstream's budget, waiting up to max_wait (and
+// never past the client's own patience) while the budget is short.
+func (g *Gateway) spend(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		x := exchangeOf(r)
+		ask := budget.Ask{Caller: x.caller.Name, Cost: x.route.Cost, Priority: x.caller.Priority, CallerCap: x.caller.MaxPoints}
+		d, err := g.gate.Acquire(r.Context(), x.up.spec, ask, x.up.maxWait)
+		x.decision = d
+		outcome := "admitted"
+		if !d.Allowed {
+			outcome = "refused"
+		}
+		g.metrics.Wait.WithLabelValues(x.up.name, outcome).Observe(d.Waited.Seconds())
+		if d.Allowed {
+			g.metrics.PointsAdmitted.WithLabelValues(x.up.name, x.caller.Name).Add(float64(d.Cost))
+			next.ServeHTTP(w, r)
+			return
+		}
+		if errors.Is(err, context.Canceled) || r.Context().Err() != nil {
+			x.outcome = "client_gone_waiting" // nobody to answer; the waiter left the line
+			return
+		}
+		if err != nil {
+			g.metrics.StoreErrors.WithLabelValues("take").Inc()
+			g.log.Warn("budget store unavailable", zap.String("request_id", x.id), zap.String("upstream", x.up.name), zap.Error(err))
+		}
+		g.metrics.Rejections.WithLabelValues(x.up.name, x.caller.Name, string(d.Reason)).Inc()
+		g.refuse(w, r, x, d)
+	})
+}
+
+// refuse answers a refused Decision: 429 with Retry-After, or 503 when the store is down.
+func (g *Gateway) refuse(w http.ResponseWriter, r *http.Request, x *exchange, d budget.Decision) {
+	x.up.setRateLimitHeaders(w.Header(), d)
+	p := problem{Status: http.StatusTooManyRequests, Reason: string(d.Reason)}
+	if d.RetryAfter > 0 {
+		p.RetryAfter = ceilSeconds(d.RetryAfter)
+	}
+	wait := fmt.Sprintf("%ds", p.RetryAfter)
+	switch d.Reason {
+	case budget.ReasonLockout:
+		p.Type = problemType("upstream-lockout")
+		p.Detail = "The upstream has locked the organisation out after a rate-limit answer. Nothing is forwarded until the lockout ends; retry after " + wait + "."
+	case budget.ReasonCallerCap:
+		p.Type = problemType("caller-cap")
+		p.Detail = "Your service has spent its own share (max_points) of the budget for this window. Retry after " + wait + ", or ask the operators for a larger share."
+	case budget.ReasonTooExpensive:
+		p.Type = problemType("too-expensive")
+		p.Detail = fmt.Sprintf("This operation costs %d points, more than your service may ever hold at once (its max_points, or the budget less the reserve for critical callers). Ask the operators to raise the limit.", d.Cost)
+	case budget.ReasonStoreUnavailable:
+		p.Status = http.StatusServiceUnavailable
+		p.Type = problemType("budget-unavailable")
+		p.Detail = "The shared budget cannot be consulted right now, and this gateway is configured to fail closed. Retry shortly."
+		if p.RetryAfter == 0 {
+			p.RetryAfter = 1
+		}
+	default:
+		p.Type = problemType("budget-exhausted")
+		if d.RetryAfter < 0 {
+			p.Detail = "The shared budget has no room for this call within the time the gateway may wait. Retry later."
+		} else {
+			p.Detail = fmt.Sprintf("The shared budget has no room for this %d-point call within the gateway's wait limit. Retry after %s.", d.Cost, wait)
+		}
+	}
+	writeProblemWith(w, r, p)
+}
+
+// setRateLimitHeaders writes the IETF httpapi RateLimit-Policy and RateLimit fields.
+func (u *upstream) setRateLimitHeaders(h http.Header, d budget.Decision) {
+	h.Set("RateLimit-Policy", u.policy)
+	reset := int64(u.spec.Window / time.Second)
+	if !d.Allowed && d.RetryAfter > 0 {
+		reset = ceilSeconds(d.RetryAfter)
+	}
+	h.Set("RateLimit", strconv.Quote(u.spec.Name)+";r="+strconv.FormatInt(d.Remaining(), 10)+";t="+strconv.FormatInt(reset, 10))
+}
