@@ -132,6 +132,7 @@ type Decision struct {
 	Waiter     string        // the waiter handle, when the ask registered one
 	Waited     time.Duration // time spent waiting for points (set by Gate)
 	Local      bool          // answered from the Gate's cache, without asking the store
+	Epoch      string        // the store's state generation (Redis: changes when data was lost)
 }
 
 // Remaining is capacity minus used, never negative.

@@ -1,0 +1,115 @@
+-- take: admit an ask or refuse it. One round trip, atomic.
+-- KEYS: see common.lua.
+-- ARGV[1] capacity      ARGV[2] window µs     ARGV[3] hold µs       ARGV[4] reserve
+-- ARGV[5] cost          ARGV[6] caller        ARGV[7] rank (0 critical, 1 normal, 2 batch)
+-- ARGV[8] caller cap (0: none)                ARGV[9] ticket id
+-- ARGV[10] waiter handle from an earlier refusal ('' none)
+-- ARGV[11] waiter id ('' do not queue)        ARGV[12] waiter patience µs
+-- ARGV[13] now µs ('' Redis TIME)             ARGV[14] key TTL ms   ARGV[15] state TTL ms
+-- ARGV[16] epoch candidate                    ARGV[17] restore grace µs  ARGV[18] slot µs
+-- Returns {allowed 0|1, reason, used, retry µs (-1 never), handle, epoch}
+local log, state, wait, callers, slots = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local capacity, window, hold, reserve = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local cost, caller, rank, cap = tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7]), tonumber(ARGV[8])
+local handle, waiter_id, patience = ARGV[10], ARGV[11], tonumber(ARGV[12])
+local slot_us = tonumber(ARGV[18])
+local now = clock(ARGV[13])
+local epoch, born = ensure_epoch(state, ARGV[16], now)
+local used = evict(log, state, callers, slots, now, slot_us)
+local function reply(r)
+  touch(KEYS, ARGV[14], ARGV[15]) -- last, so keys made by this call get their TTL too
+  return r
+end
+
+-- After Redis lost its data, replicas write back what they admitted before anyone spends.
+local grace_end = born + tonumber(ARGV[17])
+if now < grace_end then
+  return reply({0, 'exhausted', used, grace_end - now, handle, epoch})
+end
+
+local lock = tonumber(redis.call('HGET', state, 'lock') or '0')
+if lock > now then
+  return reply({0, 'lockout', used, lock - now, handle, epoch})
+end
+
+local limit = capacity
+if rank ~= 0 then
+  limit = capacity - reserve
+end
+if cost > limit or (cap > 0 and cost > cap) then
+  return reply({0, 'too_expensive', used, -1, '', epoch})
+end
+
+-- Points of the waiters ahead (up to 16) are set aside, so a stream of cheap asks cannot
+-- starve an expensive one that arrived first. Stale waiters (crashed replicas) age out.
+local me = nil
+if handle ~= '' then
+  me = redis.call('ZSCORE', wait, handle)
+end
+local myscore
+if me then
+  myscore = tonumber(me)
+else
+  myscore = rank * 4398046511104 + math.floor(now / 1000)
+end
+local aside = 0
+local ahead = redis.call('ZRANGE', wait, 0, 15, 'WITHSCORES')
+for i = 1, #ahead, 2 do
+  local deadline, c = parse_waiter(ahead[i])
+  local s = tonumber(ahead[i + 1])
+  if deadline <= now then
+    redis.call('ZREM', wait, ahead[i])
+  elseif s > myscore then
+    break
+  elseif ahead[i] ~= handle then
+    aside = aside + c
+  end
+end
+
+local mine = tonumber(redis.call('HGET', callers, caller) or '0')
+local cap_ok = cap == 0 or mine + cost <= cap
+if cap_ok and used + aside + cost <= limit then
+  local release = now + hold + window
+  redis.call('ZADD', log, release, string.format('%s|%d|%s', ARGV[9], cost, caller))
+  redis.call('HINCRBY', callers, caller, cost)
+  add_slot(slots, slot_us, release, cost)
+  used = used + cost
+  redis.call('HSET', state, 'used', used)
+  if me then
+    redis.call('ZREM', wait, handle)
+  end
+  return reply({1, '', used, 0, '', epoch})
+end
+
+-- Refused: say when enough points are released. Answered entries go at their score; an
+-- unanswered one (score beyond now + window) goes no sooner than now + window.
+local reason, need, who = 'exhausted', used + aside + cost - limit, ''
+if not cap_ok then
+  reason, need, who = 'caller_cap', mine + cost - cap, caller
+end
+local retry = -1
+local freed = 0
+local batch = redis.call('ZRANGEBYSCORE', log, '(' .. now, now + window, 'WITHSCORES', 'LIMIT', 0, 512)
+for i = 1, #batch, 2 do
+  local _, c, whose = parse_entry(batch[i])
+  if who == '' or whose == who then
+    freed = freed + c
+    if freed >= need then
+      retry = tonumber(batch[i + 1]) - now
+      break
+    end
+  end
+end
+if retry < 0 then
+  if #batch == 1024 then
+    retry = tonumber(batch[#batch]) - now -- walked far enough; wake then and ask again
+  elseif (who == '' and used >= need) or (who ~= '' and mine >= need) then
+    retry = window
+  end
+end
+
+if waiter_id ~= '' and not me then
+  handle = string.format('%d|%d|%s', now + patience, cost, waiter_id) -- %d: '..' would print 1.8e+15
+  redis.call('ZADD', wait, myscore, handle)
+end
+return reply({0, reason, used, retry, handle, epoch})
