@@ -112,7 +112,9 @@ func (r *Redis) Take(ctx context.Context, spec *Spec, ask Ask) (Decision, error)
 		handle, waiterID, patience, r.now(), keyMS, stateMS, newID(), r.grace, slotUS(spec),
 	).Slice()
 	if err != nil {
-		return Decision{}, fmt.Errorf("take %s: %w", spec.Name, err)
+		// The ticket goes back with the error: if the script ran but its answer was lost,
+		// Failover cancels the admission once Redis answers again.
+		return Decision{Ticket: ticket}, fmt.Errorf("take %s: %w", spec.Name, err)
 	}
 	if len(res) != 6 {
 		return Decision{}, fmt.Errorf("take %s: script answered %d values, want 6", spec.Name, len(res))
@@ -211,13 +213,17 @@ type Restored struct {
 }
 
 // Restore writes back admissions Redis does not know (it lost them, or they were made
-// during an outage). Entries already present are left alone. It returns the epoch.
-func (r *Redis) Restore(ctx context.Context, spec *Spec, entries []Restored) (string, error) {
+// during an outage), and cancels admissions whose answer never arrived (they were not
+// forwarded). Entries already present are left alone. It returns the epoch.
+func (r *Redis) Restore(ctx context.Context, spec *Spec, entries []Restored, cancel []Ticket) (string, error) {
 	keyMS, stateMS := ttls(spec)
-	args := make([]any, 0, 5+2*len(entries))
-	args = append(args, r.now(), keyMS, stateMS, newID(), slotUS(spec))
+	args := make([]any, 0, 6+2*len(entries)+len(cancel))
+	args = append(args, r.now(), keyMS, stateMS, newID(), slotUS(spec), len(entries))
 	for _, e := range entries {
 		args = append(args, member(e.Ticket), e.Left.Microseconds())
+	}
+	for _, t := range cancel {
+		args = append(args, member(t))
 	}
 	res, err := restoreScript.Run(ctx, r.c, r.keysOf(spec.Name), args...).Slice()
 	if err != nil {
