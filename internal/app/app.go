@@ -35,6 +35,7 @@ type App struct {
 	registry *prometheus.Registry
 	metrics  *metrics.Metrics
 	store    budget.Store
+	runStore func(ctx context.Context)
 	gateway  *proxy.Gateway
 	closers  []func() error
 	ready    chan struct{}
@@ -53,14 +54,12 @@ func New(cfg *config.Config, o Options) (*App, error) {
 	a.metrics = metrics.New(o.Registry)
 	a.store = o.Store
 	if a.store == nil {
-		s, closeStore, err := buildStore(cfg, a.metrics, a.log)
+		rt, err := buildStore(cfg, a.metrics, a.log)
 		if err != nil {
 			return nil, err
 		}
-		a.store = s
-		if closeStore != nil {
-			a.closers = append(a.closers, closeStore)
-		}
+		a.store, a.runStore = rt.store, rt.run
+		a.closers = append(a.closers, rt.close)
 	}
 	gw, err := proxy.New(proxy.Options{Config: cfg, Gate: budget.NewGate(a.store, nil), Metrics: a.metrics, Logger: a.log, Transport: o.Transport})
 	if err != nil {
@@ -71,14 +70,6 @@ func New(cfg *config.Config, o Options) (*App, error) {
 		return nil, fmt.Errorf("register budget metrics: %w", err)
 	}
 	return a, nil
-}
-
-// buildStore picks the budget store the configuration asks for.
-func buildStore(cfg *config.Config, _ *metrics.Metrics, _ *zap.Logger) (budget.Store, func() error, error) {
-	if cfg.Redis.Enabled() {
-		return nil, nil, errors.New("redis: the shared Redis budget is not built in yet; leave redis.url empty")
-	}
-	return budget.NewMemory(nil), nil, nil
 }
 
 // Gateway returns the proxy handler.
@@ -126,6 +117,12 @@ func (a *App) Serve(ctx context.Context, ln, adminLn net.Listener) error {
 			}
 		}()
 	}
+	bg, stopBG := context.WithCancel(context.Background())
+	defer stopBG()
+	if a.runStore != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); a.runStore(bg) }()
+	}
 	close(a.ready)
 	a.log.Info("gateway serving", zap.String("listen", ln.Addr().String()), zap.String("admin_listen", adminLn.Addr().String()))
 	var runErr error
@@ -141,6 +138,7 @@ func (a *App) Serve(ctx context.Context, ln, adminLn net.Listener) error {
 		_ = srv.Close()
 	}
 	_ = admin.Shutdown(sctx)
+	stopBG()
 	wg.Wait()
 	for _, c := range a.closers {
 		_ = c()

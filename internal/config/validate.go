@@ -89,6 +89,9 @@ func (c *Config) validateRedis(bad reporter) {
 	if r.MasterName != "" && r.Cluster {
 		bad("redis.master_name", "Sentinel (master_name) and cluster are exclusive")
 	}
+	if len(r.Addrs) > 1 && r.MasterName == "" && !r.Cluster {
+		bad("redis.addrs", "several addresses need master_name (Sentinel) or cluster: true")
+	}
 	if (r.MasterName != "" || r.Cluster) && len(r.Addrs) == 0 {
 		bad("redis.addrs", "must list the Sentinel or Cluster nodes")
 	}

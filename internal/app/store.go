@@ -1,0 +1,99 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+
+	"github.com/budgetgw/gateway/internal/budget"
+	"github.com/budgetgw/gateway/internal/config"
+	"github.com/budgetgw/gateway/internal/metrics"
+)
+
+// storeRuntime is the budget store plus what must run beside it and be closed after it.
+type storeRuntime struct {
+	store budget.Store
+	run   func(ctx context.Context) // background work (nil for memory)
+	close func() error
+}
+
+// buildStore picks the budget store the configuration asks for: memory when no Redis is
+// configured, else Redis behind Failover (local_share or fail_closed).
+func buildStore(cfg *config.Config, m *metrics.Metrics, log *zap.Logger) (*storeRuntime, error) {
+	if !cfg.Redis.Enabled() {
+		return &storeRuntime{store: budget.NewMemory(nil), close: func() error { return nil }}, nil
+	}
+	client, err := NewRedisClient(cfg.Redis)
+	if err != nil {
+		return nil, err
+	}
+	upstreamsOf := map[string][]string{}
+	for _, u := range cfg.Upstreams {
+		upstreamsOf[u.Budget.Name] = append(upstreamsOf[u.Budget.Name], u.Name)
+		m.StoreDegraded.WithLabelValues(u.Name).Set(0)
+	}
+	f := budget.NewFailover(budget.NewRedis(client, budget.RedisOptions{Prefix: cfg.Redis.KeyPrefix}), budget.FailoverOptions{
+		Replicas:   cfg.Redis.Replicas,
+		FailClosed: cfg.Redis.OnFailure == "fail_closed",
+		Timeout:    cfg.Redis.Timeout * 4,
+		OnDegraded: func(name string, degraded bool) {
+			v := 0.0
+			if degraded {
+				v = 1
+				log.Warn("budget store unreachable; running on the local share", zap.String("budget", name), zap.String("on_failure", cfg.Redis.OnFailure))
+			} else {
+				log.Info("budget store answers again; shared budget resumed", zap.String("budget", name))
+			}
+			for _, u := range upstreamsOf[name] {
+				m.StoreDegraded.WithLabelValues(u).Set(v)
+			}
+		},
+		OnError: func(op string) { m.StoreErrors.WithLabelValues(op).Inc() },
+	})
+	return &storeRuntime{store: f, run: f.Run, close: client.Close}, nil
+}
+
+// NewRedisClient builds the client for a single server (url), Sentinel or Cluster. Every
+// call is bounded by the short timeout and never retried: a hung Redis must cost a
+// request at most one timeout, never several.
+func NewRedisClient(r config.Redis) (redis.UniversalClient, error) {
+	var password string
+	if r.Password.Env != "" || r.Password.File != "" {
+		p, err := r.Password.Load()
+		if err != nil {
+			return nil, fmt.Errorf("redis.password: %w", err)
+		}
+		password = p.Reveal()
+	}
+	if r.URL != "" {
+		o, err := redis.ParseURL(r.URL)
+		if err != nil {
+			return nil, fmt.Errorf("redis.url: %w", err)
+		}
+		if password != "" {
+			o.Password = password
+		}
+		o.DialTimeout, o.ReadTimeout, o.WriteTimeout = 4*r.Timeout, r.Timeout, r.Timeout
+		o.MaxRetries = -1
+		return redis.NewClient(o), nil
+	}
+	if len(r.Addrs) == 0 {
+		return nil, errors.New("redis: set url or addrs")
+	}
+	return redis.NewUniversalClient(&redis.UniversalOptions{
+		Addrs:           r.Addrs,
+		MasterName:      r.MasterName,
+		IsClusterMode:   r.Cluster,
+		Password:        password,
+		DialTimeout:     4 * r.Timeout,
+		ReadTimeout:     r.Timeout,
+		WriteTimeout:    r.Timeout,
+		MaxRetries:      -1,
+		MinIdleConns:    2,
+		ConnMaxIdleTime: 5 * time.Minute,
+	}), nil
+}
