@@ -148,9 +148,10 @@ type Usage struct {
 	Used      int64
 	Capacity  int64
 	Waiters   int
-	LockedFor time.Duration // remaining upstream lockout; 0 when none
-	Epoch     string        // changes when the store's state was lost (Redis restarted empty)
-	Schedule  []Release     // when counted points are released, earliest first (upper bounds)
+	LockedFor time.Duration    // remaining upstream lockout; 0 when none
+	Epoch     string           // changes when the store's state was lost (Redis restarted empty)
+	Schedule  []Release        // when counted points are released, earliest first (upper bounds)
+	ByCaller  map[string]int64 // points counted now, per caller
 }
 
 // Release says that Points counted now will have been released After from now.

@@ -2,6 +2,7 @@ package budget
 
 import (
 	"context"
+	"maps"
 	"sort"
 	"sync"
 	"time"
@@ -300,7 +301,7 @@ func (m *Memory) Usage(_ context.Context, spec *Spec) (Usage, error) {
 	defer m.mu.Unlock()
 	l := m.ledger(spec.Name)
 	l.evict(now)
-	u := Usage{Used: l.used, Capacity: spec.Capacity, Waiters: len(l.waiters), Epoch: l.epoch}
+	u := Usage{Used: l.used, Capacity: spec.Capacity, Waiters: len(l.waiters), Epoch: l.epoch, ByCaller: maps.Clone(l.perCaller)}
 	if l.lockUntil > now {
 		u.LockedFor = usDur(l.lockUntil - now)
 	}

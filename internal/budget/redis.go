@@ -182,7 +182,7 @@ func (r *Redis) Usage(ctx context.Context, spec *Spec) (Usage, error) {
 	if err != nil {
 		return Usage{}, fmt.Errorf("usage %s: %w", spec.Name, err)
 	}
-	if len(res) < 5 || len(res)%2 == 0 {
+	if len(res) != 7 {
 		return Usage{}, fmt.Errorf("usage %s: malformed script reply", spec.Name)
 	}
 	used, e1 := asInt(res[0])
@@ -190,17 +190,26 @@ func (r *Redis) Usage(ctx context.Context, spec *Spec) (Usage, error) {
 	waiters, e3 := asInt(res[2])
 	epoch, ok := res[3].(string)
 	now, e4 := asInt(res[4])
-	if e1 != nil || e2 != nil || e3 != nil || e4 != nil || !ok {
+	sched, ok2 := res[5].([]any)
+	callers, ok3 := res[6].([]any)
+	if e1 != nil || e2 != nil || e3 != nil || e4 != nil || !ok || !ok2 || !ok3 {
 		return Usage{}, fmt.Errorf("usage %s: malformed script reply %v", spec.Name, res[:5])
 	}
-	u := Usage{Used: used, Capacity: spec.Capacity, Waiters: int(waiters), LockedFor: usDur(lock), Epoch: epoch}
-	for i := 5; i+1 < len(res); i += 2 {
-		s, err1 := asInt(res[i])
-		p, err2 := asInt(res[i+1])
+	u := Usage{Used: used, Capacity: spec.Capacity, Waiters: int(waiters), LockedFor: usDur(lock), Epoch: epoch, ByCaller: map[string]int64{}}
+	for i := 0; i+1 < len(sched); i += 2 {
+		s, err1 := asInt(sched[i])
+		p, err2 := asInt(sched[i+1])
 		if err1 != nil || err2 != nil || p <= 0 {
 			continue
 		}
 		u.Schedule = append(u.Schedule, Release{After: usDur(max((s+1)*slot-now, 0)), Points: p})
+	}
+	for i := 0; i+1 < len(callers); i += 2 {
+		name, okName := callers[i].(string)
+		p, err := asInt(callers[i+1])
+		if okName && err == nil && p > 0 {
+			u.ByCaller[name] = p
+		}
 	}
 	sort.Slice(u.Schedule, func(i, j int) bool { return u.Schedule[i].After < u.Schedule[j].After })
 	return u, nil

@@ -15,6 +15,7 @@ func (g *Gateway) authenticate(next http.Handler) http.Handler {
 		key, failure := x.snap.keys.Authenticate(raw, g.now())
 		if failure == auth.OK {
 			x.caller, x.keyID = key.Caller, key.ID
+			g.onAuth(key.ID)
 			next.ServeHTTP(w, r)
 			return
 		}

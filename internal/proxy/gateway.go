@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -29,6 +30,9 @@ type Options struct {
 	Logger    *zap.Logger
 	Transport http.RoundTripper // nil: a tuned http.Transport
 	Now       func() time.Time  // nil: time.Now
+	// OnAuthenticated is told the id of every key that authenticated (last-used marks).
+	// It must not block.
+	OnAuthenticated func(keyID string)
 }
 
 // Gateway is the http.Handler internal services call. Its configuration is an immutable
@@ -41,7 +45,9 @@ type Gateway struct {
 	now       func() time.Time
 	maxBody   int64
 	current   atomic.Pointer[snapshot]
+	swap      sync.Mutex // serialises Reload and SetKeyring, which each replace part of the snapshot
 	handler   http.Handler
+	onAuth    func(keyID string)
 }
 
 // snapshot is one configuration, fully built: nothing is parsed on the request path.
@@ -76,7 +82,10 @@ func New(o Options) (*Gateway, error) {
 	if o.Transport == nil {
 		o.Transport = newTransport()
 	}
-	g := &Gateway{gate: o.Gate, metrics: o.Metrics, log: o.Logger, transport: o.Transport, now: o.Now, maxBody: o.Config.Server.MaxBodyBytes}
+	if o.OnAuthenticated == nil {
+		o.OnAuthenticated = func(string) {}
+	}
+	g := &Gateway{gate: o.Gate, metrics: o.Metrics, log: o.Logger, transport: o.Transport, now: o.Now, maxBody: o.Config.Server.MaxBodyBytes, onAuth: o.OnAuthenticated}
 	snap, err := buildSnapshot(o.Config)
 	if err != nil {
 		return nil, err
@@ -86,14 +95,28 @@ func New(o Options) (*Gateway, error) {
 	return g, nil
 }
 
-// Reload swaps in a new configuration. Requests already in flight finish on the old one.
+// Reload swaps in a new configuration's upstreams, routes, budgets and org tokens.
+// Requests already in flight finish on the old ones. Callers and keys are not touched:
+// SetKeyring replaces them (the keys.Manager merges the file's with dynamic ones).
 func (g *Gateway) Reload(c *config.Config) error {
 	snap, err := buildSnapshot(c)
 	if err != nil {
 		return err
 	}
+	g.swap.Lock()
+	defer g.swap.Unlock()
+	snap.keys = g.current.Load().keys
 	g.current.Store(snap)
 	return nil
+}
+
+// SetKeyring replaces the callers and keys in force.
+func (g *Gateway) SetKeyring(kr *auth.Keyring) {
+	g.swap.Lock()
+	defer g.swap.Unlock()
+	next := *g.current.Load()
+	next.keys = kr
+	g.current.Store(&next)
 }
 
 // ServeHTTP implements http.Handler.

@@ -1,6 +1,6 @@
 -- usage: the budget's state, after evicting what expired.
 -- KEYS: see common.lua.  ARGV[1] now µs ('' TIME)  ARGV[2] slot µs
--- Returns {used, lock remaining µs, waiters, epoch or '', now µs, slot, points, slot, points, ...}
+-- Returns {used, lock remaining µs, waiters, epoch or '', now µs, {slot, points, ...}, {caller, points, ...}}
 local log, state, wait, callers, slots = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local now = clock(ARGV[1])
 local slot_us = tonumber(ARGV[2])
@@ -12,9 +12,5 @@ local lock = tonumber(redis.call('HGET', state, 'lock') or '0') - now
 if lock < 0 then
   lock = 0
 end
-local out = {used, lock, redis.call('ZCARD', wait), redis.call('HGET', state, 'epoch') or '', now}
-local sched = redis.call('HGETALL', slots)
-for i = 1, #sched do
-  out[#out + 1] = sched[i]
-end
-return out
+return {used, lock, redis.call('ZCARD', wait), redis.call('HGET', state, 'epoch') or '', now,
+  redis.call('HGETALL', slots), redis.call('HGETALL', callers)}
