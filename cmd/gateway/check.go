@@ -2,11 +2,73 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"io"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/budgetgw/gateway/internal/preflight"
 )
 
-// checkCmd is replaced by the preflight check (issue: SRE kit).
-func checkCmd(_ context.Context, _ []string, _, _ io.Writer) error {
-	return errors.New("check: not implemented yet")
+// checkCmd tests every connection the configuration implies, printing each step as it
+// goes (a paid call's cost before it is made) and one line per failure at the end.
+func checkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("check", stderr)
+	path := fs.String("config", "", "configuration file (default: the embedded default)")
+	timeout := fs.Duration("timeout", 10*time.Second, "limit for each step")
+	skipToken := fs.Bool("skip-token", false, "do not make the one paid call per upstream that checks the org token")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*path)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s is not valid:\n", *path)
+		for _, line := range strings.Split(err.Error(), "\n") {
+			fmt.Fprintf(stderr, "  %s\n", line)
+		}
+		return checkFailed{err}
+	}
+	// The Redis client logs dial failures itself; the check reports them once, its own way.
+	redis.SetLogger(quietRedis{})
+	check := preflight.New(cfg, preflight.Options{Timeout: *timeout, SkipTokenCall: *skipToken})
+	report := check.Run(ctx, checkPrinter{stdout})
+	failures := report.Failures()
+	if len(failures) == 0 {
+		fmt.Fprintf(stdout, "\nall %d checks passed\n", len(report.Results))
+		return nil
+	}
+	fmt.Fprintln(stderr)
+	for _, f := range failures {
+		fmt.Fprintf(stderr, "FAIL %s\n", f)
+	}
+	return checkFailed{fmt.Errorf("check: %d of %d checks failed", len(failures), len(report.Results))}
 }
+
+// checkPrinter writes a step's plan, then its outcome on the same line.
+type checkPrinter struct{ w io.Writer }
+
+func (p checkPrinter) Target(t *preflight.Target) {
+	fmt.Fprintf(p.w, "%s (%s)\n", t.Name, t.About)
+}
+
+func (p checkPrinter) Step(_ *preflight.Target, s *preflight.Step) {
+	fmt.Fprintf(p.w, "  %-8s %s ... ", s.Name, s.Plan)
+}
+
+func (p checkPrinter) Done(_ *preflight.Target, s *preflight.Step, r preflight.Result) {
+	elapsed := r.Elapsed.Round(100 * time.Microsecond)
+	switch {
+	case r.Skipped:
+		fmt.Fprintf(p.w, "  %-8s skipped: %s\n", s.Name, r.Detail)
+	case r.Err != nil:
+		fmt.Fprintf(p.w, "FAILED (%s)\n", elapsed)
+	default:
+		fmt.Fprintf(p.w, "ok (%s): %s\n", elapsed, r.Detail)
+	}
+}
+
+type quietRedis struct{}
+
+func (quietRedis) Printf(context.Context, string, ...any) {}
