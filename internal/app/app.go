@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -14,10 +15,13 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/budgetgw/gateway/internal/admin"
 	"github.com/budgetgw/gateway/internal/budget"
 	"github.com/budgetgw/gateway/internal/config"
+	"github.com/budgetgw/gateway/internal/keys"
 	"github.com/budgetgw/gateway/internal/metrics"
 	"github.com/budgetgw/gateway/internal/proxy"
+	"github.com/budgetgw/gateway/internal/secret"
 )
 
 // Options carry what the process provides. Zero values get sensible defaults.
@@ -26,6 +30,7 @@ type Options struct {
 	Registry  *prometheus.Registry // nil: a fresh one with process and Go collectors
 	Transport http.RoundTripper    // to the upstreams; nil: the proxy's own
 	Store     budget.Store         // nil: built from the config (memory or Redis)
+	Keys      keys.Store           // nil: built from the config (memory or Redis)
 }
 
 // App is one gateway process.
@@ -36,6 +41,8 @@ type App struct {
 	metrics  *metrics.Metrics
 	store    budget.Store
 	runStore func(ctx context.Context)
+	keys     *keys.Manager
+	admin    secret.Value
 	gateway  *proxy.Gateway
 	closers  []func() error
 	ready    chan struct{}
@@ -52,20 +59,42 @@ func New(cfg *config.Config, o Options) (*App, error) {
 	}
 	a := &App{cfg: cfg, log: o.Logger, registry: o.Registry, ready: make(chan struct{})}
 	a.metrics = metrics.New(o.Registry)
-	a.store = o.Store
-	if a.store == nil {
+	for _, result := range []string{"applied", "refused"} {
+		a.metrics.ConfigReloads.WithLabelValues(result)
+	}
+	if o.Store == nil || o.Keys == nil {
 		rt, err := buildStore(cfg, a.metrics, a.log)
 		if err != nil {
 			return nil, err
 		}
-		a.store, a.runStore = rt.store, rt.run
 		a.closers = append(a.closers, rt.close)
+		if o.Store == nil {
+			o.Store, a.runStore = rt.store, rt.run
+		}
+		if o.Keys == nil {
+			o.Keys = rt.keys
+		}
 	}
-	gw, err := proxy.New(proxy.Options{Config: cfg, Gate: budget.NewGate(a.store, nil), Metrics: a.metrics, Logger: a.log, Transport: o.Transport})
+	a.store = o.Store
+	if cfg.Admin.Enabled() {
+		tok, err := cfg.Admin.Source.Load()
+		if err != nil {
+			return nil, fmt.Errorf("admin: %w", err)
+		}
+		a.admin = tok
+	}
+	gw, err := proxy.New(proxy.Options{Config: cfg, Gate: budget.NewGate(a.store, nil), Metrics: a.metrics, Logger: a.log, Transport: o.Transport,
+		OnAuthenticated: func(id string) { a.keys.Touch(id) }})
 	if err != nil {
 		return nil, err
 	}
 	a.gateway = gw
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	a.keys, err = keys.NewManager(ctx, keys.Options{Store: o.Keys, Callers: cfg.Callers, MaxActive: cfg.Admin.MaxActiveKeys, Apply: gw.SetKeyring, Audit: a.log.Named("audit")})
+	if err != nil {
+		return nil, fmt.Errorf("load caller keys: %w", err)
+	}
 	if err := metrics.RegisterBudgets(o.Registry, gw); err != nil {
 		return nil, fmt.Errorf("register budget metrics: %w", err)
 	}
@@ -86,6 +115,9 @@ func (a *App) AdminHandler() http.Handler {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))
 	})
+	if !a.admin.Empty() {
+		mux.Handle("/admin/", admin.Handler(admin.Options{Token: a.admin, Keys: a.keys, Usage: a.callerUsage}))
+	}
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
 		select {
 		case <-a.ready:
@@ -123,6 +155,8 @@ func (a *App) Serve(ctx context.Context, ln, adminLn net.Listener) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); a.runStore(bg) }()
 	}
+	wg.Add(1)
+	go func() { defer wg.Done(); a.keys.Run(bg) }()
 	close(a.ready)
 	a.log.Info("gateway serving", zap.String("listen", ln.Addr().String()), zap.String("admin_listen", adminLn.Addr().String()))
 	var runErr error
@@ -144,6 +178,23 @@ func (a *App) Serve(ctx context.Context, ln, adminLn net.Listener) error {
 		_ = c()
 	}
 	return runErr
+}
+
+// Keys returns the key manager.
+func (a *App) Keys() *keys.Manager { return a.keys }
+
+// callerUsage reads each budget's per-caller points from the store, for the admin API.
+func (a *App) callerUsage(ctx context.Context) map[string]map[string]int64 {
+	out := map[string]map[string]int64{}
+	for _, spec := range a.gateway.Budgets() {
+		if _, done := out[spec.Name]; done {
+			continue
+		}
+		if u, err := a.store.Usage(ctx, spec); err == nil {
+			out[spec.Name] = u.ByCaller
+		}
+	}
+	return out
 }
 
 // Listen opens the two listeners the configuration names.

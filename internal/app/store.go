@@ -11,12 +11,14 @@ import (
 
 	"github.com/budgetgw/gateway/internal/budget"
 	"github.com/budgetgw/gateway/internal/config"
+	"github.com/budgetgw/gateway/internal/keys"
 	"github.com/budgetgw/gateway/internal/metrics"
 )
 
 // storeRuntime is the budget store plus what must run beside it and be closed after it.
 type storeRuntime struct {
 	store budget.Store
+	keys  keys.Store
 	run   func(ctx context.Context) // background work (nil for memory)
 	close func() error
 }
@@ -25,7 +27,7 @@ type storeRuntime struct {
 // configured, else Redis behind Failover (local_share or fail_closed).
 func buildStore(cfg *config.Config, m *metrics.Metrics, log *zap.Logger) (*storeRuntime, error) {
 	if !cfg.Redis.Enabled() {
-		return &storeRuntime{store: budget.NewMemory(nil), close: func() error { return nil }}, nil
+		return &storeRuntime{store: budget.NewMemory(nil), keys: keys.NewMemory(), close: func() error { return nil }}, nil
 	}
 	client, err := NewRedisClient(cfg.Redis)
 	if err != nil {
@@ -54,7 +56,7 @@ func buildStore(cfg *config.Config, m *metrics.Metrics, log *zap.Logger) (*store
 		},
 		OnError: func(op string) { m.StoreErrors.WithLabelValues(op).Inc() },
 	})
-	return &storeRuntime{store: f, run: f.Run, close: client.Close}, nil
+	return &storeRuntime{store: f, keys: keys.NewRedis(client, cfg.Redis.KeyPrefix), run: f.Run, close: client.Close}, nil
 }
 
 // NewRedisClient builds the client for a single server (url), Sentinel or Cluster. Every

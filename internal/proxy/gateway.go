@@ -90,6 +90,10 @@ func New(o Options) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, u := range snap.upstreams {
+		// Series that alerts watch with increase() must exist before their first event.
+		g.metrics.UpstreamLimited.WithLabelValues(u.name)
+	}
 	g.current.Store(snap)
 	g.handler = g.router()
 	return g, nil
@@ -155,6 +159,8 @@ func buildUpstream(uc config.Upstream, specs map[string]*budget.Spec) (*upstream
 	if err != nil {
 		return nil, fmt.Errorf("base_url: %w", err)
 	}
+	// https://host/ and https://host mean the same; forwarding must not make //api/v2.
+	base.Path, base.RawPath = strings.TrimSuffix(base.Path, "/"), strings.TrimSuffix(base.RawPath, "/")
 	profile := &routes.Profile{Name: uc.Name}
 	if uc.Profile != "" {
 		if profile, err = routes.LoadProfile(uc.Profile); err != nil {
