@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
 
 	"github.com/budgetgw/gateway/internal/app"
 	"github.com/budgetgw/gateway/internal/config"
@@ -31,6 +35,12 @@ func serveCmd(ctx context.Context, args []string, _, stderr io.Writer) error {
 	ln, adminLn, err := app.Listen(cfg)
 	if err != nil {
 		return err
+	}
+	if *path != "" {
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
+		go a.Watch(ctx, *path, hup, time.Second)
 	}
 	return a.Serve(ctx, ln, adminLn)
 }

@@ -51,10 +51,14 @@ type Redis struct {
 // Enabled reports whether a Redis store is configured.
 func (r Redis) Enabled() bool { return r.URL != "" || len(r.Addrs) > 0 }
 
-// Admin is the admin API's credential.
+// Admin is the admin API: off unless a token source is set.
 type Admin struct {
 	secret.Source `yaml:",inline"`
+	MaxActiveKeys int `yaml:"max_active_keys"` // active keys per caller (2: one to use, one to rotate to)
 }
+
+// Enabled reports whether the admin API is configured.
+func (a Admin) Enabled() bool { return a.Env != "" || a.File != "" }
 
 // Log is the logger's settings.
 type Log struct {

@@ -23,6 +23,7 @@ func (c *Config) applyDefaults() error {
 	setDefault(&r.OnFailure, "local_share")
 	setDefault(&r.KeyPrefix, "gw")
 	setDefault(&c.Log.Level, "info")
+	setDefault(&c.Admin.MaxActiveKeys, 2)
 	for i := range c.Upstreams {
 		u := &c.Upstreams[i]
 		setDefault(&u.Mount, "/")

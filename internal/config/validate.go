@@ -39,6 +39,12 @@ func (c *Config) Validate() error {
 		bad("server.read_header_timeout", "must be > 0")
 	}
 	c.validateRedis(bad)
+	if c.Admin.Env != "" && c.Admin.File != "" {
+		bad("admin", "set token_env or token_file, not both")
+	}
+	if c.Admin.MaxActiveKeys < 1 {
+		bad("admin.max_active_keys", "must be >= 1")
+	}
 	if len(c.Upstreams) == 0 {
 		bad("upstreams", "must list at least one upstream")
 	}

@@ -409,16 +409,16 @@ func (m *Manager) dynamicKey(s *State, id string) (Key, error) {
 // SetCaller sets a caller's scopes, priority and max_points (adding the caller if new).
 func (m *Manager) SetCaller(ctx context.Context, who string, cs CallerSettings) (CallerSettings, error) {
 	if _, err := scopes.ParseSet(cs.Scopes); err != nil {
-		return cs, fmt.Errorf("scopes: %w", err)
+		return cs, fmt.Errorf("%w: scopes: %v", ErrInvalid, err)
 	}
 	if cs.Priority == "" {
 		cs.Priority = "normal"
 	}
 	if _, err := budget.ParsePriority(cs.Priority); err != nil {
-		return cs, fmt.Errorf("priority: %w", err)
+		return cs, fmt.Errorf("%w: priority: %v", ErrInvalid, err)
 	}
 	if cs.MaxPoints < 0 {
-		return cs, fmt.Errorf("max_points: must be >= 0 (0: no cap)")
+		return cs, fmt.Errorf("%w: max_points must be >= 0 (0: no cap)", ErrInvalid)
 	}
 	if cs.Scopes == nil {
 		cs.Scopes = []string{}

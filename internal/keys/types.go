@@ -54,5 +54,8 @@ type Store interface {
 // ErrNotFound is returned for an unknown key or caller.
 var ErrNotFound = errors.New("not found")
 
+// ErrInvalid is returned for a request that is malformed (bad scope, priority, cap).
+var ErrInvalid = errors.New("invalid")
+
 // ErrConflict is returned when a change breaks a rule (too many keys, a config key).
 var ErrConflict = errors.New("conflict")

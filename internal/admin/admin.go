@@ -1,0 +1,248 @@
+package admin
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/budgetgw/gateway/internal/keys"
+	"github.com/budgetgw/gateway/internal/problem"
+	"github.com/budgetgw/gateway/internal/secret"
+)
+
+// Options build the admin API.
+type Options struct {
+	Token secret.Value
+	Keys  *keys.Manager
+	// Usage reports each caller's points counted now, per budget.
+	Usage func(ctx context.Context) map[string]map[string]int64
+}
+
+type api struct{ o Options }
+
+// Handler serves /admin/v1/. Mount it at the root of the admin listener.
+func Handler(o Options) http.Handler {
+	a := &api{o: o}
+	r := chi.NewRouter()
+	r.Route("/admin/v1", func(r chi.Router) {
+		r.Use(a.authorize)
+		r.Get("/callers", a.listCallers)
+		r.Put("/callers/{caller}", a.setCaller)
+		r.Post("/callers/{caller}/keys", a.createKey)
+		r.Get("/keys", a.listKeys)
+		r.Post("/keys/{id}/disable", a.setDisabled(true))
+		r.Post("/keys/{id}/enable", a.setDisabled(false))
+		r.Post("/keys/{id}/rotate", a.rotate)
+		r.Delete("/keys/{id}", a.deleteKey)
+	})
+	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
+		problem.Write(w, problem.New(http.StatusNotFound, "admin-unknown-route", "No such admin API route. See the README's admin API section."))
+	})
+	return r
+}
+
+// authorize checks the admin token in constant time.
+func (a *api) authorize(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		scheme, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), []byte(a.o.Token.Reveal())) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="gateway-admin"`)
+			problem.Write(w, problem.New(http.StatusUnauthorized, "admin-unauthorized", "Send the admin token as Authorization: Bearer <token> (admin.token_env or admin.token_file)."))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// who names the actor for the audit line: X-Actor when plain, else the token.
+func who(r *http.Request) string {
+	a := r.Header.Get("X-Actor")
+	if a == "" || len(a) > 64 || strings.ContainsFunc(a, func(c rune) bool { return c < 0x20 || c > 0x7e }) {
+		a = "admin-token"
+	}
+	return a + "@" + remoteHost(r)
+}
+
+func remoteHost(r *http.Request) string {
+	host := r.RemoteAddr
+	if i := strings.LastIndexByte(host, ':'); i > 0 {
+		host = host[:i]
+	}
+	return host
+}
+
+type callerOut struct {
+	keys.CallerView
+	Usage map[string]int64 `json:"usage"` // points counted now, per budget
+}
+
+func (a *api) listCallers(w http.ResponseWriter, r *http.Request) {
+	usage := map[string]map[string]int64{}
+	if a.o.Usage != nil {
+		usage = a.o.Usage(r.Context())
+	}
+	out := []callerOut{}
+	for _, c := range a.o.Keys.Callers() {
+		u := map[string]int64{}
+		for budgetName, byCaller := range usage {
+			u[budgetName] = byCaller[c.Name]
+		}
+		if c.Keys == nil {
+			c.Keys = []keys.KeyView{}
+		}
+		out = append(out, callerOut{CallerView: c, Usage: u})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"callers": out})
+}
+
+func (a *api) listKeys(w http.ResponseWriter, _ *http.Request) {
+	out := []keys.KeyView{}
+	for _, c := range a.o.Keys.Callers() {
+		out = append(out, c.Keys...)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"keys": out})
+}
+
+type callerIn struct {
+	Scopes    []string `json:"scopes"`
+	Priority  string   `json:"priority"`
+	MaxPoints int64    `json:"max_points"`
+}
+
+func (a *api) setCaller(w http.ResponseWriter, r *http.Request) {
+	var in callerIn
+	if !readJSON(w, r, &in) {
+		return
+	}
+	cs, err := a.o.Keys.SetCaller(r.Context(), who(r), keys.CallerSettings{Name: chi.URLParam(r, "caller"), Scopes: in.Scopes, Priority: in.Priority, MaxPoints: in.MaxPoints})
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, cs)
+}
+
+type createIn struct {
+	Name      string `json:"name"`
+	ExpiresIn string `json:"expires_in"` // Go duration, e.g. 720h; empty: never
+}
+
+type createdOut struct {
+	Key    keys.KeyView `json:"key"`
+	Secret string       `json:"secret"` // shown once
+	Note   string       `json:"note"`
+}
+
+func (a *api) createKey(w http.ResponseWriter, r *http.Request) {
+	var in createIn
+	if !readJSON(w, r, &in) {
+		return
+	}
+	var ttl time.Duration
+	if in.ExpiresIn != "" {
+		d, err := time.ParseDuration(in.ExpiresIn)
+		if err != nil || d <= 0 {
+			problem.Write(w, problem.New(http.StatusBadRequest, "admin-bad-request", "expires_in must be a positive duration such as 720h."))
+			return
+		}
+		ttl = d
+	}
+	c, err := a.o.Keys.CreateKey(r.Context(), who(r), chi.URLParam(r, "caller"), in.Name, ttl)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeCreated(w, c)
+}
+
+type rotateIn struct {
+	Grace string `json:"grace"` // how long the old key keeps working; default 24h
+}
+
+func (a *api) rotate(w http.ResponseWriter, r *http.Request) {
+	var in rotateIn
+	if !readJSON(w, r, &in) {
+		return
+	}
+	grace := 24 * time.Hour
+	if in.Grace != "" {
+		d, err := time.ParseDuration(in.Grace)
+		if err != nil || d < 0 {
+			problem.Write(w, problem.New(http.StatusBadRequest, "admin-bad-request", "grace must be a duration such as 1h (0 ends the old key now)."))
+			return
+		}
+		grace = d
+	}
+	c, err := a.o.Keys.RotateKey(r.Context(), who(r), chi.URLParam(r, "id"), grace)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeCreated(w, c)
+}
+
+func writeCreated(w http.ResponseWriter, c keys.Created) {
+	writeJSON(w, http.StatusCreated, createdOut{Key: c.Key, Secret: c.Secret.Reveal(),
+		Note: "The secret is shown only in this response. Store it in the service's secret store; it is sent as Authorization: Bearer <secret>."})
+}
+
+func (a *api) setDisabled(disabled bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		k, err := a.o.Keys.SetDisabled(r.Context(), who(r), chi.URLParam(r, "id"), disabled)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, k)
+	}
+}
+
+func (a *api) deleteKey(w http.ResponseWriter, r *http.Request) {
+	if err := a.o.Keys.DeleteKey(r.Context(), who(r), chi.URLParam(r, "id")); err != nil {
+		writeError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	if r.ContentLength == 0 {
+		return true // every field is optional
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		problem.Write(w, problem.New(http.StatusBadRequest, "admin-bad-request", fmt.Sprintf("The JSON body could not be read (%v). Send the documented fields only.", err)))
+		return false
+	}
+	return true
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	switch {
+	case errors.Is(err, keys.ErrNotFound):
+		problem.Write(w, problem.New(http.StatusNotFound, "admin-not-found", "Not found: "+err.Error()+"."))
+	case errors.Is(err, keys.ErrConflict):
+		problem.Write(w, problem.New(http.StatusConflict, "admin-conflict", err.Error()+"."))
+	case errors.Is(err, keys.ErrInvalid):
+		problem.Write(w, problem.New(http.StatusBadRequest, "admin-bad-request", err.Error()+"."))
+	default:
+		problem.Write(w, problem.New(http.StatusServiceUnavailable, "admin-unavailable", "The key store could not be changed right now; try again. ("+err.Error()+")"))
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
