@@ -1,5 +1,5 @@
-// Package proxy is the request path: request id → recover → observe (metrics and the
-// access log) → body limit → dispatch to an upstream by mount → authenticate the caller
+// Package proxy is the request path: request id → observe (metrics and the access
+// log) → recover → body limit → dispatch to an upstream by mount → authenticate the caller
 // key → canonicalise and route → check scopes → spend points → forward with the org token.
 // Each step is a small handler in its own file that either answers or passes on; the
 // order is written once, in router.go.

@@ -20,6 +20,9 @@ func (g *Gateway) recoverPanic(next http.Handler) http.Handler {
 				panic(v)
 			}
 			g.log.Error("panic serving request", zap.Any("panic", v), zap.Stack("stack"))
+			if x := exchangeOf(r); x != nil {
+				x.outcome = "" // whatever was under way, the answer is now the 500
+			}
 			writeProblem(w, r, http.StatusInternalServerError, "internal", "The gateway failed while handling this request. It has been logged; retry, and report the request id if it persists.")
 		}()
 		next.ServeHTTP(w, r)

@@ -11,8 +11,8 @@ func (g *Gateway) router() http.Handler {
 	r := chi.NewRouter()
 	r.Use(
 		g.requestID,    // X-Request-Id: kept if sane, else minted; echoed and forwarded
-		g.recoverPanic, // a bug answers 500 and is logged; the process lives
 		g.observe,      // one access-log line and the request metrics, whatever happens below
+		g.recoverPanic, // a bug answers 500 and is logged (inside observe, so it gets its line)
 		g.limitBody,    // 413 before anything is spent
 		g.dispatch,     // which upstream, by mount (404 when none)
 		g.authenticate, // caller key: 401 missing/unknown/expired, 423 disabled
