@@ -89,12 +89,25 @@ type Auth struct {
 
 // Budget is the upstream's points budget. Zero fields take the profile's values.
 type Budget struct {
-	Name     string        `yaml:"name"` // upstreams naming one budget share it
-	Capacity int64         `yaml:"capacity"`
-	Window   time.Duration `yaml:"window"`
-	Lockout  time.Duration `yaml:"lockout"`
-	MaxWait  time.Duration `yaml:"max_wait"`
-	Reserve  int64         `yaml:"reserve"`
+	Name     string         `yaml:"name"` // upstreams naming one budget share it
+	Capacity int64          `yaml:"capacity"`
+	Window   time.Duration  `yaml:"window"`
+	Lockout  *time.Duration `yaml:"lockout"`  // pointer: an explicit 0s means no lockout, not unset
+	MaxWait  *time.Duration `yaml:"max_wait"` // pointer: an explicit 0s means never wait, not unset
+	Reserve  int64          `yaml:"reserve"`
+}
+
+// LockoutOrZero is the lockout after defaults.
+func (b Budget) LockoutOrZero() time.Duration { return deref(b.Lockout) }
+
+// MaxWaitOrZero is the wait bound after defaults.
+func (b Budget) MaxWaitOrZero() time.Duration { return deref(b.MaxWait) }
+
+func deref(d *time.Duration) time.Duration {
+	if d == nil {
+		return 0
+	}
+	return *d
 }
 
 // Caller is one internal service.

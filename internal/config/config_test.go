@@ -95,3 +95,30 @@ upstreams:
 }
 
 func TestMain(m *testing.M) { os.Exit(m.Run()) }
+
+func TestAnExplicitZeroWaitAndLockoutStayZero(t *testing.T) {
+	c, err := Parse(strings.NewReader(`
+upstreams:
+  - {name: a, base_url: "https://a", profile: retool-v2, auth: {token_env: T}, budget: {max_wait: 0s, lockout: 0s}}
+  - {name: b, mount: /b, base_url: "https://b", profile: retool-v2, auth: {token_env: T}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := c.Upstreams[0].Budget; a.MaxWaitOrZero() != 0 || a.LockoutOrZero() != 0 {
+		t.Fatalf("explicit zeros became %v and %v", a.MaxWaitOrZero(), a.LockoutOrZero())
+	}
+	if b := c.Upstreams[1].Budget; b.MaxWaitOrZero() != 5*time.Second || b.LockoutOrZero() != time.Minute {
+		t.Fatalf("defaults %v and %v; want 5s and the profile's 60s", b.MaxWaitOrZero(), b.LockoutOrZero())
+	}
+}
+
+func TestAnEmptyTokenScopeListIsRefusedNotWidened(t *testing.T) {
+	_, err := Parse(strings.NewReader(`
+upstreams:
+  - {name: a, base_url: "https://a", profile: retool-v2, auth: {token_env: T}, token_scopes: []}
+`))
+	if err == nil || !strings.Contains(err.Error(), "upstreams[0].token_scopes") {
+		t.Fatalf("error %v; want upstreams[0].token_scopes named", err)
+	}
+}

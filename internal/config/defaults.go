@@ -38,16 +38,24 @@ func (c *Config) applyDefaults() error {
 			setDefault(&u.Auth.Header, p.Auth.Header)
 			setDefault(&u.Budget.Capacity, p.Budget.Capacity)
 			setDefault(&u.Budget.Window, p.Budget.Window)
-			setDefault(&u.Budget.Lockout, p.Budget.Lockout)
+			if u.Budget.Lockout == nil {
+				u.Budget.Lockout = &p.Budget.Lockout
+			}
 		}
 		setDefault(&u.Auth.Scheme, "bearer")
 		if u.Auth.Scheme == "bearer" {
 			setDefault(&u.Auth.Header, "Authorization")
 		}
 		setDefault(&u.Budget.Name, u.Name)
-		setDefault(&u.Budget.Lockout, u.Budget.Window)
-		setDefault(&u.Budget.MaxWait, 5*time.Second)
-		if len(u.TokenScopes) == 0 {
+		if u.Budget.Lockout == nil {
+			w := u.Budget.Window
+			u.Budget.Lockout = &w
+		}
+		if u.Budget.MaxWait == nil {
+			d := 5 * time.Second
+			u.Budget.MaxWait = &d
+		}
+		if u.TokenScopes == nil { // absent; an explicit [] stays empty and is refused
 			u.TokenScopes = []string{"*"}
 		}
 	}

@@ -61,7 +61,7 @@ func (c *Config) Validate() error {
 		mounts[u.Mount] = i
 		if j, shared := budgets[u.Budget.Name]; shared {
 			o := c.Upstreams[j].Budget
-			if o.Capacity != u.Budget.Capacity || o.Window != u.Budget.Window || o.Reserve != u.Budget.Reserve || o.Lockout != u.Budget.Lockout {
+			if o.Capacity != u.Budget.Capacity || o.Window != u.Budget.Window || o.Reserve != u.Budget.Reserve || o.LockoutOrZero() != u.Budget.LockoutOrZero() {
 				bad(field("upstreams", i, "budget"), "shares budget %q with upstreams[%d] but its capacity, window, reserve or lockout differ", u.Budget.Name, j)
 			}
 		} else {
@@ -161,7 +161,9 @@ func (c *Config) validateUpstream(i int, u Upstream, bad reporter) {
 	if (u.Auth.Env == "") == (u.Auth.File == "") {
 		bad(f("auth"), "set exactly one of token_env or token_file (the org token never lives in this file)")
 	}
-	if _, err := scopes.ParseSet(u.TokenScopes); err != nil {
+	if len(u.TokenScopes) == 0 {
+		bad(f("token_scopes"), "an empty list grants the org token nothing, so every call would be refused; list its scopes, or leave the key out for all")
+	} else if _, err := scopes.ParseSet(u.TokenScopes); err != nil {
 		bad(f("token_scopes"), "%v", err)
 	}
 	b := u.Budget
@@ -177,10 +179,10 @@ func (c *Config) validateUpstream(i int, u Upstream, bad reporter) {
 	if b.Name != "" && !namePattern.MatchString(b.Name) {
 		bad(f("budget.name"), "%q must match %s", b.Name, namePattern)
 	}
-	if b.Lockout < 0 {
+	if b.LockoutOrZero() < 0 {
 		bad(f("budget.lockout"), "must be >= 0")
 	}
-	if b.MaxWait < 0 {
+	if b.MaxWaitOrZero() < 0 {
 		bad(f("budget.max_wait"), "must be >= 0")
 	}
 	if u.Timeout <= 0 {

@@ -35,6 +35,7 @@ func (g *Gateway) forward(w http.ResponseWriter, r *http.Request) {
 		Transport:      g.transport,
 		ModifyResponse: g.answered(x),
 		ErrorHandler:   g.upstreamFailed(x),
+		ErrorLog:       g.stdLog,
 		FlushInterval:  -1,
 	}
 	x.upStart = g.now()

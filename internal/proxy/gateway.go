@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"fmt"
+	"log"
 	"net"
 	"net/http"
 	"net/url"
@@ -48,6 +49,7 @@ type Gateway struct {
 	swap      sync.Mutex // serialises Reload and SetKeyring, which each replace part of the snapshot
 	handler   http.Handler
 	onAuth    func(keyID string)
+	stdLog    *log.Logger // the reverse proxy's own complaints, into zap
 }
 
 // snapshot is one configuration, fully built: nothing is parsed on the request path.
@@ -95,6 +97,7 @@ func New(o Options) (*Gateway, error) {
 		g.metrics.UpstreamLimited.WithLabelValues(u.name)
 	}
 	g.current.Store(snap)
+	g.stdLog = zap.NewStdLog(o.Logger.WithOptions(zap.IncreaseLevel(zap.WarnLevel)))
 	g.handler = g.router()
 	return g, nil
 }
@@ -202,8 +205,8 @@ func buildUpstream(uc config.Upstream, specs map[string]*budget.Spec) (*upstream
 		token:       token,
 		tokenScopes: tokenScopes,
 		spec:        spec,
-		lockout:     b.Lockout,
-		maxWait:     b.MaxWait,
+		lockout:     b.LockoutOrZero(),
+		maxWait:     b.MaxWaitOrZero(),
 		timeout:     uc.Timeout,
 		policy:      fmt.Sprintf("%q;q=%d;w=%d", spec.Name, spec.Capacity, int64(spec.Window/time.Second)),
 	}, nil
