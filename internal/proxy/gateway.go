@@ -97,7 +97,7 @@ func New(o Options) (*Gateway, error) {
 		g.metrics.UpstreamLimited.WithLabelValues(u.name)
 	}
 	g.current.Store(snap)
-	g.stdLog = zap.NewStdLog(o.Logger.WithOptions(zap.IncreaseLevel(zap.WarnLevel)))
+	g.stdLog, _ = zap.NewStdLogAt(o.Logger, zap.WarnLevel) // fails only for an invalid level
 	g.handler = g.router()
 	return g, nil
 }
