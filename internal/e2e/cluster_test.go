@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"math/rand"
 	"net"
@@ -12,11 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/zap"
-
-	"github.com/budgetgw/gateway/internal/app"
 	"github.com/budgetgw/gateway/internal/auth"
-	"github.com/budgetgw/gateway/internal/config"
 	"github.com/budgetgw/gateway/internal/routes"
 	"github.com/budgetgw/gateway/internal/sandbox"
 )
@@ -76,23 +71,7 @@ upstreams:
 callers:
   - {name: load, scopes: ["*"], keys: [{id: e2e-1, sha256: %q}]}
 `, o.redisURL, o.replicas, sbLn.Addr(), o.capacity, o.window, o.window, o.maxWait, sum)
-		cfg, err := config.Parse(strings.NewReader(doc))
-		if err != nil {
-			t.Fatal(err)
-		}
-		a, err := app.New(cfg, app.Options{Logger: zap.NewNop()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ln, adminLn, err := app.Listen(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() { defer close(done); _ = a.Serve(ctx, ln, adminLn) }()
-		t.Cleanup(func() { cancel(); <-done })
-		f.bases = append(f.bases, "http://"+ln.Addr().String())
+		f.bases = append(f.bases, startReplica(t, doc, nil).base)
 	}
 	return f
 }
