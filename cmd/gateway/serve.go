@@ -40,7 +40,7 @@ func serveCmd(ctx context.Context, args []string, _, stderr io.Writer) error {
 		hup := make(chan os.Signal, 1)
 		signal.Notify(hup, syscall.SIGHUP)
 		defer signal.Stop(hup)
-		go a.Watch(ctx, *path, hup, time.Second)
+		go a.Watcher(*path, hup, time.Second)(ctx)
 	}
 	return a.Serve(ctx, ln, adminLn)
 }

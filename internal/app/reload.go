@@ -47,10 +47,15 @@ func (a *App) ReloadFile(path string) error {
 	return a.Reload(cfg)
 }
 
-// Watch reloads path on a signal from hup and whenever the file, or a token_file it
-// names, changes (checked every interval), until ctx ends.
-func (a *App) Watch(ctx context.Context, path string, hup <-chan os.Signal, interval time.Duration) {
+// Watcher returns a loop that reloads path on a signal from hup and whenever the file,
+// or a token_file it names, changes (checked every interval), until ctx ends. The file is
+// fingerprinted now, so a change made after Watcher returns is never missed.
+func (a *App) Watcher(path string, hup <-chan os.Signal, interval time.Duration) func(ctx context.Context) {
 	last := a.fingerprint(path)
+	return func(ctx context.Context) { a.watch(ctx, path, hup, interval, last) }
+}
+
+func (a *App) watch(ctx context.Context, path string, hup <-chan os.Signal, interval time.Duration, last [32]byte) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
