@@ -3,37 +3,123 @@ package main
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"net/http"
+	"os"
 	"regexp"
+	"strings"
+	"text/tabwriter"
+	"time"
 
 	"github.com/budgetgw/gateway/internal/auth"
+	"github.com/budgetgw/gateway/internal/keys"
 )
 
 var callerName = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,62}$`)
 
+const keysUsage = `usage:
+  gateway keys new -caller NAME [-id ID]                  offline: mint a key, print config lines
+  gateway keys new -caller NAME [-name N] [-expires-in D] with -admin-url or GATEWAY_ADMIN_URL: create it live
+  gateway keys list [-caller NAME]
+  gateway keys disable|enable|delete ID
+  gateway keys rotate ID [-grace 24h]
+Admin API flags: -admin-url URL (env GATEWAY_ADMIN_URL), -o table|json, -actor NAME;
+the admin token is read from GATEWAY_ADMIN_TOKEN.
+`
+
 func keysCmd(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "new" {
-		fmt.Fprint(stderr, "usage: gateway keys new -caller NAME [-id ID]\n")
-		return usageError{errors.New("keys: expected the new subcommand")}
+	if len(args) == 0 {
+		fmt.Fprint(stderr, keysUsage)
+		return usageError{errors.New("keys: expected a subcommand")}
 	}
+	switch sub, rest := args[0], args[1:]; sub {
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, keysUsage)
+		return nil
+	case "new":
+		return keysNew(rest, stdout, stderr)
+	case "list":
+		return keysList(rest, stdout, stderr)
+	case "disable", "enable":
+		return keysSetDisabled(sub, rest, stdout, stderr)
+	case "rotate":
+		return keysRotate(rest, stdout, stderr)
+	case "delete":
+		return keysDelete(rest, stdout, stderr)
+	default:
+		fmt.Fprintf(stderr, "unknown keys subcommand %q\n%s", sub, keysUsage)
+		return usageError{fmt.Errorf("keys: unknown subcommand %q", sub)}
+	}
+}
+
+// keysNew creates a key through the admin API when one is named (-admin-url or
+// GATEWAY_ADMIN_URL); otherwise it mints one offline and prints config lines, as it
+// always has, so a gateway without an admin API can still be given keys.
+func keysNew(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("keys new", stderr)
 	caller := fs.String("caller", "", "the caller (service) the key is for")
-	id := fs.String("id", "", "key id (default: <caller>-<random>)")
-	if err := parseFlags(fs, args[1:]); err != nil {
+	id := fs.String("id", "", "offline only: key id (default: <caller>-<random>)")
+	name := fs.String("name", "", "admin API only: a label for the key, e.g. the deployment using it")
+	expiresIn := fs.Duration("expires-in", 0, "admin API only: the key stops working after this long, e.g. 720h (default: never)")
+	af := addAdminFlags(fs)
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if !callerName.MatchString(*caller) {
 		fmt.Fprintln(stderr, "keys new: -caller must be a caller name (lower case letters, digits, . _ -)")
 		return usageError{errors.New("bad -caller")}
 	}
-	if *id == "" {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if !set["admin-url"] && os.Getenv(adminURLEnv) == "" {
+		for _, f := range []string{"name", "expires-in", "o", "actor"} {
+			if set[f] {
+				fmt.Fprintf(stderr, "keys new: -%s needs the admin API: set -admin-url or %s\n", f, adminURLEnv)
+				return usageError{fmt.Errorf("-%s without an admin URL", f)}
+			}
+		}
+		return keysNewOffline(*caller, *id, stdout)
+	}
+	if set["id"] {
+		fmt.Fprintln(stderr, "keys new: -id is for offline keys; the admin API picks the id")
+		return usageError{errors.New("-id with the admin API")}
+	}
+	if *expiresIn < 0 {
+		fmt.Fprintln(stderr, "keys new: -expires-in must be positive")
+		return usageError{errors.New("negative -expires-in")}
+	}
+	c, err := newAdminClient(af, stderr)
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	in := map[string]string{"name": *name}
+	if *expiresIn > 0 {
+		in["expires_in"] = expiresIn.String()
+	}
+	b, err := c.call(http.MethodPost, in, "callers", *caller, "keys")
+	if err != nil {
+		return err
+	}
+	return printCreated(stdout, c.output, b, func(k keys.KeyView) string {
+		if k.Expires.IsZero() {
+			return fmt.Sprintf("Key %s created for caller %s; it does not expire.", k.ID, k.Caller)
+		}
+		return fmt.Sprintf("Key %s created for caller %s; it expires at %s.", k.ID, k.Caller, when(k.Expires))
+	})
+}
+
+func keysNewOffline(caller, id string, stdout io.Writer) error {
+	if id == "" {
 		var b [3]byte
 		_, _ = rand.Read(b[:])
-		*id = sanitizeID(*caller) + "-" + hex.EncodeToString(b[:])
+		id = sanitizeID(caller) + "-" + hex.EncodeToString(b[:])
 	}
-	key, sum := auth.NewKey(*id)
+	key, sum := auth.NewKey(id)
 	fmt.Fprintf(stdout, `Caller key for %s (shown once; store it in the service's secret store):
 
   %s
@@ -47,8 +133,198 @@ Add this to the caller in the gateway config (only the hash is stored):
       scopes: []        # e.g. [users:read, groups:write]
       keys:
         - {id: %s, sha256: "%s"}
-`, *caller, key.Reveal(), *caller, *id, sum)
+`, caller, key.Reveal(), caller, id, sum)
 	return nil
+}
+
+// createdOut is the admin API's answer to creating or rotating a key.
+type createdOut struct {
+	Key    keys.KeyView `json:"key"`
+	Secret string       `json:"secret"`
+}
+
+// printCreated shows a new key's secret, the one time anyone will see it.
+func printCreated(w io.Writer, output string, body []byte, headline func(keys.KeyView) string) error {
+	if output == "json" {
+		printJSON(w, body)
+		return nil
+	}
+	var c createdOut
+	if err := json.Unmarshal(body, &c); err != nil {
+		return fmt.Errorf("read the new key: %w", err)
+	}
+	if c.Secret == "" {
+		return errors.New("the admin API's answer holds no key secret")
+	}
+	fmt.Fprintf(w, `%s
+
+Secret (shown once; store it in the service's secret store now, it cannot be shown again):
+
+  %s
+
+The service sends it where the Retool token went:  Authorization: Bearer <key>
+Key id (for list, disable, rotate, delete): %s
+`, headline(c.Key), c.Secret, c.Key.ID)
+	return nil
+}
+
+func keysList(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("keys list", stderr)
+	caller := fs.String("caller", "", "only this caller's keys")
+	af := addAdminFlags(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	c, err := newAdminClient(af, stderr)
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	b, err := c.call(http.MethodGet, nil, "keys")
+	if err != nil {
+		return err
+	}
+	var out struct {
+		Keys []json.RawMessage `json:"keys"`
+	}
+	if err := json.Unmarshal(b, &out); err != nil {
+		return fmt.Errorf("read the key list: %w", err)
+	}
+	var views []keys.KeyView
+	var raws []json.RawMessage
+	for _, raw := range out.Keys {
+		var k keys.KeyView
+		if err := json.Unmarshal(raw, &k); err != nil {
+			return fmt.Errorf("read the key list: %w", err)
+		}
+		if *caller == "" || k.Caller == *caller {
+			views, raws = append(views, k), append(raws, raw)
+		}
+	}
+	if c.output == "json" {
+		if *caller == "" {
+			printJSON(stdout, b)
+			return nil
+		}
+		if raws == nil {
+			raws = []json.RawMessage{}
+		}
+		j, _ := json.MarshalIndent(map[string]any{"keys": raws}, "", "  ")
+		printJSON(stdout, j)
+		return nil
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tCALLER\tNAME\tSOURCE\tACTIVE\tDISABLED\tEXPIRES\tLAST USED")
+	for _, k := range views {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Caller, orDash(k.Name), k.Source,
+			activeState(k), yesNo(k.Disabled), when(k.Expires), when(k.LastUsed))
+	}
+	return tw.Flush()
+}
+
+// activeState says whether a key counts as active, and why not: a rotated key still
+// authenticates until it expires, which is what an operator retiring it needs to see.
+func activeState(k keys.KeyView) string {
+	switch {
+	case k.Active:
+		return "yes"
+	case k.RotatedTo != "":
+		return "rotated to " + k.RotatedTo
+	case !k.Disabled && !k.Expires.IsZero():
+		return "expired"
+	default:
+		return "no"
+	}
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func keysSetDisabled(sub string, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("keys "+sub, stderr)
+	af := addAdminFlags(fs)
+	id, err := parseArgs(fs, args, "id")
+	if err != nil {
+		return err
+	}
+	c, err := newAdminClient(af, stderr)
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	b, err := c.call(http.MethodPost, nil, "keys", id, sub)
+	if err != nil {
+		return err
+	}
+	if c.output == "json" {
+		printJSON(stdout, b)
+		return nil
+	}
+	var k keys.KeyView
+	if err := json.Unmarshal(b, &k); err != nil {
+		return fmt.Errorf("read the key: %w", err)
+	}
+	fmt.Fprintf(stdout, "Key %s (caller %s): disabled %s, active %s.\n", k.ID, k.Caller, yesNo(k.Disabled), activeState(k))
+	return nil
+}
+
+func keysRotate(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("keys rotate", stderr)
+	grace := fs.Duration("grace", 24*time.Hour, "how long the old key keeps working (0: it stops now)")
+	af := addAdminFlags(fs)
+	id, err := parseArgs(fs, args, "id")
+	if err != nil {
+		return err
+	}
+	if *grace < 0 {
+		fmt.Fprintln(stderr, "keys rotate: -grace must not be negative")
+		return usageError{errors.New("negative -grace")}
+	}
+	c, err := newAdminClient(af, stderr)
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	b, err := c.call(http.MethodPost, map[string]string{"grace": grace.String()}, "keys", id, "rotate")
+	if err != nil {
+		return err
+	}
+	return printCreated(stdout, c.output, b, func(k keys.KeyView) string {
+		return fmt.Sprintf("Key %s rotated: the new key is %s (caller %s). The old key keeps working for up to %s, then expires.",
+			id, k.ID, k.Caller, shortDuration(*grace))
+	})
+}
+
+func keysDelete(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("keys delete", stderr)
+	af := addAdminFlags(fs)
+	id, err := parseArgs(fs, args, "id")
+	if err != nil {
+		return err
+	}
+	c, err := newAdminClient(af, stderr)
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	if _, err := c.call(http.MethodDelete, nil, "keys", id); err != nil {
+		return err
+	}
+	if c.output == "table" { // the API answers 204 with no JSON; scripts read the exit code
+		fmt.Fprintf(stdout, "Key %s deleted: it is refused (401) from now on.\n", id)
+	}
+	return nil
+}
+
+// shortDuration drops the zero minutes and seconds time.Duration.String adds: 24h, not 24h0m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	s = strings.Replace(s, "m0s", "m", 1)
+	return strings.Replace(s, "h0m", "h", 1)
 }
 
 // sanitizeID turns a caller name into a key-id prefix: ids may not hold '_' or '.'.

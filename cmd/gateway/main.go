@@ -31,6 +31,7 @@ Commands:
   gateway demo [-listen :8080]        a simulated Retool API with a gateway in front, in one process
   gateway serve [-config FILE]        run the gateway (without -config: the embedded default)
   gateway keys new -caller NAME       mint a caller key and print the config lines for it
+  gateway keys|callers ...            manage keys and callers through the admin API (gateway keys help)
   gateway config check -config FILE   validate a configuration; exit 1 naming every bad field
   gateway check -config FILE          test connections: each upstream and its token, and Redis
 `
@@ -62,6 +63,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return demoCmd(ctx, rest, stdout, stderr)
 	case "keys":
 		return keysCmd(rest, stdout, stderr)
+	case "callers":
+		return callersCmd(rest, stdout, stderr)
 	case "config":
 		return configCmd(rest, stdout, stderr)
 	case "check":

@@ -228,14 +228,20 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 func writeError(w http.ResponseWriter, err error) {
 	switch {
 	case errors.Is(err, keys.ErrNotFound):
-		problem.Write(w, problem.New(http.StatusNotFound, "admin-not-found", "Not found: "+err.Error()+"."))
+		problem.Write(w, problem.New(http.StatusNotFound, "admin-not-found", detailOf(err, keys.ErrNotFound)))
 	case errors.Is(err, keys.ErrConflict):
-		problem.Write(w, problem.New(http.StatusConflict, "admin-conflict", err.Error()+"."))
+		problem.Write(w, problem.New(http.StatusConflict, "admin-conflict", detailOf(err, keys.ErrConflict)))
 	case errors.Is(err, keys.ErrInvalid):
-		problem.Write(w, problem.New(http.StatusBadRequest, "admin-bad-request", err.Error()+"."))
+		problem.Write(w, problem.New(http.StatusBadRequest, "admin-bad-request", detailOf(err, keys.ErrInvalid)))
 	default:
 		problem.Write(w, problem.New(http.StatusServiceUnavailable, "admin-unavailable", "The key store could not be changed right now; try again. ("+err.Error()+")"))
 	}
+}
+
+// detailOf drops the sentinel's own words ("conflict: ...") that the status already says.
+func detailOf(err, sentinel error) string {
+	d := strings.TrimPrefix(err.Error(), sentinel.Error()+": ")
+	return strings.ToUpper(d[:1]) + d[1:] + "."
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

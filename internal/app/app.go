@@ -84,7 +84,8 @@ func New(cfg *config.Config, o Options) (*App, error) {
 		a.admin = tok
 	}
 	gw, err := proxy.New(proxy.Options{Config: cfg, Gate: budget.NewGate(a.store, nil), Metrics: a.metrics, Logger: a.log, Transport: o.Transport,
-		OnAuthenticated: func(id string) { a.keys.Touch(id) }})
+		AuthFailureLimit: cfg.Server.AuthFailureLimit,
+		OnAuthenticated:  func(id string) { a.keys.Touch(id) }})
 	if err != nil {
 		return nil, err
 	}

@@ -33,6 +33,7 @@ type Server struct {
 	ShutdownGrace     time.Duration `yaml:"shutdown_grace"`
 	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
 	IdleTimeout       time.Duration `yaml:"idle_timeout"`
+	AuthFailureLimit  int           `yaml:"auth_failure_limit"` // failed authentications per address per minute
 }
 
 // Redis is where shared budgets live; an empty URL and no Addrs means in-memory.

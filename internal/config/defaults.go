@@ -17,6 +17,7 @@ func (c *Config) applyDefaults() error {
 	setDefault(&s.ShutdownGrace, 20*time.Second)
 	setDefault(&s.ReadHeaderTimeout, 10*time.Second)
 	setDefault(&s.IdleTimeout, 120*time.Second)
+	setDefault(&s.AuthFailureLimit, 30)
 	r := &c.Redis
 	setDefault(&r.Timeout, 250*time.Millisecond)
 	setDefault(&r.Replicas, 1)

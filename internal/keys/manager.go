@@ -291,9 +291,13 @@ func (m *Manager) RotateKey(ctx context.Context, who, id string, grace time.Dura
 	old, ok := m.state.Keys[id]
 	m.mu.Unlock()
 	if !ok {
-		return Created{}, fmt.Errorf("%w: key %s", ErrNotFound, id)
+		return Created{}, fmt.Errorf("%w: no key %s", ErrNotFound, id)
 	}
-	return m.mint(ctx, who, "rotate_key", old.Caller, old.Name, 0, id, grace)
+	var ttl time.Duration // the successor lives as long as its predecessor was meant to
+	if !old.Expires.IsZero() {
+		ttl = old.Expires.Sub(old.Created)
+	}
+	return m.mint(ctx, who, "rotate_key", old.Caller, old.Name, ttl, id, grace)
 }
 
 func (m *Manager) mint(ctx context.Context, who, action, caller, name string, ttl time.Duration, rotates string, grace time.Duration) (Created, error) {
@@ -310,7 +314,7 @@ func (m *Manager) mint(ctx context.Context, who, action, caller, name string, tt
 		m.mu.Lock()
 		defer m.mu.Unlock()
 		if !m.callerKnown(caller, s) {
-			return fmt.Errorf("%w: caller %s (add it to the config file, or set its scopes first)", ErrNotFound, caller)
+			return fmt.Errorf("%w: no caller %s (add it to the config file, or set its scopes first)", ErrNotFound, caller)
 		}
 		if _, clash := s.Keys[id]; clash {
 			return fmt.Errorf("%w: key id %s exists; try again", ErrConflict, id)
@@ -318,7 +322,7 @@ func (m *Manager) mint(ctx context.Context, who, action, caller, name string, tt
 		if rotates != "" {
 			old, ok := s.Keys[rotates]
 			if !ok {
-				return fmt.Errorf("%w: key %s", ErrNotFound, rotates)
+				return fmt.Errorf("%w: no key %s", ErrNotFound, rotates)
 			}
 			if until := now.Add(grace); old.Expires.IsZero() || until.Before(old.Expires) {
 				old.Expires = until
@@ -401,7 +405,7 @@ func (m *Manager) dynamicKey(s *State, id string) (Key, error) {
 	}
 	k, ok := s.Keys[id]
 	if !ok {
-		return Key{}, fmt.Errorf("%w: key %s", ErrNotFound, id)
+		return Key{}, fmt.Errorf("%w: no key %s", ErrNotFound, id)
 	}
 	return k, nil
 }

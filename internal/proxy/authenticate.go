@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 
+	"go.uber.org/zap"
+
 	"github.com/budgetgw/gateway/internal/auth"
 )
 
@@ -11,8 +13,18 @@ import (
 func (g *Gateway) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		x := exchangeOf(r)
+		now := g.now()
+		peer := peerAddr(r.RemoteAddr)
+		if g.authFails.blocked(peer, now) {
+			g.metrics.AuthFailures.WithLabelValues("throttled").Inc()
+			x.outcome, x.quiet = "auth_throttled", true
+			writeProblemWith(w, r, problem{Status: http.StatusTooManyRequests, Type: problemType("auth-throttled"),
+				Detail:     "Too many failed authentications from your address. Fix the caller key your client sends, then retry after the Retry-After delay.",
+				RetryAfter: ceilSeconds(g.authFails.retryIn(now))})
+			return
+		}
 		raw := x.up.callerKey(r)
-		key, failure := x.snap.keys.Authenticate(raw, g.now())
+		key, failure := x.snap.keys.Authenticate(raw, now)
 		if failure == auth.OK {
 			x.caller, x.keyID = key.Caller, key.ID
 			g.onAuth(key.ID)
@@ -21,6 +33,10 @@ func (g *Gateway) authenticate(next http.Handler) http.Handler {
 		}
 		g.metrics.AuthFailures.WithLabelValues(string(failure)).Inc()
 		x.outcome = "auth_" + string(failure)
+		if g.authFails.fail(peer, now) {
+			g.log.Warn("authentication failures from one address reached the limit; further ones are refused unlogged until the minute ends",
+				zap.String("peer", peer), zap.Int("limit", g.authFails.limit))
+		}
 		if failure == auth.Disabled {
 			x.keyID = key.ID
 			writeProblem(w, r, http.StatusLocked, "key-disabled", "This caller key is disabled. Ask the gateway's operators to enable it, or use another key of your service.")

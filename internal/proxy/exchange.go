@@ -28,6 +28,7 @@ type exchange struct {
 	upElapsed   time.Duration
 	upStatus    int
 	settled     bool
+	quiet       bool // no access-log line (throttled noise); still counted in metrics
 }
 
 type exchangeKey struct{}

@@ -31,6 +31,9 @@ type Options struct {
 	Logger    *zap.Logger
 	Transport http.RoundTripper // nil: a tuned http.Transport
 	Now       func() time.Time  // nil: time.Now
+	// AuthFailureLimit is how many failed authentications one address may make per
+	// minute before it is refused unlogged; 0: 30.
+	AuthFailureLimit int
 	// OnAuthenticated is told the id of every key that authenticated (last-used marks).
 	// It must not block.
 	OnAuthenticated func(keyID string)
@@ -50,6 +53,7 @@ type Gateway struct {
 	handler   http.Handler
 	onAuth    func(keyID string)
 	stdLog    *log.Logger // the reverse proxy's own complaints, into zap
+	authFails *failLimiter
 }
 
 // snapshot is one configuration, fully built: nothing is parsed on the request path.
@@ -97,6 +101,10 @@ func New(o Options) (*Gateway, error) {
 		g.metrics.UpstreamLimited.WithLabelValues(u.name)
 	}
 	g.current.Store(snap)
+	if o.AuthFailureLimit <= 0 {
+		o.AuthFailureLimit = 30
+	}
+	g.authFails = newFailLimiter(o.AuthFailureLimit)
 	g.stdLog, _ = zap.NewStdLogAt(o.Logger, zap.WarnLevel) // fails only for an invalid level
 	g.handler = g.router()
 	return g, nil

@@ -59,6 +59,9 @@ func (g *Gateway) logAccess(sw *statusWriter, r *http.Request, completed bool) {
 	}
 	elapsed := g.now().Sub(x.start)
 	g.metrics.Requests.WithLabelValues(x.upstreamName(), x.family(), x.callerName(), metrics.Class(status)).Inc()
+	if x.quiet {
+		return
+	}
 	if x.outcome == "" {
 		x.outcome = "answered"
 	}

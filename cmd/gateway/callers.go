@@ -1,0 +1,197 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/budgetgw/gateway/internal/keys"
+)
+
+const callersUsage = `usage:
+  gateway callers list
+  gateway callers set NAME [-scopes users:read,groups:write] [-priority normal] [-max-points 0]
+Flags left out of set keep the caller's current value. Admin API flags: -admin-url URL
+(env GATEWAY_ADMIN_URL), -o table|json, -actor NAME; the token is read from GATEWAY_ADMIN_TOKEN.
+`
+
+func callersCmd(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, callersUsage)
+		return usageError{errors.New("callers: expected a subcommand")}
+	}
+	switch sub, rest := args[0], args[1:]; sub {
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, callersUsage)
+		return nil
+	case "list":
+		return callersList(rest, stdout, stderr)
+	case "set":
+		return callersSet(rest, stdout, stderr)
+	default:
+		fmt.Fprintf(stderr, "unknown callers subcommand %q\n%s", sub, callersUsage)
+		return usageError{fmt.Errorf("callers: unknown subcommand %q", sub)}
+	}
+}
+
+// callerOut is a caller as GET /admin/v1/callers shows it.
+type callerOut struct {
+	keys.CallerView
+	Usage map[string]int64 `json:"usage"` // points counted now, per budget
+}
+
+func getCallers(c *adminClient) ([]byte, []callerOut, error) {
+	b, err := c.call(http.MethodGet, nil, "callers")
+	if err != nil {
+		return nil, nil, err
+	}
+	var out struct {
+		Callers []callerOut `json:"callers"`
+	}
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, nil, fmt.Errorf("read the caller list: %w", err)
+	}
+	return b, out.Callers, nil
+}
+
+func callersList(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("callers list", stderr)
+	af := addAdminFlags(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	c, err := newAdminClient(af, stderr)
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	b, callers, err := getCallers(c)
+	if err != nil {
+		return err
+	}
+	if c.output == "json" {
+		printJSON(stdout, b)
+		return nil
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tPRIORITY\tMAX_POINTS\tSCOPES\tKEYS\tUSAGE")
+	for _, cv := range callers {
+		active := 0
+		for _, k := range cv.Keys {
+			if k.Active {
+				active++
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d (%d active)\t%s\n", cv.Name, cv.Priority, maxPoints(cv.MaxPoints),
+			orDash(strings.Join(cv.Scopes, ",")), len(cv.Keys), active, usageCell(cv.Usage))
+	}
+	return tw.Flush()
+}
+
+func maxPoints(n int64) string {
+	if n == 0 {
+		return "none" // 0 means no per-caller cap, not a cap of zero
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+// usageCell lists the points a caller has counted now in each budget, as budget=points.
+func usageCell(u map[string]int64) string {
+	names := make([]string, 0, len(u))
+	for name := range u {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	parts := make([]string, len(names))
+	for i, name := range names {
+		parts[i] = name + "=" + strconv.FormatInt(u[name], 10)
+	}
+	return orDash(strings.Join(parts, ","))
+}
+
+// callersSet changes the settings it is given and keeps the others: the API replaces
+// all three at once, so the current values are read first. Without that, raising a
+// caller's priority would also quietly drop its scopes.
+func callersSet(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("callers set", stderr)
+	scopeList := fs.String("scopes", "", "comma-separated scopes, e.g. users:read,groups:write (\"\" removes all)")
+	priority := fs.String("priority", "normal", "critical, normal or batch: who is served first when the budget is short")
+	maxPts := fs.Int64("max-points", 0, "points per window this caller may spend at most (0: no cap)")
+	af := addAdminFlags(fs)
+	name, err := parseArgs(fs, args, "name")
+	if err != nil {
+		return err
+	}
+	if !callerName.MatchString(name) {
+		fmt.Fprintln(stderr, "callers set: NAME must be a caller name (lower case letters, digits, . _ -)")
+		return usageError{errors.New("bad caller name")}
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if !set["scopes"] && !set["priority"] && !set["max-points"] {
+		fmt.Fprint(stderr, "callers set: nothing to set: give -scopes, -priority or -max-points\n")
+		return usageError{errors.New("callers set: nothing to set")}
+	}
+	c, err := newAdminClient(af, stderr)
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	_, callers, err := getCallers(c)
+	if err != nil {
+		return err
+	}
+	in := struct {
+		Scopes    []string `json:"scopes"`
+		Priority  string   `json:"priority"`
+		MaxPoints int64    `json:"max_points"`
+	}{Scopes: []string{}, Priority: *priority, MaxPoints: *maxPts}
+	if i := slices.IndexFunc(callers, func(cv callerOut) bool { return cv.Name == name }); i >= 0 {
+		cur := callers[i]
+		in.Scopes = append(in.Scopes, cur.Scopes...)
+		if !set["priority"] && cur.Priority != "" {
+			in.Priority = cur.Priority
+		}
+		if !set["max-points"] {
+			in.MaxPoints = cur.MaxPoints
+		}
+	} else if !set["scopes"] {
+		fmt.Fprintf(stderr, "callers set: %s is a new caller: give its -scopes\n", name)
+		return usageError{fmt.Errorf("callers set: new caller %s without -scopes", name)}
+	}
+	if set["scopes"] {
+		in.Scopes = splitScopes(*scopeList)
+	}
+	b, err := c.call(http.MethodPut, in, "callers", name)
+	if err != nil {
+		return err
+	}
+	if c.output == "json" {
+		printJSON(stdout, b)
+		return nil
+	}
+	var cs keys.CallerSettings
+	if err := json.Unmarshal(b, &cs); err != nil {
+		return fmt.Errorf("read the caller: %w", err)
+	}
+	fmt.Fprintf(stdout, "Caller %s set: scopes %s, priority %s, max_points %s.\n",
+		cs.Name, orDash(strings.Join(cs.Scopes, ",")), cs.Priority, maxPoints(cs.MaxPoints))
+	return nil
+}
+
+func splitScopes(s string) []string {
+	out := []string{}
+	for part := range strings.SplitSeq(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
