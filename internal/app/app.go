@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -46,6 +47,7 @@ type App struct {
 	gateway  *proxy.Gateway
 	closers  []func() error
 	ready    chan struct{}
+	draining atomic.Bool
 }
 
 // New builds everything; nothing listens yet.
@@ -122,10 +124,13 @@ func (a *App) AdminHandler() http.Handler {
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
 		select {
 		case <-a.ready:
-			_, _ = w.Write([]byte("ready\n"))
+			if !a.draining.Load() {
+				_, _ = w.Write([]byte("ready\n"))
+				return
+			}
 		default:
-			http.Error(w, "starting or draining", http.StatusServiceUnavailable)
 		}
+		http.Error(w, "starting or draining", http.StatusServiceUnavailable)
 	})
 	return mux
 }
@@ -166,6 +171,8 @@ func (a *App) Serve(ctx context.Context, ln, adminLn net.Listener) error {
 	case runErr = <-errc:
 	}
 	a.log.Info("draining", zap.Duration("grace", s.ShutdownGrace))
+	a.draining.Store(true)
+	a.gateway.Drain()
 	sctx, cancel := context.WithTimeout(context.Background(), s.ShutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"context"
 	"fmt"
 	"log"
 	"net"
@@ -54,6 +55,8 @@ type Gateway struct {
 	onAuth    func(keyID string)
 	stdLog    *log.Logger // the reverse proxy's own complaints, into zap
 	authFails *failLimiter
+	drain     context.Context // cancelled when the process starts draining
+	drainNow  context.CancelFunc
 }
 
 // snapshot is one configuration, fully built: nothing is parsed on the request path.
@@ -105,6 +108,7 @@ func New(o Options) (*Gateway, error) {
 		o.AuthFailureLimit = 30
 	}
 	g.authFails = newFailLimiter(o.AuthFailureLimit)
+	g.drain, g.drainNow = context.WithCancel(context.Background())
 	g.stdLog, _ = zap.NewStdLogAt(o.Logger, zap.WarnLevel) // fails only for an invalid level
 	g.handler = g.router()
 	return g, nil
@@ -133,6 +137,11 @@ func (g *Gateway) SetKeyring(kr *auth.Keyring) {
 	next.keys = kr
 	g.current.Store(&next)
 }
+
+// Drain releases every request waiting for points with a 503 (retry elsewhere), so a
+// shutdown does not hold them for their whole max_wait. Requests in flight upstream
+// finish normally.
+func (g *Gateway) Drain() { g.drainNow() }
 
 // ServeHTTP implements http.Handler.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.handler.ServeHTTP(w, r) }

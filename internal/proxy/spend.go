@@ -19,7 +19,12 @@ func (g *Gateway) spend(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		x := exchangeOf(r)
 		ask := budget.Ask{Caller: x.caller.Name, Cost: x.route.Cost, Priority: x.caller.Priority, CallerCap: x.caller.MaxPoints}
-		d, err := g.gate.Acquire(r.Context(), x.up.spec, ask, x.up.maxWait)
+		// Waiting ends early when the process drains: the caller retries on a live replica.
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		stop := context.AfterFunc(g.drain, cancel)
+		defer stop()
+		d, err := g.gate.Acquire(ctx, x.up.spec, ask, x.up.maxWait)
 		x.decision = d
 		outcome := "admitted"
 		if !d.Allowed {
@@ -31,8 +36,13 @@ func (g *Gateway) spend(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if errors.Is(err, context.Canceled) || r.Context().Err() != nil {
+		if r.Context().Err() != nil {
 			x.outcome = "client_gone_waiting" // nobody to answer; the waiter left the line
+			return
+		}
+		if g.drain.Err() != nil && errors.Is(err, context.Canceled) {
+			writeProblemWith(w, r, problem{Status: http.StatusServiceUnavailable, Type: problemType("draining"), RetryAfter: 1,
+				Detail: "This gateway replica is shutting down and released your request before it spent anything. Retry: another replica will serve it."})
 			return
 		}
 		if err != nil {
