@@ -78,6 +78,14 @@ type Upstream struct {
 	TokenScopes []string      `yaml:"token_scopes"`
 	Budget      Budget        `yaml:"budget"`
 	Timeout     time.Duration `yaml:"timeout"`
+	Cache       Cache         `yaml:"cache"`
+}
+
+// Cache keeps read answers briefly. TTL 0 (the default): off, unless a route sets its own.
+type Cache struct {
+	TTL        time.Duration `yaml:"ttl"`
+	MaxEntries int           `yaml:"max_entries"`
+	MaxBytes   int64         `yaml:"max_bytes"`
 }
 
 // Auth says how the key travels: "bearer" (Authorization: Bearer) or "header" (Header: key).

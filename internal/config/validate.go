@@ -188,6 +188,9 @@ func (c *Config) validateUpstream(i int, u Upstream, bad reporter) {
 	if u.Timeout <= 0 {
 		bad(f("timeout"), "must be > 0")
 	}
+	if u.Cache.TTL < 0 || u.Cache.MaxEntries < 0 || u.Cache.MaxBytes < 0 {
+		bad(f("cache"), "ttl, max_entries and max_bytes must be >= 0")
+	}
 }
 
 func validateCaller(i int, cl Caller, keyIDs map[string]string, bad reporter) {

@@ -22,6 +22,12 @@ type Metrics struct {
 	StoreDegraded     *prometheus.GaugeVec     // upstream
 	ConfigReloads     *prometheus.CounterVec   // result
 	UnknownOperations *prometheus.GaugeVec     // upstream
+	PointsSaved       *prometheus.CounterVec   // upstream, reason (coalesced, cached)
+	Coalesced         *prometheus.CounterVec   // upstream
+	CoalescedWaiting  *prometheus.GaugeVec     // upstream
+	Cache             *prometheus.CounterVec   // upstream, result (hit, miss, revalidated, stored)
+	CacheEvictions    *prometheus.CounterVec   // upstream
+	Drift             *prometheus.GaugeVec     // budget
 }
 
 // Version is stamped at build time (-ldflags "-X .../metrics.Version=v1.2.3").
@@ -86,6 +92,30 @@ func New(reg prometheus.Registerer) *Metrics {
 			Name: "gateway_routes_unknown_operations",
 			Help: "Operations in the upstream's published document that the route table does not know (refused).",
 		}, []string{"upstream"}),
+		PointsSaved: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "gateway_points_saved_total",
+			Help: "Points not spent because a read followed an identical one in flight (coalesced) or was served from the cache (cached).",
+		}, []string{"upstream", "reason"}),
+		Coalesced: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "gateway_coalesced_requests_total",
+			Help: "Reads answered by following an identical read already in flight.",
+		}, []string{"upstream"}),
+		CoalescedWaiting: f.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "gateway_coalesced_waiters",
+			Help: "Reads waiting now for an identical read in flight.",
+		}, []string{"upstream"}),
+		Cache: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "gateway_cache_requests_total",
+			Help: "Cacheable reads by result: hit (served fresh), revalidated (304 upstream), miss, stored.",
+		}, []string{"upstream", "result"}),
+		CacheEvictions: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "gateway_cache_evictions_total",
+			Help: "Cache entries pushed out by the entry or byte limit.",
+		}, []string{"upstream"}),
+		Drift: f.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "gateway_budget_drift_points",
+			Help: "Points the upstream says are spent beyond what the gateway counted (spending outside the gateway), at its last answer.",
+		}, []string{"budget"}),
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/budgetgw/gateway/internal/auth"
 	"github.com/budgetgw/gateway/internal/budget"
+	"github.com/budgetgw/gateway/internal/cache"
 	"github.com/budgetgw/gateway/internal/config"
 	"github.com/budgetgw/gateway/internal/metrics"
 	"github.com/budgetgw/gateway/internal/routes"
@@ -35,6 +36,9 @@ type Options struct {
 	// AuthFailureLimit is how many failed authentications one address may make per
 	// minute before it is refused unlogged; 0: 30.
 	AuthFailureLimit int
+	// PublishInvalidation tells other replicas that a write made cached reads of path
+	// stale (they call InvalidateLocal). nil: one replica, nothing to tell.
+	PublishInvalidation func(upstream, path string)
 	// OnAuthenticated is told the id of every key that authenticated (last-used marks).
 	// It must not block.
 	OnAuthenticated func(keyID string)
@@ -43,20 +47,23 @@ type Options struct {
 // Gateway is the http.Handler internal services call. Its configuration is an immutable
 // snapshot swapped atomically, so a reload never disturbs a request in flight.
 type Gateway struct {
-	gate      *budget.Gate
-	metrics   *metrics.Metrics
-	log       *zap.Logger
-	transport http.RoundTripper
-	now       func() time.Time
-	maxBody   int64
-	current   atomic.Pointer[snapshot]
-	swap      sync.Mutex // serialises Reload and SetKeyring, which each replace part of the snapshot
-	handler   http.Handler
-	onAuth    func(keyID string)
-	stdLog    *log.Logger // the reverse proxy's own complaints, into zap
-	authFails *failLimiter
-	drain     context.Context // cancelled when the process starts draining
-	drainNow  context.CancelFunc
+	gate                *budget.Gate
+	metrics             *metrics.Metrics
+	log                 *zap.Logger
+	transport           http.RoundTripper
+	now                 func() time.Time
+	maxBody             int64
+	current             atomic.Pointer[snapshot]
+	swap                sync.Mutex // serialises Reload and SetKeyring, which each replace part of the snapshot
+	handler             http.Handler
+	onAuth              func(keyID string)
+	stdLog              *log.Logger // the reverse proxy's own complaints, into zap
+	authFails           *failLimiter
+	flights             *flights
+	caches              sync.Map // upstream name -> *cache.Cache
+	publishInvalidation func(upstream, path string)
+	drain               context.Context // cancelled when the process starts draining
+	drainNow            context.CancelFunc
 }
 
 // snapshot is one configuration, fully built: nothing is parsed on the request path.
@@ -81,6 +88,8 @@ type upstream struct {
 	maxWait     time.Duration
 	timeout     time.Duration
 	policy      string // RateLimit-Policy value, built once
+	cacheTTL    time.Duration
+	cacheLimits cache.Limits
 }
 
 // New builds a Gateway; it fails if anything in the configuration cannot be served.
@@ -108,6 +117,11 @@ func New(o Options) (*Gateway, error) {
 		o.AuthFailureLimit = 30
 	}
 	g.authFails = newFailLimiter(o.AuthFailureLimit)
+	g.flights = newFlights()
+	g.publishInvalidation = o.PublishInvalidation
+	if g.publishInvalidation == nil {
+		g.publishInvalidation = func(string, string) {}
+	}
 	g.drain, g.drainNow = context.WithCancel(context.Background())
 	g.stdLog, _ = zap.NewStdLogAt(o.Logger, zap.WarnLevel) // fails only for an invalid level
 	g.handler = g.router()
@@ -225,6 +239,8 @@ func buildUpstream(uc config.Upstream, specs map[string]*budget.Spec) (*upstream
 		lockout:     b.LockoutOrZero(),
 		maxWait:     b.MaxWaitOrZero(),
 		timeout:     uc.Timeout,
+		cacheTTL:    uc.Cache.TTL,
+		cacheLimits: cache.Limits{MaxEntries: uc.Cache.MaxEntries, MaxBytes: uc.Cache.MaxBytes},
 		policy:      fmt.Sprintf("%q;q=%d;w=%d", spec.Name, spec.Capacity, int64(spec.Window/time.Second)),
 	}, nil
 }

@@ -18,6 +18,7 @@ func (g *Gateway) router() http.Handler {
 		g.authenticate, // caller key: 401 missing/unknown/expired, 423 disabled
 		g.route,        // canonical path (400), known route (404)
 		g.checkScopes,  // 403, before any point is spent
+		g.share,        // reads: a fresh cached answer, or follow an identical read in flight
 		g.spend,        // points from the shared budget: wait, or 429/503
 	)
 	r.Handle("/*", http.HandlerFunc(g.forward)) // org token in, caller credentials out

@@ -45,6 +45,7 @@ type RetoolOptions struct {
 	TokenScopes  []string      // the org token's grants; nil: ["*"]
 	MaxBodyBytes int64         // 0: the default (10 MiB)
 	Timeout      time.Duration // upstream timeout; 0: 5s
+	CacheTTL     time.Duration // the upstream's cache TTL; 0: off
 
 	// BaseURL, when set, is the upstream instead of a simulated Retool.
 	BaseURL   string
@@ -99,6 +100,7 @@ upstreams:
     auth: {scheme: bearer, token_file: %q}
     token_scopes: %s
     timeout: %s
+    cache: {ttl: %s}
     budget: {capacity: %d, window: %s, lockout: %s, max_wait: %s}
 callers:
   - name: reader
@@ -118,7 +120,7 @@ callers:
     scopes: [users:read]
     max_points: 2
     keys: [{id: %s, sha256: %q}]
-`, o.MaxBodyBytes, base, SecretFile(t, r.OrgToken), scopes, o.Timeout,
+`, o.MaxBodyBytes, base, SecretFile(t, r.OrgToken), scopes, o.Timeout, o.CacheTTL,
 		o.Capacity, o.Window, o.Lockout, o.MaxWait,
 		Reader, k[Reader].SHA256, ReaderDisabled, k[ReaderDisabled].SHA256, ReaderExpired, k[ReaderExpired].SHA256,
 		Writer, k[Writer].SHA256, Admin, k[Admin].SHA256, Capped, k[Capped].SHA256)

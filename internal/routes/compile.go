@@ -3,6 +3,7 @@ package routes
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/budgetgw/gateway/internal/scopes"
 )
@@ -15,9 +16,12 @@ type Route struct {
 	Family    string // cost family and metrics label
 	Operation string
 	Scope     scopes.Scope
-	Cost      int64  // resolved: the row's own cost, else the family's, else the default
-	Coalesce  bool   // identical concurrent requests may share one upstream call
-	ID        string // "GET /api/v2/users/{userId}": a bounded metrics label
+	Cost      int64 // resolved: the row's own cost, else the family's, else the default
+	Coalesce  bool  // identical concurrent requests may share one upstream call
+	// CacheTTL, when CacheSet, overrides the upstream's cache TTL for this route (0: off).
+	CacheTTL time.Duration
+	CacheSet bool
+	ID       string // "GET /api/v2/users/{userId}": a bounded metrics label
 
 	tmpl template
 }
@@ -124,10 +128,19 @@ func compileRow(row string, s Spec, p *Profile) (*Route, []error) {
 		// Sharing one upstream call between two writers would drop a write.
 		bad("coalesce", fmt.Errorf("only GET and HEAD may be coalesced, not %s", s.Method))
 	}
+	if s.Cache != nil && (!readOnly || s.Cache.TTL < 0) {
+		bad("cache", fmt.Errorf("only GET and HEAD answers may be cached, for a TTL >= 0"))
+	}
 	if len(errs) > 0 {
 		return nil, errs
 	}
+	var ttl time.Duration
+	if s.Cache != nil {
+		ttl = s.Cache.TTL
+	}
 	return &Route{
+		CacheTTL:  ttl,
+		CacheSet:  s.Cache != nil,
 		Method:    s.Method,
 		Template:  s.Path,
 		Family:    s.Family,

@@ -23,6 +23,14 @@ type Spec struct {
 	Cost      int64  `yaml:"cost,omitempty" json:"cost,omitempty"`           // 0: the family's cost
 	Operation string `yaml:"operation,omitempty" json:"operation,omitempty"` // operationId, for docs and logs
 	Coalesce  *bool  `yaml:"coalesce,omitempty" json:"coalesce,omitempty"`   // nil: true for GET and HEAD
+	// Cache, on a GET row, keeps answers for TTL (0s: never, whatever the upstream says).
+	// nil: the upstream's cache setting.
+	Cache *CacheSpec `yaml:"cache,omitempty" json:"cache,omitempty"`
+}
+
+// CacheSpec is a row's cache setting.
+type CacheSpec struct {
+	TTL time.Duration `yaml:"ttl" json:"ttl"`
 }
 
 // Profile is a built-in route table plus the upstream defaults it implies.
