@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"os/exec"
 	"sync"
@@ -19,11 +20,12 @@ func TestPromtoolAcceptsALiveScrapeAfterMixedTraffic(t *testing.T) {
 	// gateway locks out: every series gets a value.
 	g := proxytest.StartRetool(t, proxytest.RetoolOptions{Capacity: 20, Window: time.Second, MaxWait: 300 * time.Millisecond, UpstreamCapacity: 12})
 	var wg sync.WaitGroup
-	for range 30 {
+	for i := range 30 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			g.Call(t, "GET", "/api/v2/users", g.Key(proxytest.Reader), nil)
+			// Distinct queries: identical reads would be coalesced into one call.
+			g.Call(t, "GET", fmt.Sprintf("/api/v2/users?page=%d", i), g.Key(proxytest.Reader), nil)
 		}()
 	}
 	wg.Wait()
