@@ -21,7 +21,8 @@ func burst(t *testing.T, gw *proxytest.Retool, n int) []proxytest.Response {
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
-		req := gw.NewRequest(t, http.MethodGet, "/api/v2/users", nil)
+		// Distinct reads: identical ones would follow one upstream call (coalescing).
+		req := gw.NewRequest(t, http.MethodGet, "/api/v2/users?page="+strconv.Itoa(i), nil)
 		req.Header.Set("Authorization", "Bearer "+gw.Key(proxytest.Reader))
 		wg.Go(func() {
 			<-start
