@@ -174,7 +174,13 @@ type Store interface {
 	Lock(ctx context.Context, spec *Spec, d time.Duration) error
 	// Usage reports the budget's state (it may evict expired entries).
 	Usage(ctx context.Context, spec *Spec) (Usage, error)
+	// Absorb counts points spent outside the gateway (the upstream says fewer remain than
+	// the store counts) for d, whether or not they fit: the store must not admit them again.
+	Absorb(ctx context.Context, spec *Spec, points int64, d time.Duration) error
 }
+
+// OutsideCaller is the caller name absorbed points are counted under.
+const OutsideCaller = "_outside"
 
 // ErrUnavailable marks store failures: the budget could not be consulted.
 var ErrUnavailable = errors.New("budget store unavailable")

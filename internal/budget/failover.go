@@ -260,6 +260,25 @@ func (f *Failover) Lock(ctx context.Context, spec *Spec, d time.Duration) error 
 	return nil
 }
 
+// Absorb implements Store. The points are journalled like an admission, so they are
+// written back if Redis loses them and counted in the local share during an outage.
+func (f *Failover) Absorb(ctx context.Context, spec *Spec, points int64, d time.Duration) error {
+	t := Ticket{ID: newID(), Caller: OutsideCaller, Cost: points}
+	f.mu.Lock()
+	s := f.state(spec)
+	degraded := s.degraded
+	s.journal[t.ID] = &jentry{t: t, release: f.o.Now().Add(d), local: degraded}
+	f.mu.Unlock()
+	if degraded {
+		return nil
+	}
+	_, err := f.redis.Restore(ctx, spec, []Restored{{Ticket: t, Left: d}}, nil)
+	if err != nil {
+		f.o.OnError("absorb")
+	}
+	return err
+}
+
 // Usage implements Store; a successful answer is also a sync.
 func (f *Failover) Usage(ctx context.Context, spec *Spec) (Usage, error) {
 	f.mu.Lock()

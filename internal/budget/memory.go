@@ -294,6 +294,25 @@ func (m *Memory) Lock(_ context.Context, spec *Spec, d time.Duration) error {
 	return nil
 }
 
+// Absorb implements Store.
+func (m *Memory) Absorb(_ context.Context, spec *Spec, points int64, d time.Duration) error {
+	now := m.now().UnixMicro()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	l := m.ledger(spec.Name)
+	e := &entry{id: newID(), caller: OutsideCaller, cost: points, expires: now + d.Microseconds(), settled: true}
+	l.used += points
+	l.perCaller[OutsideCaller] += points
+	i := len(l.settled)
+	for i > 0 && l.settled[i-1].expires > e.expires {
+		i--
+	}
+	l.settled = append(l.settled, nil)
+	copy(l.settled[i+1:], l.settled[i:])
+	l.settled[i] = e
+	return nil
+}
+
 // Usage implements Store.
 func (m *Memory) Usage(_ context.Context, spec *Spec) (Usage, error) {
 	now := m.now().UnixMicro()

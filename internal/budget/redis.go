@@ -248,6 +248,12 @@ func (r *Redis) Restore(ctx context.Context, spec *Spec, entries []Restored, can
 	return epoch, nil
 }
 
+// Absorb implements Store: one entry, written like a restored one (no capacity check).
+func (r *Redis) Absorb(ctx context.Context, spec *Spec, points int64, d time.Duration) error {
+	_, err := r.Restore(ctx, spec, []Restored{{Ticket: Ticket{ID: newID(), Caller: OutsideCaller, Cost: points}, Left: d}}, nil)
+	return err
+}
+
 // asInt reads an integer reply without trusting its type.
 func asInt(v any) (int64, error) {
 	switch x := v.(type) {

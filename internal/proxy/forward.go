@@ -80,6 +80,8 @@ func (g *Gateway) answered(x *exchange) func(*http.Response) error {
 		g.metrics.UpstreamDuration.WithLabelValues(x.up.name, x.route.Family, metrics.Class(resp.StatusCode)).Observe(x.upElapsed.Seconds())
 		if resp.StatusCode == http.StatusTooManyRequests {
 			g.upstreamLimited(x, resp)
+		} else {
+			g.learnFrom(x, resp.Header) // before our own RateLimit field replaces theirs
 		}
 		x.up.setRateLimitHeaders(resp.Header, x.decision)
 		resp.Header.Set(requestIDHeader, x.id)

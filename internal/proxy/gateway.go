@@ -60,6 +60,7 @@ type Gateway struct {
 	stdLog              *log.Logger // the reverse proxy's own complaints, into zap
 	authFails           *failLimiter
 	flights             *flights
+	learn               learner
 	caches              sync.Map // upstream name -> *cache.Cache
 	publishInvalidation func(upstream, path string)
 	drain               context.Context // cancelled when the process starts draining
@@ -118,6 +119,7 @@ func New(o Options) (*Gateway, error) {
 	}
 	g.authFails = newFailLimiter(o.AuthFailureLimit)
 	g.flights = newFlights()
+	g.learn.last = map[string]time.Time{}
 	g.publishInvalidation = o.PublishInvalidation
 	if g.publishInvalidation == nil {
 		g.publishInvalidation = func(string, string) {}

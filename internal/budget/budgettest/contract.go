@@ -236,6 +236,18 @@ var contract = []struct {
 		e.clock.Advance(5 * time.Second)
 		e.mustAllow("a", 1)
 	}},
+	{"absorbed outside spending is counted for its duration even beyond capacity", func(e *env) {
+		e.mustAllow("a", 8)
+		if err := e.store.Absorb(context.Background(), e.spec, 5, 3*time.Second); err != nil {
+			e.t.Fatal(err)
+		}
+		if u := e.used(); u != 13 {
+			e.t.Fatalf("used %d; want 13: absorbed points count even over capacity", u)
+		}
+		e.clock.Advance(3 * time.Second)
+		e.mustAllow("b", 2)
+		e.mustRefuse(budget.ReasonExhausted, "b", 1)
+	}},
 	{"budgets with different names do not share points", func(e *env) {
 		e.mustAllow("a", 10)
 		other := *e.spec

@@ -1,0 +1,4 @@
+package proxy
+
+// Exported for the external tests of this package.
+var UpstreamRemaining = upstreamRemaining
