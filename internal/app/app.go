@@ -161,8 +161,9 @@ func (a *App) Serve(ctx context.Context, ln, adminLn net.Listener) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); a.runStore(bg) }()
 	}
-	wg.Add(1)
+	wg.Add(2)
 	go func() { defer wg.Done(); a.keys.Run(bg) }()
+	go func() { defer wg.Done(); a.gateway.Run(bg) }()
 	close(a.ready)
 	a.log.Info("gateway serving", zap.String("listen", ln.Addr().String()), zap.String("admin_listen", adminLn.Addr().String()))
 	var runErr error

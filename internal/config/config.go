@@ -79,6 +79,14 @@ type Upstream struct {
 	Budget      Budget        `yaml:"budget"`
 	Timeout     time.Duration `yaml:"timeout"`
 	Cache       Cache         `yaml:"cache"`
+	Spec        Spec          `yaml:"spec"`
+}
+
+// Spec serves the upstream's OpenAPI document at {mount}/api/v2/spec, filtered per caller.
+type Spec struct {
+	Enabled *bool         `yaml:"enabled"` // nil: on for the retool-v2 profile
+	Refresh time.Duration `yaml:"refresh"` // how often the document is fetched again
+	Cost    int64         `yaml:"cost"`    // points a fetch spends (0: not an API call)
 }
 
 // Cache keeps read answers briefly. TTL 0 (the default): off, unless a route sets its own.

@@ -47,6 +47,11 @@ func (c *Config) applyDefaults() error {
 		if u.Auth.Scheme == "bearer" {
 			setDefault(&u.Auth.Header, "Authorization")
 		}
+		if u.Spec.Enabled == nil {
+			on := u.Profile == "retool-v2"
+			u.Spec.Enabled = &on
+		}
+		setDefault(&u.Spec.Refresh, 10*time.Minute)
 		setDefault(&u.Budget.Name, u.Name)
 		if u.Budget.Lockout == nil {
 			w := u.Budget.Window

@@ -188,6 +188,12 @@ func (c *Config) validateUpstream(i int, u Upstream, bad reporter) {
 	if u.Timeout <= 0 {
 		bad(f("timeout"), "must be > 0")
 	}
+	if u.Spec.Refresh <= 0 {
+		bad(f("spec.refresh"), "must be > 0")
+	}
+	if u.Spec.Cost < 0 {
+		bad(f("spec.cost"), "must be >= 0")
+	}
 	if u.Cache.TTL < 0 || u.Cache.MaxEntries < 0 || u.Cache.MaxBytes < 0 {
 		bad(f("cache"), "ttl, max_entries and max_bytes must be >= 0")
 	}

@@ -60,6 +60,7 @@ type Gateway struct {
 	stdLog              *log.Logger // the reverse proxy's own complaints, into zap
 	authFails           *failLimiter
 	flights             *flights
+	specs               specs
 	learn               learner
 	caches              sync.Map // upstream name -> *cache.Cache
 	publishInvalidation func(upstream, path string)
@@ -113,6 +114,9 @@ func New(o Options) (*Gateway, error) {
 		// Series that alerts watch with increase() must exist before their first event.
 		g.metrics.UpstreamLimited.WithLabelValues(u.name)
 	}
+	if err := g.syncSpecs(o.Config, snap); err != nil {
+		return nil, err
+	}
 	g.current.Store(snap)
 	if o.AuthFailureLimit <= 0 {
 		o.AuthFailureLimit = 30
@@ -136,6 +140,9 @@ func New(o Options) (*Gateway, error) {
 func (g *Gateway) Reload(c *config.Config) error {
 	snap, err := buildSnapshot(c)
 	if err != nil {
+		return err
+	}
+	if err := g.syncSpecs(c, snap); err != nil {
 		return err
 	}
 	g.swap.Lock()

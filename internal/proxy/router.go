@@ -16,6 +16,7 @@ func (g *Gateway) router() http.Handler {
 		g.limitBody,    // 413 before anything is spent
 		g.dispatch,     // which upstream, by mount (404 when none)
 		g.authenticate, // caller key: 401 missing/unknown/expired, 423 disabled
+		g.serveSpec,    // {mount}/api/v2/spec: the OpenAPI document, filtered for this caller
 		g.route,        // canonical path (400), known route (404)
 		g.checkScopes,  // 403, before any point is spent
 		g.share,        // reads: a fresh cached answer, or follow an identical read in flight

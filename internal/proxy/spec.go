@@ -1,0 +1,147 @@
+package proxy
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/budgetgw/gateway/internal/budget"
+	"github.com/budgetgw/gateway/internal/config"
+	"github.com/budgetgw/gateway/internal/openapi"
+	"github.com/budgetgw/gateway/internal/routes"
+)
+
+// serveSpec answers {mount}/api/v2/spec with the upstream's OpenAPI document as this
+// caller may use it: only the operations its key and the org token may call, with servers
+// pointing at the gateway. It is free (no scope needed, no points), like reading the docs.
+func (g *Gateway) serveSpec(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		x := exchangeOf(r)
+		if sp := g.specFor(x.up.name); sp != nil {
+			if canonical, err := routes.Canonical(x.up.relPath(r)); err == nil && openapi.IsSpecRequest(r.Method, canonical) {
+				x.outcome = "spec"
+				sp.Serve(w, r, x.caller.Scopes)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// specs holds one document per upstream; they outlive reloads and run in the background.
+type specs struct {
+	mu     sync.Mutex
+	by     map[string]*specRun
+	runCtx context.Context // set by Run; nil until then
+}
+
+type specRun struct {
+	spec   *openapi.Spec
+	cancel context.CancelFunc
+}
+
+func (g *Gateway) specFor(upstream string) *openapi.Spec {
+	g.specs.mu.Lock()
+	defer g.specs.mu.Unlock()
+	if r := g.specs.by[upstream]; r != nil {
+		return r.spec
+	}
+	return nil
+}
+
+// syncSpecs makes the set of documents match the configuration: new upstreams get one,
+// changed ones re-decide what they serve, removed ones stop.
+func (g *Gateway) syncSpecs(c *config.Config, snap *snapshot) error {
+	g.specs.mu.Lock()
+	defer g.specs.mu.Unlock()
+	if g.specs.by == nil {
+		g.specs.by = map[string]*specRun{}
+	}
+	keep := map[string]bool{}
+	for i, uc := range c.Upstreams {
+		if uc.Spec.Enabled == nil || !*uc.Spec.Enabled {
+			continue
+		}
+		u := snap.upstreamNamed(uc.Name)
+		routing := openapi.Routing{Table: u.table, TokenScopes: u.tokenScopes, Mount: uc.Mount, PublicURL: uc.PublicURL}
+		keep[uc.Name] = true
+		if r := g.specs.by[uc.Name]; r != nil {
+			if err := r.spec.SetRouting(routing); err != nil {
+				return fmt.Errorf("upstreams[%d].spec: %w", i, err)
+			}
+			continue
+		}
+		sp, err := openapi.New(openapi.Options{
+			Upstream: uc.Name, Routing: routing, Fetch: g.specFetch(u, uc.Spec.Cost), Refresh: uc.Spec.Refresh,
+			Logger: g.log, Now: g.now, Unknown: g.metrics.UnknownOperations.WithLabelValues(uc.Name),
+		})
+		if err != nil {
+			return fmt.Errorf("upstreams[%d].spec: %w", i, err)
+		}
+		r := &specRun{spec: sp}
+		g.specs.by[uc.Name] = r
+		if g.specs.runCtx != nil {
+			g.startSpec(r)
+		}
+	}
+	for name, r := range g.specs.by {
+		if !keep[name] {
+			if r.cancel != nil {
+				r.cancel()
+			}
+			delete(g.specs.by, name)
+		}
+	}
+	return nil
+}
+
+func (g *Gateway) startSpec(r *specRun) {
+	ctx, cancel := context.WithCancel(g.specs.runCtx)
+	r.cancel = cancel
+	go r.spec.Run(ctx)
+}
+
+// Run starts the gateway's background work (fetching documents) until ctx ends.
+func (g *Gateway) Run(ctx context.Context) {
+	g.specs.mu.Lock()
+	g.specs.runCtx = ctx
+	for _, r := range g.specs.by {
+		g.startSpec(r)
+	}
+	g.specs.mu.Unlock()
+	<-ctx.Done()
+}
+
+// specFetch fetches the document with the org token; with a cost, the points are taken
+// from the budget first (a refusal keeps the document already held).
+func (g *Gateway) specFetch(u *upstream, cost int64) func(context.Context) ([]byte, error) {
+	fetch := openapi.HTTPFetch(&http.Client{Transport: g.transport, Timeout: u.timeout}, u.base.String()+openapi.BasePath+"/spec", func(r *http.Request) {
+		if u.bearer {
+			r.Header.Set("Authorization", "Bearer "+u.token.Reveal())
+		} else {
+			r.Header.Set(u.header, u.token.Reveal())
+		}
+	})
+	if cost <= 0 {
+		return fetch
+	}
+	return func(ctx context.Context) ([]byte, error) {
+		d, err := g.gate.Acquire(ctx, u.spec, budget.Ask{Caller: "_spec", Cost: cost}, time.Minute)
+		if err != nil || !d.Allowed {
+			return nil, fmt.Errorf("no points for the document (%s): %w", d.Reason, err)
+		}
+		defer func() { _ = g.gate.Settle(u.spec, d.Ticket) }()
+		return fetch(ctx)
+	}
+}
+
+func (s *snapshot) upstreamNamed(name string) *upstream {
+	for _, u := range s.upstreams {
+		if u.name == name {
+			return u
+		}
+	}
+	return nil
+}
