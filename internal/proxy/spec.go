@@ -124,6 +124,7 @@ func (g *Gateway) specFetch(u *upstream, cost int64) func(context.Context) ([]by
 			r.Header.Set(u.header, u.token.Reveal())
 		}
 	})
+	fetch = recovered(fetch)
 	if cost <= 0 {
 		return fetch
 	}
@@ -133,6 +134,19 @@ func (g *Gateway) specFetch(u *upstream, cost int64) func(context.Context) ([]by
 			return nil, fmt.Errorf("no points for the document (%s): %w", d.Reason, err)
 		}
 		defer func() { _ = g.gate.Settle(u.spec, d.Ticket) }()
+		return fetch(ctx)
+	}
+}
+
+// recovered turns a panic below a background fetch (a transport bug) into an error: no
+// request is there to answer with a 500, and the process must go on serving.
+func recovered(fetch func(context.Context) ([]byte, error)) func(context.Context) ([]byte, error) {
+	return func(ctx context.Context) (b []byte, err error) {
+		defer func() {
+			if v := recover(); v != nil {
+				b, err = nil, fmt.Errorf("fetch OpenAPI document: panic: %v", v)
+			}
+		}()
 		return fetch(ctx)
 	}
 }
