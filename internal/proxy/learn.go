@@ -9,29 +9,35 @@ import (
 	"time"
 
 	"go.uber.org/zap"
-
-	"github.com/budgetgw/gateway/internal/budget"
 )
 
-// reconcileEvery bounds how often one budget is compared with the upstream's word: each
-// comparison reads the store once.
-const reconcileEvery = 200 * time.Millisecond
+// reconcileEvery bounds how often one budget absorbs a gap: answers to calls admitted
+// together report nearly the same gap, and absorbing each would count it several times.
+const reconcileEvery = 50 * time.Millisecond
 
 // learner takes the upstream's word when it says fewer points remain than the gateway
 // counts: someone spends outside the gateway, and the difference is counted too.
 type learner struct {
 	mu   sync.Mutex
-	last map[string]time.Time // budget -> last comparison
+	last map[string]time.Time // budget -> last absorption
 }
 
-// learnFrom compares an upstream answer's remaining points with the store, in the
-// background: the answer is not held for it.
+// learnFrom compares an answer's remaining points with what the budget counted when this
+// call was admitted (everything admitted before it, itself included). The gap is points
+// spent outside the gateway; it is absorbed before the answer is passed on, so the next
+// admission already sees it.
 func (g *Gateway) learnFrom(x *exchange, h http.Header) {
-	remaining, ok := upstreamRemaining(h)
+	upstreamLeft, ok := upstreamRemaining(h)
 	if !ok {
 		return
 	}
-	spec, now := x.up.spec, g.now()
+	spec := x.up.spec
+	gap := (spec.Capacity - x.decision.Used) - upstreamLeft
+	if gap <= 0 {
+		g.metrics.Drift.WithLabelValues(spec.Name).Set(0)
+		return
+	}
+	now := g.now()
 	g.learn.mu.Lock()
 	if now.Sub(g.learn.last[spec.Name]) < reconcileEvery {
 		g.learn.mu.Unlock()
@@ -39,25 +45,9 @@ func (g *Gateway) learnFrom(x *exchange, h http.Header) {
 	}
 	g.learn.last[spec.Name] = now
 	g.learn.mu.Unlock()
-	go g.reconcile(spec, remaining)
-}
-
-// reconcile absorbs the gap between what the store says remains and what the upstream
-// says remains. Calls still on their way upstream are counted by the store but not yet
-// by the upstream, so the gap found is never larger than the real one.
-func (g *Gateway) reconcile(spec *budget.Spec, upstreamLeft int64) {
+	g.metrics.Drift.WithLabelValues(spec.Name).Set(float64(gap))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	u, err := g.gate.Store().Usage(ctx, spec)
-	if err != nil {
-		return
-	}
-	gap := (spec.Capacity - u.Used) - upstreamLeft
-	if gap <= 0 {
-		g.metrics.Drift.WithLabelValues(spec.Name).Set(0)
-		return
-	}
-	g.metrics.Drift.WithLabelValues(spec.Name).Set(float64(gap))
 	if err := g.gate.Store().Absorb(ctx, spec, gap, spec.Window); err != nil {
 		g.metrics.StoreErrors.WithLabelValues("absorb").Inc()
 		return

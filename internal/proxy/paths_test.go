@@ -116,7 +116,7 @@ func TestAClimbOutOfOneMountNeverReachesTheOtherUpstream(t *testing.T) {
 	key := proxytest.NewKey("both-1")
 	gw := proxytest.Start(t, proxytest.Options{Config: fmt.Sprintf(`
 upstreams:
-  - {name: retool, mount: /, base_url: %q, profile: retool-v2, auth: {token_file: %q}}
+  - {name: retool, mount: /, base_url: %q, profile: retool-v2, auth: {token_file: %q}, spec: {enabled: false}}
   - {name: retable, mount: /retable, base_url: %q, profile: retable-v1, auth: {scheme: header, header: ApiKey, token_file: %q}}
 callers:
   - name: both

@@ -35,6 +35,7 @@ type specs struct {
 	mu     sync.Mutex
 	by     map[string]*specRun
 	runCtx context.Context // set by Run; nil until then
+	wg     sync.WaitGroup  // the documents' refresh loops
 }
 
 type specRun struct {
@@ -100,10 +101,12 @@ func (g *Gateway) syncSpecs(c *config.Config, snap *snapshot) error {
 func (g *Gateway) startSpec(r *specRun) {
 	ctx, cancel := context.WithCancel(g.specs.runCtx)
 	r.cancel = cancel
-	go r.spec.Run(ctx)
+	g.specs.wg.Add(1)
+	go func() { defer g.specs.wg.Done(); r.spec.Run(ctx) }()
 }
 
-// Run starts the gateway's background work (fetching documents) until ctx ends.
+// Run does the gateway's background work (fetching documents) until ctx ends, and
+// returns when all of it has stopped.
 func (g *Gateway) Run(ctx context.Context) {
 	g.specs.mu.Lock()
 	g.specs.runCtx = ctx
@@ -112,6 +115,7 @@ func (g *Gateway) Run(ctx context.Context) {
 	}
 	g.specs.mu.Unlock()
 	<-ctx.Done()
+	g.specs.wg.Wait()
 }
 
 // specFetch fetches the document with the org token; with a cost, the points are taken

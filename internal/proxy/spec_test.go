@@ -10,7 +10,7 @@ import (
 )
 
 func TestTheOpenAPIDocumentIsServedPerCallerAndFree(t *testing.T) {
-	g := proxytest.StartRetool(t, proxytest.RetoolOptions{})
+	g := proxytest.StartRetool(t, proxytest.RetoolOptions{Spec: true})
 	if r := g.Call(t, "GET", "/api/v2/spec", "", nil); r.Status != http.StatusUnauthorized {
 		t.Fatalf("without a key: %d; want 401", r.Status)
 	}

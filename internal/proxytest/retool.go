@@ -46,6 +46,7 @@ type RetoolOptions struct {
 	MaxBodyBytes int64         // 0: the default (10 MiB)
 	Timeout      time.Duration // upstream timeout; 0: 5s
 	CacheTTL     time.Duration // the upstream's cache TTL; 0: off
+	Spec         bool          // serve /api/v2/spec (it fetches from the upstream at start)
 
 	// BaseURL, when set, is the upstream instead of a simulated Retool.
 	BaseURL   string
@@ -101,6 +102,7 @@ upstreams:
     token_scopes: %s
     timeout: %s
     cache: {ttl: %s}
+    spec: {enabled: %t}
     budget: {capacity: %d, window: %s, lockout: %s, max_wait: %s}
 callers:
   - name: reader
@@ -120,7 +122,7 @@ callers:
     scopes: [users:read]
     max_points: 2
     keys: [{id: %s, sha256: %q}]
-`, o.MaxBodyBytes, base, SecretFile(t, r.OrgToken), scopes, o.Timeout, o.CacheTTL,
+`, o.MaxBodyBytes, base, SecretFile(t, r.OrgToken), scopes, o.Timeout, o.CacheTTL, o.Spec,
 		o.Capacity, o.Window, o.Lockout, o.MaxWait,
 		Reader, k[Reader].SHA256, ReaderDisabled, k[ReaderDisabled].SHA256, ReaderExpired, k[ReaderExpired].SHA256,
 		Writer, k[Writer].SHA256, Admin, k[Admin].SHA256, Capped, k[Capped].SHA256)
