@@ -43,6 +43,7 @@ type App struct {
 	store    budget.Store
 	runStore func(ctx context.Context)
 	keys     *keys.Manager
+	inval    *invalidations // nil without Redis
 	admin    secret.Value
 	gateway  *proxy.Gateway
 	closers  []func() error
@@ -70,6 +71,9 @@ func New(cfg *config.Config, o Options) (*App, error) {
 			return nil, err
 		}
 		a.closers = append(a.closers, rt.close)
+		if rt.redis != nil {
+			a.inval = &invalidations{client: rt.redis, channel: cfg.Redis.KeyPrefix + ":cache:invalidate"}
+		}
 		if o.Store == nil {
 			o.Store, a.runStore = rt.store, rt.run
 		}
@@ -87,7 +91,7 @@ func New(cfg *config.Config, o Options) (*App, error) {
 	}
 	gw, err := proxy.New(proxy.Options{Config: cfg, Gate: budget.NewGate(a.store, nil), Metrics: a.metrics, Logger: a.log, Transport: o.Transport,
 		AuthFailureLimit: cfg.Server.AuthFailureLimit,
-		OnAuthenticated:  func(id string) { a.keys.Touch(id) }})
+		OnAuthenticated:  func(id string) { a.keys.Touch(id) }, PublishInvalidation: a.publishInvalidation})
 	if err != nil {
 		return nil, err
 	}
@@ -164,6 +168,10 @@ func (a *App) Serve(ctx context.Context, ln, adminLn net.Listener) error {
 	wg.Add(2)
 	go func() { defer wg.Done(); a.keys.Run(bg) }()
 	go func() { defer wg.Done(); a.gateway.Run(bg) }()
+	if a.inval != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); a.inval.follow(bg, a.gateway.InvalidateLocal) }()
+	}
 	close(a.ready)
 	a.log.Info("gateway serving", zap.String("listen", ln.Addr().String()), zap.String("admin_listen", adminLn.Addr().String()))
 	var runErr error
@@ -187,6 +195,12 @@ func (a *App) Serve(ctx context.Context, ln, adminLn net.Listener) error {
 		_ = c()
 	}
 	return runErr
+}
+
+func (a *App) publishInvalidation(upstream, path string) {
+	if a.inval != nil {
+		a.inval.publish(upstream, path)
+	}
 }
 
 // Keys returns the key manager.

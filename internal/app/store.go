@@ -19,6 +19,7 @@ import (
 type storeRuntime struct {
 	store budget.Store
 	keys  keys.Store
+	redis redis.UniversalClient     // nil for memory
 	run   func(ctx context.Context) // background work (nil for memory)
 	close func() error
 }
@@ -56,7 +57,7 @@ func buildStore(cfg *config.Config, m *metrics.Metrics, log *zap.Logger) (*store
 		},
 		OnError: func(op string) { m.StoreErrors.WithLabelValues(op).Inc() },
 	})
-	return &storeRuntime{store: f, keys: keys.NewRedis(client, cfg.Redis.KeyPrefix), run: f.Run, close: client.Close}, nil
+	return &storeRuntime{store: f, keys: keys.NewRedis(client, cfg.Redis.KeyPrefix), redis: client, run: f.Run, close: client.Close}, nil
 }
 
 // NewRedisClient builds the client for a single server (url), Sentinel or Cluster. Every
