@@ -33,6 +33,7 @@ Commands:
   gateway keys new -caller NAME       mint a caller key and print the config lines for it
   gateway keys|callers ...            manage keys and callers through the admin API (gateway keys help)
   gateway config check -config FILE   validate a configuration; exit 1 naming every bad field
+  gateway sandbox -listen ADDR        a spec-faithful Retool API v2 stand-in (no points spent)
   gateway check -config FILE          test connections: each upstream and its token, and Redis
 `
 
@@ -69,6 +70,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return configCmd(rest, stdout, stderr)
 	case "check":
 		return checkCmd(ctx, rest, stdout, stderr)
+	case "sandbox":
+		return sandboxCmd(ctx, rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

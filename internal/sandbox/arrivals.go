@@ -28,10 +28,16 @@ type Arrival struct {
 func (s *Server) record(a Arrival) {
 	s.mu.Lock()
 	s.arrivals = append(s.arrivals, a)
+	// Trimmed only once twice the bound is reached, so the copy costs O(1)
+	// per call on average.
+	if keep := s.opts.KeepArrivals; keep > 0 && len(s.arrivals) >= 2*keep {
+		s.arrivals = append([]Arrival(nil), s.arrivals[len(s.arrivals)-keep:]...)
+	}
 	s.mu.Unlock()
 }
 
-// Arrivals returns a deep copy of the log, in the order the answers were decided: a test
+// Arrivals returns a deep copy of the log (the most recent KeepArrivals or more,
+// when that is set), in the order the answers were decided: a test
 // may change what it gets without changing what the next caller sees.
 func (s *Server) Arrivals() []Arrival {
 	s.mu.Lock()

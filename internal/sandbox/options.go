@@ -32,10 +32,20 @@ type Options struct {
 	Cost func(method, path string) (cost int64, ok bool)
 	// Allow reports whether the key may call method+path (403 when not). Nil allows all.
 	Allow func(method, path string) bool
+	// Forbidden words the 403 message for a call Allow refused, such as the
+	// scope it needs (UseScopes sets both). Nil: a generic message.
+	Forbidden func(method, path string) string
 	// Collection reports whether path names a collection, which GET lists, rather than one
 	// item. Nil guesses from the last segment: words of letters and underscores are
 	// collections, anything holding digits or other characters is an id.
 	Collection func(path string) bool
+
+	// API chooses what admitted calls are answered with. The zero value,
+	// Generic, makes up one shape for every path, without state: what the
+	// gateway's own tests need. RetoolV2 serves every operation of Retool's
+	// API v2 as its OpenAPI document describes it, over a seeded organisation
+	// that calls change; unset, Cost then knows exactly those operations.
+	API API
 
 	// Latency is the range [min, max] of a random delay before answering, drawn from Seed.
 	Latency [2]time.Duration
@@ -44,12 +54,27 @@ type Options struct {
 	// Seed makes latency, failures and fake data repeatable.
 	Seed int64
 
+	// KeepArrivals bounds the log to the most recent calls, so a long-running
+	// sandbox does not grow without end. Zero keeps every arrival (tests
+	// measure whole runs).
+	KeepArrivals int
+
 	// Now is the clock every budget decision and every Arrival.At reads. Default time.Now.
 	// It is assumed never to go backwards between Resets.
 	Now func() time.Time
 }
 
 const defaultWindow = time.Minute
+
+// API names what the sandbox answers admitted calls with.
+type API int
+
+const (
+	// Generic answers any path with one made-up shape and keeps no state.
+	Generic API = iota
+	// RetoolV2 answers as Retool's API v2 does (see retool.go).
+	RetoolV2
+)
 
 // withDefaults fills the unset fields; it is the only place defaults live.
 func (o Options) withDefaults() Options {
@@ -62,6 +87,16 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Capacity > 0 && o.Window <= 0 {
 		o.Window = defaultWindow
+	}
+	if o.Cost == nil && o.API == RetoolV2 {
+		o.Cost = func(method, path string) (int64, bool) {
+			s, err := loadSpec()
+			if err != nil {
+				return 1, true // every call is then answered 500 with the reason
+			}
+			op, _ := s.find(method, path)
+			return 1, op != nil
+		}
 	}
 	if o.Cost == nil {
 		o.Cost = func(string, string) (int64, bool) { return 1, true }

@@ -18,8 +18,8 @@ const listSize = 3
 const fakeEpoch = 1704067200
 
 // reply makes up the successful answer for an admitted call. It is deliberately generic:
-// one resource shape for every path. Resource-specific replies (the OpenAPI document's
-// shapes) belong in a switch on the collection here, before the generic fallback.
+// one resource shape for every path, no state (Options.API Generic). Answers in the
+// document's own shapes, with state, are RetoolV2's (retool.go).
 func reply(o Options, method, path string, body []byte) *answer {
 	collection := o.Collection(path)
 	switch method {

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/budgetgw/gateway/internal/routes"
+	"github.com/budgetgw/gateway/internal/scopes"
 )
 
 // UseRoutes fills Cost and Collection from a route table, so the simulated upstream
@@ -23,5 +24,23 @@ func (o *Options) UseRoutes(t *routes.Table) {
 		}
 		tpl := strings.TrimSuffix(r.Template, "/")
 		return !strings.HasSuffix(tpl, "}")
+	}
+}
+
+// UseScopes fills Allow and Forbidden from a route table and the scopes the
+// simulated token holds: a call is refused 403, naming the scope it needs,
+// when the token lacks its route's scope, as Retool refuses a token created
+// without it. Write implies read, as in Retool's token settings.
+func (o *Options) UseScopes(t *routes.Table, held scopes.Set) {
+	o.Allow = func(method, path string) bool {
+		r, ok := t.Match(method, path)
+		return ok && held.Allows(r.Scope)
+	}
+	o.Forbidden = func(method, path string) string {
+		r, ok := t.Match(method, path)
+		if !ok {
+			return "The API token lacks the scope this endpoint requires"
+		}
+		return "The API token is missing the " + r.Scope.String() + " scope this endpoint requires"
 	}
 }

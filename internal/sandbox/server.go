@@ -18,6 +18,10 @@ const maxBody = 8 << 20
 // Server is the simulated upstream. Its methods are safe for concurrent use.
 type Server struct {
 	opts Options
+	api  *retool // nil unless Options.API is RetoolV2
+	// apiErr is why the RetoolV2 stand-in could not be built (a damaged
+	// data file); every admitted call is then answered 500 saying so.
+	apiErr error
 
 	mu          sync.Mutex
 	token       string
@@ -33,12 +37,16 @@ var _ http.Handler = (*Server)(nil)
 // New builds a Server from opts; unset fields take the defaults described on Options.
 func New(opts Options) *Server {
 	s := &Server{opts: opts.withDefaults(), token: opts.Token}
+	if s.opts.API == RetoolV2 {
+		s.api, s.apiErr = newRetool(s.opts.Seed, s.opts.Now)
+	}
 	s.reset()
 	return s
 }
 
 // Reset forgets every arrival and the budget state, and restarts the seeded draws so a
-// rerun of the same calls gets the same latencies and failures.
+// rerun of the same calls gets the same latencies and failures. With RetoolV2 it also
+// puts the seeded organisation back as it was.
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -53,6 +61,9 @@ func (s *Server) reset() {
 	s.failRand = rand.New(rand.NewPCG(uint64(o.Seed), 0xfa11))
 	s.arrivals = nil
 	s.rateLimited = 0
+	if s.api != nil {
+		s.api.reset()
+	}
 }
 
 // SetToken replaces the accepted key; calls that arrive afterwards are checked against it.
@@ -89,9 +100,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.record(a)
 			return
 		}
-		if t.fail {
+		switch {
+		case t.fail:
 			ans = failure(http.StatusInternalServerError, "Simulated upstream failure")
-		} else {
+		case s.apiErr != nil:
+			ans = failure(http.StatusInternalServerError, "sandbox: "+s.apiErr.Error())
+		case s.api != nil:
+			ans = s.api.serve(r.Method, r.URL, body)
+		default:
 			ans = reply(s.opts, r.Method, r.URL.Path, body)
 		}
 	}
@@ -116,8 +132,11 @@ func (s *Server) check(r *http.Request, a *Arrival) ticket {
 		return ticket{refusal: failure(http.StatusNotFound, "Not found")}
 	}
 	if !s.opts.Allow(r.Method, r.URL.Path) {
-		return ticket{refusal: failure(http.StatusForbidden,
-			"The API token lacks the scope this endpoint requires")}
+		msg := "The API token lacks the scope this endpoint requires"
+		if s.opts.Forbidden != nil {
+			msg = s.opts.Forbidden(r.Method, r.URL.Path)
+		}
+		return ticket{refusal: failure(http.StatusForbidden, msg)}
 	}
 	if v := s.budget.admit(now, cost); !v.allowed {
 		s.rateLimited++
