@@ -100,7 +100,9 @@ func (f *fleet) drive(t *testing.T, callers int, span time.Duration) map[int]int
 			base := f.bases[c%len(f.bases)]
 			for time.Now().Before(stop) {
 				op := mix[rng.Intn(len(mix))]
-				req, _ := http.NewRequest(op.method, base+op.path, strings.NewReader(`{"object_type":"folder"}`))
+				// A distinct query per call: identical reads would be coalesced, and this
+				// drives the budget itself.
+				req, _ := http.NewRequest(op.method, fmt.Sprintf("%s%s?n=%d", base, op.path, rng.Int63()), strings.NewReader(`{"object_type":"folder"}`))
 				req.Header.Set("Authorization", "Bearer "+f.key)
 				req.Header.Set("Content-Type", "application/json")
 				resp, err := client.Do(req)

@@ -50,10 +50,12 @@ func RunProperty(t *testing.T, stores []budget.Store, o PropertyOptions) []Call 
 			g := gates[c%len(gates)]
 			for time.Now().Before(stop) {
 				cost := costs[rng.Intn(len(costs))]
-				d, err := g.Acquire(context.Background(), spec, budget.Ask{Caller: "c", Cost: cost}, o.Window)
+				// Patience of 1.5 windows: a request arriving just after a burst still sees the
+				// next release (with max_wait == window it would miss it by the latency).
+				d, err := g.Acquire(context.Background(), spec, budget.Ask{Caller: "c", Cost: cost}, o.Window*3/2)
 				if err != nil || !d.Allowed {
-					// A polite client honours Retry-After instead of spinning.
-					time.Sleep(max(d.RetryAfter, time.Millisecond))
+					// A polite client honours Retry-After, with jitter, instead of spinning.
+					time.Sleep(max(d.RetryAfter-time.Duration(rng.Int63n(int64(o.Window/4))), time.Millisecond))
 					continue
 				}
 				// Latency jitter: reach the upstream somewhere inside the call, answer later.
