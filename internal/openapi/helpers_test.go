@@ -6,12 +6,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/budgetgw/gateway/internal/testutil"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -25,26 +26,9 @@ const orgToken = "org-token-for-tests"
 // beside the module. It is data for the tests only: nothing of it is copied here.
 func retoolDocument(t testing.TB) []byte {
 	t.Helper()
-	dir, err := os.Getwd()
+	data, err := os.ReadFile(testutil.RetoolDocumentPath(t))
 	if err != nil {
 		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test's directory")
-		}
-		dir = parent
-	}
-	data, err := os.ReadFile(filepath.Join(dir, "..", "shared", "retool", "openapi-2.12.0.json"))
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("Retool's OpenAPI document is required in CI: %v", err)
-		}
-		t.Skipf("Retool's OpenAPI document is not here (%v); serving it is not tested", err)
 	}
 	return data
 }

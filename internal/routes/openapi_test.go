@@ -3,10 +3,11 @@ package routes
 import (
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/budgetgw/gateway/internal/testutil"
 )
 
 // This test checks the retool-v2 profile against Retool's own document, with
@@ -74,31 +75,7 @@ func expectedScopes(desc, method string) []string {
 	return out
 }
 
-func openAPIPath(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test's directory")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "retool", openAPIFile)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("Retool's OpenAPI document is required in CI: %v", err)
-		}
-		t.Skipf("Retool's OpenAPI document is not here (%v); the profile is not checked against it", err)
-	}
-	return p
-}
+func openAPIPath(t *testing.T) string { return testutil.RetoolDocumentPath(t) }
 
 func TestRetoolProfileCoversTheOpenAPIDocument(t *testing.T) {
 	data, err := os.ReadFile(openAPIPath(t))

@@ -7,12 +7,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/budgetgw/gateway/internal/testutil"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -27,31 +27,7 @@ const openAPIName = "openapi-2.12.0.json"
 
 // openAPIPath finds Retool's document in ../shared/retool beside the module
 // root. Absent, the calling test is skipped, except in CI, where it fails.
-func openAPIPath(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the package directory")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "retool", openAPIName)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("Retool's OpenAPI document is required in CI: %v", err)
-		}
-		t.Skipf("Retool's OpenAPI document is not here (%v): skipping the validation against it", err)
-	}
-	return p
-}
+func openAPIPath(t testing.TB) string { return testutil.RetoolDocumentPath(t) }
 
 var loadDocMu sync.Mutex
 var loadedDoc *openapi3.T

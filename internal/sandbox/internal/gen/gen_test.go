@@ -7,32 +7,17 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/budgetgw/gateway/internal/testutil"
 )
 
 // openAPIDoc reads Retool's document from ../shared/retool beside the module
 // root. Without it the test is skipped, except in CI, where it must be there.
 func openAPIDoc(t *testing.T) []byte {
 	t.Helper()
-	dir, err := os.Getwd()
+	data, err := os.ReadFile(testutil.RetoolDocumentPath(t))
 	if err != nil {
 		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the package directory")
-		}
-		dir = parent
-	}
-	data, err := os.ReadFile(filepath.Join(dir, "..", "shared", "retool", "openapi-2.12.0.json"))
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("Retool's OpenAPI document is required in CI: %v", err)
-		}
-		t.Skipf("Retool's OpenAPI document is not here: %v", err)
 	}
 	return data
 }
