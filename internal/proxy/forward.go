@@ -30,63 +30,65 @@ func (g *Gateway) forward(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), x.up.timeout)
 	defer cancel()
 	x.outcome = "forwarded"
-	rp := &httputil.ReverseProxy{
-		Rewrite:        g.rewrite(x),
+	x.upStart = g.now()
+	g.reverse.ServeHTTP(w, r.WithContext(ctx))
+}
+
+// newReverseProxy builds the one ReverseProxy all requests share; each hook finds its
+// request's exchange through the request context (the outbound request's derives from
+// the inbound one).
+func (g *Gateway) newReverseProxy() *httputil.ReverseProxy {
+	return &httputil.ReverseProxy{
+		Rewrite:        func(pr *httputil.ProxyRequest) { g.rewrite(exchangeOf(pr.In), pr) },
 		Transport:      g.transport,
-		ModifyResponse: g.answered(x),
-		ErrorHandler:   g.upstreamFailed(x),
+		ModifyResponse: func(resp *http.Response) error { return g.answered(exchangeOf(resp.Request), resp) },
+		ErrorHandler:   func(w http.ResponseWriter, r *http.Request, err error) { g.upstreamFailed(exchangeOf(r), w, r, err) },
 		ErrorLog:       g.stdLog,
 		FlushInterval:  -1,
 	}
-	x.upStart = g.now()
-	rp.ServeHTTP(w, r.WithContext(ctx))
 }
 
-func (g *Gateway) rewrite(x *exchange) func(*httputil.ProxyRequest) {
-	return func(pr *httputil.ProxyRequest) {
-		u := x.up
-		out := pr.Out
-		out.URL.Scheme, out.URL.Host = u.base.Scheme, u.base.Host
-		// The escaped form goes on the wire as is, so the upstream sees exactly the
-		// path that was routed and scope-checked.
-		escaped := u.base.EscapedPath() + x.forwardPath
-		out.URL.RawPath = escaped
-		out.URL.Path, _ = url.PathUnescape(escaped) // cannot fail: ForwardPath escapes
-		out.URL.RawQuery = pr.In.URL.RawQuery
-		out.Host = u.base.Host
-		for _, h := range strippedHeaders {
-			out.Header.Del(h)
-		}
-		out.Header.Del(u.header)
-		if u.bearer {
-			out.Header.Set("Authorization", "Bearer "+u.token.Reveal())
-		} else {
-			out.Header.Set(u.header, u.token.Reveal())
-		}
-		out.Header.Set(requestIDHeader, x.id)
+func (g *Gateway) rewrite(x *exchange, pr *httputil.ProxyRequest) {
+	u := x.up
+	out := pr.Out
+	out.URL.Scheme, out.URL.Host = u.base.Scheme, u.base.Host
+	// The escaped form goes on the wire as is, so the upstream sees exactly the
+	// path that was routed and scope-checked.
+	escaped := u.base.EscapedPath() + x.forwardPath
+	out.URL.RawPath = escaped
+	out.URL.Path, _ = url.PathUnescape(escaped) // cannot fail: ForwardPath escapes
+	out.URL.RawQuery = pr.In.URL.RawQuery
+	out.Host = u.base.Host
+	for _, h := range strippedHeaders {
+		out.Header.Del(h)
 	}
+	out.Header.Del(u.header)
+	if u.bearer {
+		out.Header.Set("Authorization", "Bearer "+u.token.Reveal())
+	} else {
+		out.Header.Set(u.header, u.token.Reveal())
+	}
+	out.Header.Set(requestIDHeader, x.id)
 }
 
 // answered runs when the upstream's response headers arrive: that is when the call was
 // answered, so its points are counted until one window from now.
-func (g *Gateway) answered(x *exchange) func(*http.Response) error {
-	return func(resp *http.Response) error {
-		x.upElapsed, x.upStatus = g.now().Sub(x.upStart), resp.StatusCode
-		x.settled = true
-		if err := g.gate.Settle(x.up.spec, x.decision.Ticket); err != nil {
-			g.metrics.StoreErrors.WithLabelValues("settle").Inc()
-			g.log.Warn("settle failed; the call stays counted until its hold expires", zap.String("request_id", x.id), zap.Error(err))
-		}
-		g.metrics.UpstreamDuration.WithLabelValues(x.up.name, x.route.Family, metrics.Class(resp.StatusCode)).Observe(x.upElapsed.Seconds())
-		if resp.StatusCode == http.StatusTooManyRequests {
-			g.upstreamLimited(x, resp)
-		} else {
-			g.learnFrom(x, resp.Header) // before our own RateLimit field replaces theirs
-		}
-		x.up.setRateLimitHeaders(resp.Header, x.decision)
-		resp.Header.Set(requestIDHeader, x.id)
-		return nil
+func (g *Gateway) answered(x *exchange, resp *http.Response) error {
+	x.upElapsed, x.upStatus = g.now().Sub(x.upStart), resp.StatusCode
+	x.settled = true
+	if err := g.gate.Settle(x.up.spec, x.decision.Ticket); err != nil {
+		g.metrics.StoreErrors.WithLabelValues("settle").Inc()
+		g.log.Warn("settle failed; the call stays counted until its hold expires", zap.String("request_id", x.id), zap.Error(err))
 	}
+	g.metrics.UpstreamDuration.WithLabelValues(x.up.name, x.route.Family, metrics.Class(resp.StatusCode)).Observe(x.upElapsed.Seconds())
+	if resp.StatusCode == http.StatusTooManyRequests {
+		g.upstreamLimited(x, resp)
+	} else {
+		g.learnFrom(x, resp.Header) // before our own RateLimit field replaces theirs
+	}
+	x.up.setRateLimitHeaders(resp.Header, x.decision)
+	resp.Header.Set(requestIDHeader, x.id)
+	return nil
 }
 
 // upstreamLimited handles an upstream 429: the organisation is locked out, for every
@@ -126,24 +128,22 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 
 // upstreamFailed maps transport failures to clear answers. The points stay counted until
 // the hold expires: the call may have reached the upstream even though no answer came.
-func (g *Gateway) upstreamFailed(x *exchange) func(http.ResponseWriter, *http.Request, error) {
-	return func(w http.ResponseWriter, r *http.Request, err error) {
-		x.upElapsed = g.now().Sub(x.upStart)
-		var mbe *http.MaxBytesError
-		var ne net.Error
-		switch {
-		case errors.As(err, &mbe):
-			writeProblem(w, r, http.StatusRequestEntityTooLarge, "body-too-large", "The request body is larger than the gateway's limit. Send a smaller body.")
-		case errors.Is(r.Context().Err(), context.Canceled):
-			x.outcome = "client_gone" // nobody is listening: log only, no answer
-		case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
-			g.metrics.UpstreamDuration.WithLabelValues(x.up.name, x.route.Family, "timeout").Observe(x.upElapsed.Seconds())
-			writeProblem(w, r, http.StatusGatewayTimeout, "upstream-timeout", "The upstream did not answer within "+x.up.timeout.String()+". The call may still have been carried out upstream: check before retrying a write.")
-		default:
-			g.metrics.UpstreamDuration.WithLabelValues(x.up.name, x.route.Family, "error").Observe(x.upElapsed.Seconds())
-			g.log.Warn("upstream unreachable", zap.String("upstream", x.up.name), zap.String("request_id", x.id), zap.String("error", errorClass(err)))
-			writeProblem(w, r, http.StatusBadGateway, "upstream-unreachable", "The gateway could not get an answer from the upstream. Retry shortly; if it persists, tell the operators the request id.")
-		}
+func (g *Gateway) upstreamFailed(x *exchange, w http.ResponseWriter, r *http.Request, err error) {
+	x.upElapsed = g.now().Sub(x.upStart)
+	var mbe *http.MaxBytesError
+	var ne net.Error
+	switch {
+	case errors.As(err, &mbe):
+		writeProblem(w, r, http.StatusRequestEntityTooLarge, "body-too-large", "The request body is larger than the gateway's limit. Send a smaller body.")
+	case errors.Is(r.Context().Err(), context.Canceled):
+		x.outcome = "client_gone" // nobody is listening: log only, no answer
+	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
+		g.metrics.UpstreamDuration.WithLabelValues(x.up.name, x.route.Family, "timeout").Observe(x.upElapsed.Seconds())
+		writeProblem(w, r, http.StatusGatewayTimeout, "upstream-timeout", "The upstream did not answer within "+x.up.timeout.String()+". The call may still have been carried out upstream: check before retrying a write.")
+	default:
+		g.metrics.UpstreamDuration.WithLabelValues(x.up.name, x.route.Family, "error").Observe(x.upElapsed.Seconds())
+		g.log.Warn("upstream unreachable", zap.String("upstream", x.up.name), zap.String("request_id", x.id), zap.String("error", errorClass(err)))
+		writeProblem(w, r, http.StatusBadGateway, "upstream-unreachable", "The gateway could not get an answer from the upstream. Retry shortly; if it persists, tell the operators the request id.")
 	}
 }
 

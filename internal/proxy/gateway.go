@@ -6,6 +6,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/http/httputil"
 	"net/url"
 	"sort"
 	"strings"
@@ -57,7 +58,8 @@ type Gateway struct {
 	swap                sync.Mutex // serialises Reload and SetKeyring, which each replace part of the snapshot
 	handler             http.Handler
 	onAuth              func(keyID string)
-	stdLog              *log.Logger // the reverse proxy's own complaints, into zap
+	stdLog              *log.Logger            // the reverse proxy's own complaints, into zap
+	reverse             *httputil.ReverseProxy // shared by every request
 	authFails           *failLimiter
 	flights             *flights
 	specs               specs
@@ -130,6 +132,7 @@ func New(o Options) (*Gateway, error) {
 	}
 	g.drain, g.drainNow = context.WithCancel(context.Background())
 	g.stdLog, _ = zap.NewStdLogAt(o.Logger, zap.WarnLevel) // fails only for an invalid level
+	g.reverse = g.newReverseProxy()
 	g.handler = g.router()
 	return g, nil
 }

@@ -37,14 +37,15 @@ func (g *Gateway) learnFrom(x *exchange, h http.Header) {
 		g.metrics.Drift.WithLabelValues(spec.Name).Set(0)
 		return
 	}
-	now := g.now()
+	// Held across the absorb: an answer that finds the gap already being absorbed waits
+	// for it, so its caller's next call is admitted against the corrected count.
 	g.learn.mu.Lock()
+	defer g.learn.mu.Unlock()
+	now := g.now()
 	if now.Sub(g.learn.last[spec.Name]) < reconcileEvery {
-		g.learn.mu.Unlock()
 		return
 	}
 	g.learn.last[spec.Name] = now
-	g.learn.mu.Unlock()
 	g.metrics.Drift.WithLabelValues(spec.Name).Set(float64(gap))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
