@@ -31,6 +31,9 @@ func (g *Gateway) forward(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	x.outcome = "forwarded"
 	x.upStart = g.now()
+	flying := g.learn.flying(x.up.spec.Name)
+	flying.Add(x.decision.Cost)
+	defer flying.Add(-x.decision.Cost)
 	g.reverse.ServeHTTP(w, r.WithContext(ctx))
 }
 

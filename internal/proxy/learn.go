@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -18,8 +19,18 @@ const reconcileEvery = 50 * time.Millisecond
 // learner takes the upstream's word when it says fewer points remain than the gateway
 // counts: someone spends outside the gateway, and the difference is counted too.
 type learner struct {
-	mu   sync.Mutex
-	last map[string]time.Time // budget -> last absorption
+	mu       sync.Mutex
+	last     map[string]time.Time // budget -> last absorption
+	inflight sync.Map             // budget -> *atomic.Int64: points forwarded, not yet answered
+}
+
+// flying is the budget's count of points on their way (forwarded, unanswered).
+func (l *learner) flying(budget string) *atomic.Int64 {
+	if v, ok := l.inflight.Load(budget); ok {
+		return v.(*atomic.Int64)
+	}
+	v, _ := l.inflight.LoadOrStore(budget, new(atomic.Int64))
+	return v.(*atomic.Int64)
 }
 
 // learnFrom compares an answer's remaining points with what the budget counted when this
@@ -32,7 +43,12 @@ func (g *Gateway) learnFrom(x *exchange, h http.Header) {
 		return
 	}
 	spec := x.up.spec
-	gap := (spec.Capacity - x.decision.Used) - upstreamLeft
+	// This call's admission counted every call admitted before it; the upstream's answer
+	// counts only those that had reached it. Those still on their way are added back, or
+	// the gap would come out short by them: the unsafe direction. (Calls admitted after
+	// this one and still flying are added too, which only errs on the safe side.)
+	flying := max(g.learn.flying(spec.Name).Load()-x.decision.Cost, 0)
+	gap := (spec.Capacity - x.decision.Used) - upstreamLeft + flying
 	if gap <= 0 {
 		g.metrics.Drift.WithLabelValues(spec.Name).Set(0)
 		return
