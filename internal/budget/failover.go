@@ -49,6 +49,7 @@ type foState struct {
 	sched    []Release
 	journal  map[string]*jentry
 	phantoms []Ticket // asks whose answer was lost: maybe admitted in Redis, never used
+	pruneAt  int      // journal size that triggers the next prune
 }
 
 // jentry is one admission made by this replica.
@@ -132,12 +133,15 @@ func (f *Failover) Take(ctx context.Context, spec *Spec, ask Ask) (Decision, err
 func (f *Failover) journal(s *foState, t Ticket, local bool) {
 	now := f.o.Now()
 	s.journal[t.ID] = &jentry{t: t, release: now.Add(s.spec.Hold + s.spec.Window), local: local}
-	if len(s.journal)%256 == 0 {
+	// Prune when the journal has doubled since the last prune: amortised O(1) per
+	// admission however large the budget (a fixed interval would rescan it all).
+	if len(s.journal) >= s.pruneAt {
 		for id, e := range s.journal {
 			if !e.release.After(now) {
 				delete(s.journal, id)
 			}
 		}
+		s.pruneAt = max(256, 2*len(s.journal))
 	}
 }
 

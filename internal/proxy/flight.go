@@ -115,10 +115,11 @@ func (rec *recorder) release() {
 // Unwrap lets http.ResponseController reach the connection.
 func (rec *recorder) Unwrap() http.ResponseWriter { return rec.w }
 
-// Flush passes flushes through unless holding.
+// Flush passes flushes through unless holding. The writer below is wrapped (observe's
+// statusWriter is no http.Flusher), so the flush must go through Unwrap.
 func (rec *recorder) Flush() {
-	if f, ok := rec.w.(http.Flusher); ok && !rec.hold {
-		f.Flush()
+	if !rec.hold {
+		_ = http.NewResponseController(rec.w).Flush()
 	}
 }
 

@@ -59,9 +59,9 @@ for i = 1, #ahead, 2 do
   local s = tonumber(ahead[i + 1])
   if deadline <= now then
     redis.call('ZREM', wait, ahead[i])
-  elseif s > myscore then
-    break
-  elseif ahead[i] ~= handle then
+  elseif s > myscore or ahead[i] == handle then
+    break -- behind us (or us): two waiters of one millisecond must not reserve each other's points
+  else
     aside = aside + c
   end
 end

@@ -1,0 +1,84 @@
+package auth
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/budgetgw/gateway/internal/config"
+)
+
+// issuedKey is a key the fuzz keyring knows, with what authenticating it must say.
+type issuedKey struct {
+	id   string
+	want Failure
+}
+
+// fuzzKeyring issues fixed keys (a fuzz target must be deterministic): one valid, one
+// disabled, one expired, two whose ids share a prefix, and one made elsewhere (no gwk_
+// form), which is found by its hash alone.
+func fuzzKeyring(tb testing.TB, now time.Time) (*Keyring, map[string]issuedKey) {
+	tb.Helper()
+	issued := map[string]issuedKey{
+		"gwk_svc-1_7Qx2cV9pLmA0bR4tYz8wKd1nHs6uJf3e":  {"svc-1", OK},
+		"gwk_svc-10_Zp4Lr8Tq1Wm6Xc0Vb3Nk7Hy2Gd5Fs9Ja": {"svc-10", OK},
+		"gwk_off-1_Mn3Bv6Cx9Zl2Kj5Hg8Fd1Sa4Qw7Er0Ty":  {"off-1", Disabled},
+		"gwk_old-1_Pl0Ok9Ij8Uh7Yg6Tf5Rd4Es3Wa2Qz1Xc":  {"old-1", Expired},
+		"legacy-token-4f1c9a7e2b":                     {"legacy-1", OK},
+	}
+	var keys []config.Key
+	for raw, k := range issued {
+		sum := sha256.Sum256([]byte(raw))
+		ck := config.Key{ID: k.id, SHA256: hex.EncodeToString(sum[:])}
+		switch k.want {
+		case Disabled:
+			ck.Disabled = true
+		case Expired:
+			ck.Expires = now.Add(-time.Hour)
+		}
+		keys = append(keys, ck)
+	}
+	kr, err := NewKeyring([]config.Caller{{Name: "svc", Scopes: []string{"users:read"}, Priority: "normal", Keys: keys}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return kr, issued
+}
+
+// FuzzAuthenticate presents arbitrary strings as keys. Authenticate must never panic, must
+// find a key only for the exact string that was issued (a prefix, a suffix, another
+// key's id with this secret, a case change: all unknown), and must find every issued key.
+func FuzzAuthenticate(f *testing.F) {
+	now := time.Unix(1_800_000_000, 0)
+	kr, issued := fuzzKeyring(f, now)
+	for raw := range issued {
+		f.Add(raw)
+		f.Add(raw + "x")
+		f.Add(raw[:len(raw)-1])
+		f.Add(strings.ToUpper(raw))
+		f.Add(" " + raw)
+	}
+	for _, s := range []string{"", "gwk_", "gwk__", "gwk_svc-1_", "gwk_svc-1", "gwk__7Qx2cV9pLmA0bR4tYz8wKd1nHs6uJf3e",
+		"gwk_svc-10_7Qx2cV9pLmA0bR4tYz8wKd1nHs6uJf3e", "gwk_svc-1_7Qx2cV9pLmA0bR4tYz8wKd1nHs6uJf3e_", "Bearer gwk_svc-1_x", "\x00", "gwk_\xff_\xfe"} {
+		f.Add(s)
+	}
+
+	f.Fuzz(func(t *testing.T, raw string) {
+		key, failure := kr.Authenticate(raw, now)
+		want, isIssued := issued[raw]
+		switch {
+		case raw == "":
+			if key != nil || failure != Missing {
+				t.Fatalf("no key: got key %v, failure %q; want missing", key, failure)
+			}
+		case isIssued:
+			if key == nil || key.ID != want.id || failure != want.want {
+				t.Fatalf("issued key %s: got key %v, failure %q; want %s, %q", want.id, key, failure, want.id, want.want)
+			}
+		case key != nil || failure != Unknown:
+			t.Fatalf("%q was never issued, yet Authenticate found key %v with failure %q", raw, key, failure)
+		}
+	})
+}
