@@ -118,13 +118,6 @@ func (g *Gate) learn(spec *Spec, ask Ask, d Decision, now time.Time) {
 	g.hints[spec.Name] = h
 }
 
-// Forget drops what the gate learnt about a budget (after a reload or an explicit unlock).
-func (g *Gate) Forget(name string) {
-	g.mu.Lock()
-	delete(g.hints, name)
-	g.mu.Unlock()
-}
-
 // leave gives up a place in the line. It must happen even when ctx is done (client gone),
 // so it uses its own short deadline.
 func (g *Gate) leave(spec *Spec, ask Ask) {

@@ -27,7 +27,6 @@ type exchange struct {
 	upStart     time.Time
 	upElapsed   time.Duration
 	upStatus    int
-	settled     bool
 	quiet       bool // no access-log line (throttled noise); still counted in metrics
 }
 

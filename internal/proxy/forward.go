@@ -78,7 +78,6 @@ func (g *Gateway) rewrite(x *exchange, pr *httputil.ProxyRequest) {
 // answered, so its points are counted until one window from now.
 func (g *Gateway) answered(x *exchange, resp *http.Response) error {
 	x.upElapsed, x.upStatus = g.now().Sub(x.upStart), resp.StatusCode
-	x.settled = true
 	if err := g.gate.Settle(x.up.spec, x.decision.Ticket); err != nil {
 		g.metrics.StoreErrors.WithLabelValues("settle").Inc()
 		g.log.Warn("settle failed; the call stays counted until its hold expires", zap.String("request_id", x.id), zap.Error(err))
