@@ -3,7 +3,6 @@ package e2e
 import (
 	"fmt"
 	"math/rand"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -12,7 +11,7 @@ import (
 	"time"
 
 	"github.com/budgetgw/gateway/internal/auth"
-	"github.com/budgetgw/gateway/internal/routes"
+	"github.com/budgetgw/gateway/internal/proxytest"
 	"github.com/budgetgw/gateway/internal/sandbox"
 )
 
@@ -35,25 +34,9 @@ type fleetOptions struct {
 
 func startFleet(t *testing.T, o fleetOptions) *fleet {
 	t.Helper()
-	p, err := routes.LoadProfile("retool-v2")
-	if err != nil {
-		t.Fatal(err)
-	}
-	table, err := routes.Compile(p, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	token := "org-token-" + strconv.FormatInt(time.Now().UnixNano(), 36)
-	sbo := sandbox.Options{Token: token, Capacity: o.capacity, Window: o.window, Lockout: o.window, Latency: [2]time.Duration{time.Millisecond, 8 * time.Millisecond}, Seed: 1}
-	sbo.UseRoutes(table)
-	sb := sandbox.New(sbo)
-	sbLn, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sbSrv := &http.Server{Handler: sb, ReadHeaderTimeout: time.Second}
-	go func() { _ = sbSrv.Serve(sbLn) }()
-	t.Cleanup(func() { _ = sbSrv.Close() })
+	sb, sbURL := proxytest.StartSandbox(t, sandbox.Options{Token: token, Capacity: o.capacity, Window: o.window, Lockout: o.window,
+		Latency: [2]time.Duration{time.Millisecond, 8 * time.Millisecond}, Seed: 1}, "retool-v2")
 	t.Setenv("E2E_ORG_TOKEN", token)
 	key, sum := auth.NewKey("e2e-1")
 	f := &fleet{upstream: sb, key: key.Reveal(), capacity: o.capacity, window: o.window}
@@ -63,14 +46,14 @@ server: {listen: "127.0.0.1:0", admin_listen: "127.0.0.1:0", shutdown_grace: 1s}
 redis: {url: %q, replicas: %d, timeout: 100ms}
 upstreams:
   - name: retool
-    base_url: "http://%s"
+    base_url: %q
     profile: retool-v2
     auth: {token_env: E2E_ORG_TOKEN}
     timeout: 2s
     budget: {capacity: %d, window: %s, lockout: %s, max_wait: %s}
 callers:
   - {name: load, scopes: ["*"], keys: [{id: e2e-1, sha256: %q}]}
-`, o.redisURL, o.replicas, sbLn.Addr(), o.capacity, o.window, o.window, o.maxWait, sum)
+`, o.redisURL, o.replicas, sbURL, o.capacity, o.window, o.window, o.maxWait, sum)
 		f.bases = append(f.bases, startReplica(t, doc, nil).base)
 	}
 	return f

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -21,7 +20,7 @@ import (
 	"github.com/budgetgw/gateway/internal/app"
 	"github.com/budgetgw/gateway/internal/auth"
 	"github.com/budgetgw/gateway/internal/config"
-	"github.com/budgetgw/gateway/internal/routes"
+	"github.com/budgetgw/gateway/internal/proxytest"
 	"github.com/budgetgw/gateway/internal/sandbox"
 )
 
@@ -295,25 +294,8 @@ func drillOpenFDs() int {
 // until the test ends.
 func drillSandbox(t *testing.T, o sandbox.Options) (*sandbox.Server, string) {
 	t.Helper()
-	p, err := routes.LoadProfile("retool-v2")
-	if err != nil {
-		t.Fatal(err)
-	}
-	table, err := routes.Compile(p, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	o.Token = drillOrgToken
-	o.UseRoutes(table)
-	sb := sandbox.New(o)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: sb, ReadHeaderTimeout: time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	return sb, "http://" + ln.Addr().String()
+	return proxytest.StartSandbox(t, o, "retool-v2")
 }
 
 // drillClient is a caller's HTTP client; its idle connections close with the test.

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -10,7 +9,7 @@ import (
 	"time"
 
 	"github.com/budgetgw/gateway/internal/auth"
-	"github.com/budgetgw/gateway/internal/routes"
+	"github.com/budgetgw/gateway/internal/proxytest"
 	"github.com/budgetgw/gateway/internal/sandbox"
 )
 
@@ -18,19 +17,8 @@ import (
 func savingFleet(t *testing.T, n int, cacheTTL time.Duration, coalesce bool) (*sandbox.Server, []*replica, string) {
 	t.Helper()
 	redisSrv := startRedis(t)
-	p, _ := routes.LoadProfile("retool-v2")
-	table, _ := routes.Compile(p, nil)
 	token := "org-token-saving-4c2d"
-	sbo := sandbox.Options{Token: token, Latency: [2]time.Duration{20 * time.Millisecond, 40 * time.Millisecond}, Seed: 3}
-	sbo.UseRoutes(table)
-	sb := sandbox.New(sbo)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: sb, ReadHeaderTimeout: time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
+	sb, sbURL := proxytest.StartSandbox(t, sandbox.Options{Token: token, Latency: [2]time.Duration{20 * time.Millisecond, 40 * time.Millisecond}, Seed: 3}, "retool-v2")
 	t.Setenv("E2E_SAVING_TOKEN", token)
 	key, sum := auth.NewKey("saver-1")
 	routesDoc := ""
@@ -44,7 +32,7 @@ server: {listen: "127.0.0.1:0", admin_listen: "127.0.0.1:0", shutdown_grace: 1s}
 redis: {url: %q, replicas: %d}
 upstreams:
   - name: retool
-    base_url: "http://%s"
+    base_url: %q
     profile: retool-v2
     auth: {token_env: E2E_SAVING_TOKEN}
     spec: {enabled: false}
@@ -53,7 +41,7 @@ upstreams:
     %s
 callers:
   - {name: svc, scopes: ["*"], keys: [{id: saver-1, sha256: %q}]}
-`, redisSrv.URL(), n, ln.Addr(), cacheTTL, routesDoc, sum), nil))
+`, redisSrv.URL(), n, sbURL, cacheTTL, routesDoc, sum), nil))
 	}
 	return sb, rs, key.Reveal()
 }
