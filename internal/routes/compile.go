@@ -21,16 +21,23 @@ type Route struct {
 	// CacheTTL, when CacheSet, overrides the upstream's cache TTL for this route (0: off).
 	CacheTTL time.Duration
 	CacheSet bool
-	ID       string // "GET /api/v2/users/{userId}": a bounded metrics label
+	// Public: served without a caller key, scope check or points; Scope is zero, Cost 0.
+	Public bool
+	ID     string // "GET /api/v2/users/{userId}": a bounded metrics label
 
 	tmpl template
 }
 
 // Table is the compiled lookup structure. It is safe for concurrent use.
 type Table struct {
-	root   *node
-	routes []*Route
+	root      *node
+	routes    []*Route
+	hasPublic bool
 }
+
+// HasPublic reports whether any row is public, so the pipeline can skip the lookup
+// for tables that have none.
+func (t *Table) HasPublic() bool { return t.hasPublic }
 
 // Routes lists the compiled routes: the profile's order, replaced rows in
 // place, added rows last. The slice is a copy; the routes are shared.
@@ -86,6 +93,7 @@ func Compile(p *Profile, overrides []Spec) (*Table, error) {
 	t := &Table{root: &node{}, routes: list}
 	for _, r := range list {
 		t.root.insert(r)
+		t.hasPublic = t.hasPublic || r.Public
 	}
 	return t, nil
 }
@@ -106,12 +114,15 @@ func compileRow(row string, s Spec, p *Profile) (*Route, []error) {
 	if err := checkFamily(s.Family); err != nil {
 		bad("family", err)
 	}
-	need, err := parseRequirement(s.Scope)
-	if err != nil {
+	var need scopes.Scope
+	if s.Public {
+		errs = append(errs, checkPublic(row, s)...)
+	} else if need, err = parseRequirement(s.Scope); err != nil {
 		bad("scope", err)
 	}
 	cost := s.Cost
 	switch {
+	case s.Public:
 	case cost < 0:
 		bad("cost", fmt.Errorf("%d is negative", cost))
 	case cost == 0 && s.Family != "":
@@ -148,9 +159,27 @@ func compileRow(row string, s Spec, p *Profile) (*Route, []error) {
 		Scope:     need,
 		Cost:      cost,
 		Coalesce:  coalesce,
+		Public:    s.Public,
 		ID:        s.Method + " " + s.Path,
 		tmpl:      tmpl,
 	}, nil
+}
+
+// checkPublic keeps a public row harmless: it is served to anyone, so it may only
+// read, and it never reaches the budget or the scope check, so a cost or a scope on
+// it would promise something the gateway does not do.
+func checkPublic(row string, s Spec) []error {
+	var errs []error
+	if s.Method != "GET" && s.Method != "HEAD" {
+		errs = append(errs, fmt.Errorf("%s.public: only GET and HEAD rows may be public, not %s", row, s.Method))
+	}
+	if s.Cost != 0 {
+		errs = append(errs, fmt.Errorf("%s.cost: a public row spends no points; remove the cost or public", row))
+	}
+	if s.Scope != "" {
+		errs = append(errs, fmt.Errorf("%s.scope: a public row is served without a key, so no scope is checked; remove the scope or public", row))
+	}
+	return errs
 }
 
 // parseRequirement accepts only a precise scope: a wildcard requirement

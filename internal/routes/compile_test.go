@@ -135,3 +135,62 @@ func TestRoutesReturnsACopy(t *testing.T) {
 		t.Fatal("Routes shares its slice with the table")
 	}
 }
+
+func TestAPublicRowIsAReadWithoutScopeOrCost(t *testing.T) {
+	p := testProfile(
+		Spec{Method: "GET", Path: "/health", Family: "health", Public: true},
+		Spec{Method: "GET", Path: "/users", Family: "users", Scope: "users:read"},
+	)
+	tab, err := Compile(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tab.HasPublic() {
+		t.Fatal("HasPublic is false for a table with a public row")
+	}
+	r, ok := tab.Match("HEAD", "/health")
+	if !ok || !r.Public || r.Cost != 0 || r.Scope.String() != (Route{}).Scope.String() {
+		t.Fatalf("HEAD /health: %+v, want the public GET row, cost 0, no scope", r)
+	}
+	if r, _ := tab.Match("GET", "/users"); r.Public {
+		t.Fatal("an ordinary row came out public")
+	}
+	if tab, _ := Compile(testProfile(Spec{Method: "GET", Path: "/users", Family: "users", Scope: "users:read"}), nil); tab.HasPublic() {
+		t.Fatal("HasPublic is true for a table without public rows")
+	}
+}
+
+func TestAPublicRowMayNotWriteCostOrNameAScope(t *testing.T) {
+	_, err := Compile(testProfile(), []Spec{
+		{Method: "POST", Path: "/health", Family: "health", Public: true},
+		{Method: "GET", Path: "/a", Family: "health", Public: true, Cost: 1},
+		{Method: "GET", Path: "/b", Family: "users", Public: true, Scope: "users:read"},
+		{Method: "DELETE", Path: "/c", Family: "users", Public: true},
+	})
+	if err == nil {
+		t.Fatal("Compile accepted unsafe public rows")
+	}
+	for _, want := range []string{
+		"routes[0].public: only GET and HEAD rows may be public, not POST",
+		"routes[1].cost: a public row spends no points",
+		"routes[2].scope: a public row is served without a key",
+		"routes[3].public: only GET and HEAD rows may be public, not DELETE",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+}
+
+func TestTheRetoolProfileAnswersTheHealthProbePublicly(t *testing.T) {
+	tab := builtTable(t, "retool-v2")
+	r, ok := tab.Match("GET", "/api/checkHealth")
+	if !ok || !r.Public || r.Cost != 0 || !r.CacheSet || r.CacheTTL <= 0 {
+		t.Fatalf("GET /api/checkHealth: %+v, want a public, cached, free row", r)
+	}
+	for _, rt := range tab.Routes() {
+		if rt.Public && rt != r {
+			t.Errorf("%s is public; only the health probe may be", rt.ID)
+		}
+	}
+}

@@ -130,8 +130,14 @@ func TestRetoolProfileCoversTheOpenAPIDocument(t *testing.T) {
 			})
 		}
 	}
-	if count != 144 || len(tab.Routes()) != 144 {
-		t.Fatalf("the document has %d operations and the profile %d routes, want 144 each", count, len(tab.Routes()))
+	metered := 0 // public rows (the health probe) are outside the document
+	for _, r := range tab.Routes() {
+		if !r.Public {
+			metered++
+		}
+	}
+	if count != 144 || metered != 144 {
+		t.Fatalf("the document has %d operations and the profile %d metered routes, want 144 each", count, metered)
 	}
 }
 

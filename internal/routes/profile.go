@@ -26,6 +26,9 @@ type Spec struct {
 	// Cache, on a GET row, keeps answers for TTL (0s: never, whatever the upstream says).
 	// nil: the upstream's cache setting.
 	Cache *CacheSpec `yaml:"cache,omitempty" json:"cache,omitempty"`
+	// Public rows are answered without a caller key, a scope or points (a health probe
+	// outside the metered API): GET or HEAD only, no scope, no cost.
+	Public bool `yaml:"public,omitempty" json:"public,omitempty"`
 }
 
 // CacheSpec is a row's cache setting.

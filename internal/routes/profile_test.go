@@ -34,7 +34,7 @@ func TestProfileSettings(t *testing.T) {
 		oneRoute string
 		cost     int64
 	}{
-		{"retool-v2", ProfileAuth{Scheme: "bearer"}, ProfileBudget{300, time.Minute, time.Minute}, "/api/v2", 10, 144,
+		{"retool-v2", ProfileAuth{Scheme: "bearer"}, ProfileBudget{300, time.Minute, time.Minute}, "/api/v2", 10, 145, // 144 operations and the public health probe
 			"GET /api/v2/permissions/accessList/app/a1", 10},
 		{"retable-v1", ProfileAuth{Scheme: "header", Header: "ApiKey"}, ProfileBudget{12, time.Second, time.Second}, "/v1/public", 1, 19,
 			"DELETE /v1/public/retable/r1/data", 1},

@@ -74,6 +74,8 @@ var (
 type row struct {
 	method, path, family, scope, operation string
 	notes                                  []string
+	public                                 bool   // served without a key or points (extraRows only)
+	cache                                  string // the row's cache TTL, e.g. "30s"; "": the upstream's
 }
 
 func derive(ops []operation) ([]row, error) {
@@ -90,13 +92,18 @@ func derive(ops []operation) ([]row, error) {
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("%s", strings.Join(errs, "\n"))
 	}
+	sortRows(rows)
+	return rows, nil
+}
+
+// sortRows orders rows by path, then method, so the profile diffs cleanly.
+func sortRows(rows []row) {
 	sort.Slice(rows, func(i, j int) bool {
 		if rows[i].path != rows[j].path {
 			return rows[i].path < rows[j].path
 		}
 		return methodRank(rows[i].method) < methodRank(rows[j].method)
 	})
-	return rows, nil
 }
 
 func deriveRow(op operation) (row, error) {

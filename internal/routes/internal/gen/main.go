@@ -56,5 +56,7 @@ func generate(doc []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	rows = append(rows, extraRows...)
+	sortRows(rows)
 	return emit(d.version, rows), nil
 }
