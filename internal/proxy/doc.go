@@ -4,6 +4,9 @@
 // Each step is a small handler in its own file that either answers or passes on; the
 // order is written once, in router.go.
 //
+// The one exception to "authenticated and paid for" is a public row of the route table
+// (a health probe): it is forwarded with no credentials at all and spends nothing.
+//
 // It must never forward a request it has not routed, authenticated and paid for, never
 // send a caller's credentials upstream, and never put a key, token or raw path in a log
 // line, metric label or response.

@@ -61,6 +61,8 @@ type Gateway struct {
 	stdLog              *log.Logger            // the reverse proxy's own complaints, into zap
 	reverse             *httputil.ReverseProxy // shared by every request
 	authFails           *failLimiter
+	publicHits          *failLimiter           // requests for public rows, per address: same limit
+	publicProxy         *httputil.ReverseProxy // for public rows: no credentials at all
 	flights             *flights
 	specs               specs
 	learn               learner
@@ -124,6 +126,7 @@ func New(o Options) (*Gateway, error) {
 		o.AuthFailureLimit = 30
 	}
 	g.authFails = newFailLimiter(o.AuthFailureLimit)
+	g.publicHits = newFailLimiter(o.AuthFailureLimit)
 	g.flights = newFlights()
 	g.learn.last = map[string]time.Time{}
 	g.publishInvalidation = o.PublishInvalidation
@@ -133,6 +136,7 @@ func New(o Options) (*Gateway, error) {
 	g.drain, g.drainNow = context.WithCancel(context.Background())
 	g.stdLog, _ = zap.NewStdLogAt(o.Logger, zap.WarnLevel) // fails only for an invalid level
 	g.reverse = g.newReverseProxy()
+	g.publicProxy = g.newPublicProxy()
 	g.handler = g.router()
 	return g, nil
 }

@@ -15,6 +15,7 @@ func (g *Gateway) router() http.Handler {
 		g.recoverPanic, // a bug answers 500 and is logged (inside observe, so it gets its line)
 		g.limitBody,    // 413 before anything is spent
 		g.dispatch,     // which upstream, by mount (404 when none)
+		g.public,       // public rows (health probes): no key, no points, no credentials upstream
 		g.authenticate, // caller key: 401 missing/unknown/expired, 423 disabled
 		g.serveSpec,    // {mount}/api/v2/spec: the OpenAPI document, filtered for this caller
 		g.route,        // canonical path (400), known route (404)

@@ -1,0 +1,119 @@
+package proxy
+
+import (
+	"context"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+
+	"go.uber.org/zap"
+
+	"github.com/budgetgw/gateway/internal/metrics"
+	"github.com/budgetgw/gateway/internal/routes"
+)
+
+// public serves the route table's public rows (a health probe such as Retool's
+// /api/checkHealth, which clients send without a token) before anything asks for a key.
+// Such a call has no caller, needs no scope and spends no points, so it is forwarded with
+// no credentials at all: neither the caller's nor the org token. It still gets its request
+// id, access-log line and metrics, and shares answers (the row's cache TTL, coalescing).
+// Nobody is accountable for it, so each source address may make only as many per minute
+// as it may fail authentications; past that it is refused without a log line.
+//
+// A request that is not for a public row passes on untouched; one whose path does not
+// canonicalise passes on too, and the route step refuses it after authentication.
+func (g *Gateway) public(next http.Handler) http.Handler {
+	serve := g.share(http.HandlerFunc(g.forwardPublic))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		x := exchangeOf(r)
+		if (r.Method != http.MethodGet && r.Method != http.MethodHead) || !x.up.table.HasPublic() {
+			next.ServeHTTP(w, r)
+			return
+		}
+		canonical, err := routes.Canonical(x.up.relPath(r))
+		if err != nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		rt, ok := x.up.table.Match(r.Method, canonical)
+		if !ok || !rt.Public {
+			next.ServeHTTP(w, r)
+			return
+		}
+		fwd := rt.ForwardPath(canonical)
+		if fwd == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		x.route, x.canonical, x.forwardPath = rt, canonical, fwd
+		now := g.now()
+		peer := peerAddr(r.RemoteAddr)
+		if g.publicHits.blocked(peer, now) {
+			x.quiet = true
+			writeProblemWith(w, r, problem{Status: http.StatusTooManyRequests, Type: problemType("public-throttled"),
+				Detail:     "Too many unauthenticated requests (health probes) from your address this minute. Probe less often, then retry after the Retry-After delay.",
+				RetryAfter: ceilSeconds(g.publicHits.retryIn(now))})
+			return
+		}
+		if g.publicHits.fail(peer, now) {
+			g.log.Warn("public requests (health probes) from one address reached the limit; further ones are refused unlogged until the minute ends",
+				zap.String("peer", peer), zap.Int("limit", g.publicHits.limit))
+		}
+		serve.ServeHTTP(w, r)
+	})
+}
+
+// forwardPublic sends a public row's request upstream with no credentials and no body.
+func (g *Gateway) forwardPublic(w http.ResponseWriter, r *http.Request) {
+	x := exchangeOf(r)
+	if x == nil || x.route == nil || !x.route.Public {
+		// Unreachable through the pipeline; never forward anything unrouted.
+		writeProblem(w, r, http.StatusNotFound, "unknown-route", "The gateway does not know this operation.")
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), x.up.timeout)
+	defer cancel()
+	x.outcome = "forwarded"
+	x.upStart = g.now()
+	g.publicProxy.ServeHTTP(w, r.WithContext(ctx))
+}
+
+// newPublicProxy is the reverse proxy for public rows: like the metered one, but it adds
+// no token, settles no points and never learns budget state from the answer.
+func (g *Gateway) newPublicProxy() *httputil.ReverseProxy {
+	return &httputil.ReverseProxy{
+		Rewrite:        func(pr *httputil.ProxyRequest) { rewritePublic(exchangeOf(pr.In), pr) },
+		Transport:      g.transport,
+		ModifyResponse: func(resp *http.Response) error { return g.answeredPublic(exchangeOf(resp.Request), resp) },
+		ErrorHandler:   func(w http.ResponseWriter, r *http.Request, err error) { g.upstreamFailed(exchangeOf(r), w, r, err) },
+		ErrorLog:       g.stdLog,
+		FlushInterval:  -1,
+	}
+}
+
+func rewritePublic(x *exchange, pr *httputil.ProxyRequest) {
+	u := x.up
+	out := pr.Out
+	out.URL.Scheme, out.URL.Host = u.base.Scheme, u.base.Host
+	escaped := u.base.EscapedPath() + x.forwardPath
+	out.URL.RawPath = escaped
+	out.URL.Path, _ = url.PathUnescape(escaped) // cannot fail: ForwardPath escapes
+	out.URL.RawQuery = pr.In.URL.RawQuery
+	out.Host = u.base.Host
+	for _, h := range strippedHeaders {
+		out.Header.Del(h)
+	}
+	out.Header.Del(u.header) // the caller's key, if one was sent anyway; no org token in its place
+	// A probe carries nothing: an unauthenticated body has no business upstream.
+	out.Body, out.ContentLength, out.GetBody = http.NoBody, 0, nil
+	out.Header.Del("Content-Length")
+	out.Header.Del("Transfer-Encoding")
+	out.Header.Set(requestIDHeader, x.id)
+}
+
+func (g *Gateway) answeredPublic(x *exchange, resp *http.Response) error {
+	x.upElapsed, x.upStatus = g.now().Sub(x.upStart), resp.StatusCode
+	g.metrics.UpstreamDuration.WithLabelValues(x.up.name, x.route.Family, metrics.Class(resp.StatusCode)).Observe(x.upElapsed.Seconds())
+	resp.Header.Set(requestIDHeader, x.id)
+	return nil
+}
