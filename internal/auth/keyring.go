@@ -17,6 +17,9 @@ type Caller struct {
 	Scopes    scopes.Set
 	Priority  budget.Priority
 	MaxPoints int64
+	// MaxWait, when MaxWaitSet, replaces the upstream's max_wait for this caller.
+	MaxWait    time.Duration
+	MaxWaitSet bool
 }
 
 // Key is one of a caller's keys.
@@ -59,6 +62,9 @@ func NewKeyring(cs []config.Caller) (*Keyring, error) {
 			return nil, fmt.Errorf("caller %s: %w", c.Name, err)
 		}
 		caller := &Caller{Name: c.Name, Scopes: set, Priority: prio, MaxPoints: c.MaxPoints}
+		if c.MaxWait != nil {
+			caller.MaxWait, caller.MaxWaitSet = *c.MaxWait, true
+		}
 		kr.callers[c.Name] = caller
 		for _, k := range c.Keys {
 			var h [32]byte

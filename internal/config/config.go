@@ -112,6 +112,9 @@ type Budget struct {
 	Lockout  *time.Duration `yaml:"lockout"`  // pointer: an explicit 0s means no lockout, not unset
 	MaxWait  *time.Duration `yaml:"max_wait"` // pointer: an explicit 0s means never wait, not unset
 	Reserve  int64          `yaml:"reserve"`
+	// MaxWaitCeiling bounds every wait at this upstream: max_wait, a caller's max_wait and
+	// a client's Prefer: wait. Per upstream, since patience is a property of the API.
+	MaxWaitCeiling time.Duration `yaml:"max_wait_ceiling"`
 }
 
 // LockoutOrZero is the lockout after defaults.
@@ -134,6 +137,9 @@ type Caller struct {
 	Priority  string   `yaml:"priority"`
 	MaxPoints int64    `yaml:"max_points"`
 	Keys      []Key    `yaml:"keys"`
+	// MaxWait, when set, replaces the upstream's budget.max_wait for this caller (a batch
+	// tool that cannot handle 429 waits longer), within budget.max_wait_ceiling.
+	MaxWait *time.Duration `yaml:"max_wait,omitempty"`
 }
 
 // Key is a caller key, stored only as its SHA-256.

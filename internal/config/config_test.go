@@ -122,3 +122,45 @@ upstreams:
 		t.Fatalf("error %v; want upstreams[0].token_scopes named", err)
 	}
 }
+
+func TestPatientCallersWaitWithinTheCeiling(t *testing.T) {
+	c, err := Parse(strings.NewReader(`
+upstreams:
+  - {name: a, base_url: "https://a", profile: retool-v2, auth: {token_env: T}}
+callers:
+  - {name: terraform, scopes: ["*"], max_wait: 2m}
+  - {name: web, scopes: ["*"]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Upstreams[0].Budget.MaxWaitCeiling; got != 2*time.Minute {
+		t.Errorf("max_wait_ceiling defaults to %v, want 2m", got)
+	}
+	if w := c.Callers[0].MaxWait; w == nil || *w != 2*time.Minute {
+		t.Errorf("callers[0].max_wait = %v, want 2m", w)
+	}
+	if c.Callers[1].MaxWait != nil {
+		t.Errorf("callers[1].max_wait = %v, want unset (the upstream's max_wait)", *c.Callers[1].MaxWait)
+	}
+	_, err = Parse(strings.NewReader(`
+upstreams:
+  - {name: a, base_url: "https://a", profile: retool-v2, auth: {token_env: T}, budget: {max_wait: 3m}}
+  - {name: b, mount: /b, base_url: "https://b", profile: retool-v2, auth: {token_env: T}, budget: {max_wait_ceiling: 10m}}
+callers:
+  - {name: batch, scopes: ["*"], max_wait: 5m}
+  - {name: odd, scopes: ["*"], max_wait: -1s}
+`))
+	for _, want := range []string{
+		"upstreams[0].budget.max_wait: 3m0s is above budget.max_wait_ceiling (2m0s)",
+		"callers[0].max_wait: 5m0s is above upstreams[0].budget.max_wait_ceiling (2m0s)",
+		"callers[1].max_wait: must be >= 0",
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	if err != nil && strings.Contains(err.Error(), "upstreams[1].budget.max_wait_ceiling (10m") {
+		t.Errorf("a wait within upstreams[1]'s ceiling was reported:\n%v", err)
+	}
+}

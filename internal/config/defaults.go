@@ -61,6 +61,7 @@ func (c *Config) applyDefaults() error {
 			d := 5 * time.Second
 			u.Budget.MaxWait = &d
 		}
+		setDefault(&u.Budget.MaxWaitCeiling, 2*time.Minute)
 		if u.TokenScopes == nil { // absent; an explicit [] stays empty and is refused
 			u.TokenScopes = []string{"*"}
 		}

@@ -72,6 +72,7 @@ func (c *Config) Validate() error {
 	callerNames := map[string]int{}
 	for i, cl := range c.Callers {
 		validateCaller(i, cl, keyIDs, bad)
+		c.validateCallerWait(i, cl, bad)
 		if j, dup := callerNames[cl.Name]; dup {
 			bad(field("callers", i, "name"), "%q is already callers[%d]", cl.Name, j)
 		}
@@ -185,6 +186,11 @@ func (c *Config) validateUpstream(i int, u Upstream, bad reporter) {
 	if b.MaxWaitOrZero() < 0 {
 		bad(f("budget.max_wait"), "must be >= 0")
 	}
+	if b.MaxWaitCeiling < 0 {
+		bad(f("budget.max_wait_ceiling"), "must be > 0")
+	} else if b.MaxWaitOrZero() > b.MaxWaitCeiling {
+		bad(f("budget.max_wait"), "%v is above budget.max_wait_ceiling (%v); raise the ceiling or lower max_wait", b.MaxWaitOrZero(), b.MaxWaitCeiling)
+	}
 	if u.Timeout <= 0 {
 		bad(f("timeout"), "must be > 0")
 	}
@@ -223,6 +229,23 @@ func validateCaller(i int, cl Caller, keyIDs map[string]string, bad reporter) {
 		keyIDs[key.ID] = cl.Name
 		if b, err := hex.DecodeString(key.SHA256); err != nil || len(b) != 32 {
 			bad(kf+".sha256", "must be the 64 hex digits of the key's SHA-256 (gateway keys new prints it)")
+		}
+	}
+}
+
+// validateCallerWait checks a caller's max_wait against every upstream's ceiling, so a
+// configured patience is never cut short silently.
+func (c *Config) validateCallerWait(i int, cl Caller, bad reporter) {
+	if cl.MaxWait == nil {
+		return
+	}
+	if *cl.MaxWait < 0 {
+		bad(field("callers", i, "max_wait"), "must be >= 0 (0: never wait)")
+		return
+	}
+	for j, u := range c.Upstreams {
+		if u.Budget.MaxWaitCeiling > 0 && *cl.MaxWait > u.Budget.MaxWaitCeiling {
+			bad(field("callers", i, "max_wait"), "%v is above upstreams[%d].budget.max_wait_ceiling (%v); raise the ceiling or lower max_wait", *cl.MaxWait, j, u.Budget.MaxWaitCeiling)
 		}
 	}
 }

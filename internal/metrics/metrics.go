@@ -57,7 +57,7 @@ func New(reg prometheus.Registerer) *Metrics {
 		Wait: f.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "gateway_budget_wait_seconds",
 			Help:    "Time requests waited for points, by outcome (admitted or refused).",
-			Buckets: []float64{0.001, 0.005, 0.025, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30},
+			Buckets: []float64{0.001, 0.005, 0.025, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300}, // minutes: patient callers
 		}, []string{"upstream", "outcome"}),
 		UpstreamDuration: f.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "gateway_upstream_request_duration_seconds",

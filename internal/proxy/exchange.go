@@ -28,6 +28,8 @@ type exchange struct {
 	upElapsed   time.Duration
 	upStatus    int
 	quiet       bool // no access-log line (throttled noise); still counted in metrics
+	// maxWait is how long this request could wait for points (spend's patience).
+	maxWait time.Duration
 }
 
 type exchangeKey struct{}

@@ -128,7 +128,7 @@ func (rec *recorder) Flush() {
 func replay(w http.ResponseWriter, method string, status int, header http.Header, body []byte, extra map[string]string) {
 	h := w.Header()
 	for k, v := range header {
-		if k == requestIDHeader {
+		if k == requestIDHeader || k == "Preference-Applied" { // the leader's, not this request's
 			continue
 		}
 		h[k] = append([]string(nil), v...)

@@ -92,6 +92,7 @@ type upstream struct {
 	spec        *budget.Spec
 	lockout     time.Duration
 	maxWait     time.Duration
+	waitCeiling time.Duration // no wait is longer: caller max_wait, Prefer: wait
 	timeout     time.Duration
 	policy      string // RateLimit-Policy value, built once
 	cacheTTL    time.Duration
@@ -242,6 +243,10 @@ func buildUpstream(uc config.Upstream, specs map[string]*budget.Spec) (*upstream
 	} else if uc.Timeout+5*time.Second > spec.Hold {
 		spec.Hold = uc.Timeout + 5*time.Second // the longest timeout of the sharers bounds them all
 	}
+	ceiling := b.MaxWaitCeiling
+	if ceiling <= 0 {
+		ceiling = 2 * time.Minute // a config not through config.Parse: its default
+	}
 	return &upstream{
 		name:        uc.Name,
 		mount:       strings.TrimSuffix(uc.Mount, "/"),
@@ -254,6 +259,7 @@ func buildUpstream(uc config.Upstream, specs map[string]*budget.Spec) (*upstream
 		spec:        spec,
 		lockout:     b.LockoutOrZero(),
 		maxWait:     b.MaxWaitOrZero(),
+		waitCeiling: max(ceiling, b.MaxWaitOrZero()),
 		timeout:     uc.Timeout,
 		cacheTTL:    uc.Cache.TTL,
 		cacheLimits: cache.Limits{MaxEntries: uc.Cache.MaxEntries, MaxBytes: uc.Cache.MaxBytes},

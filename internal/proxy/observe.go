@@ -87,7 +87,7 @@ func (g *Gateway) logAccess(sw *statusWriter, r *http.Request, completed bool) {
 		fields = append(fields, zap.String("key_id", x.keyID))
 	}
 	if d := x.decision; d.Cost > 0 {
-		fields = append(fields, zap.Bool("admitted", d.Allowed), zap.Duration("wait", d.Waited), zap.Int64("budget_used", d.Used))
+		fields = append(fields, zap.Bool("admitted", d.Allowed), zap.Duration("wait", d.Waited), zap.Duration("max_wait", x.maxWait), zap.Int64("budget_used", d.Used))
 		if d.Reason != "" {
 			fields = append(fields, zap.String("reason", string(d.Reason)))
 		}

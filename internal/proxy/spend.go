@@ -6,25 +6,33 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"go.uber.org/zap"
 
+	"github.com/budgetgw/gateway/internal/auth"
 	"github.com/budgetgw/gateway/internal/budget"
 )
 
-// spend takes the route's points from the upstream's budget, waiting up to max_wait (and
-// never past the client's own patience) while the budget is short.
+// spend takes the route's points from the upstream's budget, waiting while the budget is
+// short for as long as patience allows (and never past the client's own deadline). A
+// waiting request keeps its place in the budget's shared line, on every replica.
 func (g *Gateway) spend(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		x := exchangeOf(r)
 		ask := budget.Ask{Caller: x.caller.Name, Cost: x.route.Cost, Priority: x.caller.Priority, CallerCap: x.caller.MaxPoints}
+		maxWait, applied := x.up.patience(x.caller, r.Header)
+		x.maxWait = maxWait
+		if applied != "" {
+			w.Header().Set("Preference-Applied", applied)
+		}
 		// Waiting ends early when the process drains: the caller retries on a live replica.
 		ctx, cancel := context.WithCancel(r.Context())
 		defer cancel()
 		stop := context.AfterFunc(g.drain, cancel)
 		defer stop()
-		d, err := g.gate.Acquire(ctx, x.up.spec, ask, x.up.maxWait)
+		d, err := g.gate.Acquire(ctx, x.up.spec, ask, maxWait)
 		x.decision = d
 		outcome := "admitted"
 		if !d.Allowed {
@@ -52,6 +60,47 @@ func (g *Gateway) spend(next http.Handler) http.Handler {
 		g.metrics.Rejections.WithLabelValues(x.up.name, x.caller.Name, string(d.Reason)).Inc()
 		g.refuse(w, r, x, d)
 	})
+}
+
+// patience is how long one request may wait for points: the client's own bound (RFC 7240
+// Prefer: wait=<seconds>), else its caller's max_wait, else the upstream's max_wait; never
+// beyond the upstream's max_wait_ceiling. applied is the Preference-Applied value when
+// the client's bound is used as asked ("" when none was sent or it exceeded the ceiling,
+// which then bounds the wait instead).
+func (u *upstream) patience(c *auth.Caller, h http.Header) (time.Duration, string) {
+	wait := u.maxWait
+	if c.MaxWaitSet {
+		wait = c.MaxWait
+	}
+	if secs, ok := preferWait(h); ok {
+		if secs > int64(u.waitCeiling/time.Second) {
+			return u.waitCeiling, ""
+		}
+		return time.Duration(secs) * time.Second, "wait=" + strconv.FormatInt(secs, 10)
+	}
+	return min(wait, u.waitCeiling), ""
+}
+
+// preferWait reads the wait preference of RFC 7240 (Prefer: wait=10, also among other
+// preferences and across several Prefer fields). A malformed value is ignored, as the
+// RFC asks of preferences a server does not understand.
+func preferWait(h http.Header) (int64, bool) {
+	for _, v := range h.Values("Prefer") {
+		for _, pref := range strings.Split(v, ",") {
+			pref, _, _ = strings.Cut(pref, ";") // parameters of a preference
+			name, val, ok := strings.Cut(pref, "=")
+			if !ok || !strings.EqualFold(strings.TrimSpace(name), "wait") {
+				continue
+			}
+			val = strings.Trim(strings.TrimSpace(val), `"`)
+			secs, err := strconv.ParseInt(val, 10, 64)
+			if err != nil || secs < 0 {
+				return 0, false
+			}
+			return secs, true
+		}
+	}
+	return 0, false
 }
 
 // refuse answers a refused Decision: 429 with Retry-After, or 503 when the store is down.
