@@ -114,6 +114,6 @@ func rewritePublic(x *exchange, pr *httputil.ProxyRequest) {
 func (g *Gateway) answeredPublic(x *exchange, resp *http.Response) error {
 	x.upElapsed, x.upStatus = g.now().Sub(x.upStart), resp.StatusCode
 	g.metrics.UpstreamDuration.WithLabelValues(x.up.name, x.route.Family, metrics.Class(resp.StatusCode)).Observe(x.upElapsed.Seconds())
-	resp.Header.Set(requestIDHeader, x.id)
+	resp.Header.Del(requestIDHeader) // the requestID step already set ours on the answer
 	return nil
 }
