@@ -164,11 +164,12 @@ func (d servedDoc) operations() []string {
 	return out
 }
 
-// routeIDs lists the table's routes that keep says are visible, sorted.
+// routeIDs lists the table's API routes that keep says are visible, sorted. Public rows
+// (the health probe) are outside the API the document describes.
 func routeIDs(tab *routes.Table, keep func(*routes.Route) bool) []string {
 	var out []string
 	for _, r := range tab.Routes() {
-		if keep(r) {
+		if keep(r) && !r.Public {
 			out = append(out, r.ID)
 		}
 	}
