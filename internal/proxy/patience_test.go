@@ -12,6 +12,7 @@ import (
 	"github.com/budgetgw/gateway/internal/proxy"
 	"github.com/budgetgw/gateway/internal/proxytest"
 	"github.com/budgetgw/gateway/internal/sandbox"
+	"github.com/budgetgw/gateway/internal/testutil"
 )
 
 // patientFixture is a gateway whose upstream refuses at once (max_wait: the smallest
@@ -25,11 +26,23 @@ type patientFixture struct {
 
 func startPatient(t *testing.T, capacity int64, window, pipelineWait, ceiling time.Duration) *patientFixture {
 	t.Helper()
+	return startPatientReplicas(t, 1, "", capacity, window, pipelineWait, ceiling)[0]
+}
+
+// startPatientReplicas starts n gateways sharing one budget (in the Redis at redisURL when
+// n > 1) in front of one sandbox.
+func startPatientReplicas(t *testing.T, n int, redisURL string, capacity int64, window, pipelineWait, ceiling time.Duration) []*patientFixture {
+	t.Helper()
 	token := "retool_org_patience"
 	sb, base := proxytest.StartSandbox(t, sandbox.Options{Token: token, Capacity: capacity, Window: window, Lockout: window}, "retool-v2")
 	pipeline, web := proxytest.NewKey("pipeline-1"), proxytest.NewKey("web-1")
+	redis := ""
+	if redisURL != "" {
+		redis = fmt.Sprintf("redis: {url: %q, replicas: %d}", redisURL, n)
+	}
 	cfg := fmt.Sprintf(`
 server: {listen: "127.0.0.1:0", shutdown_grace: 1s}
+%s
 upstreams:
   - name: retool
     base_url: %q
@@ -45,10 +58,14 @@ callers:
   - name: web
     scopes: ["*"]
     keys: [{id: %s, sha256: %q}]
-`, base, proxytest.SecretFile(t, token), capacity, window, window, proxytest.NoWait, ceiling, pipelineWait,
+`, redis, base, proxytest.SecretFile(t, token), capacity, window, window, proxytest.NoWait, ceiling, pipelineWait,
 		pipeline.ID, pipeline.SHA256, web.ID, web.SHA256)
-	gw := proxytest.Start(t, proxytest.Options{Config: cfg})
-	return &patientFixture{Gateway: gw, upstream: sb, pipeline: pipeline.Raw, web: web.Raw}
+	out := make([]*patientFixture, n)
+	for i := range out {
+		gw := proxytest.Start(t, proxytest.Options{Config: cfg})
+		out[i] = &patientFixture{Gateway: gw, upstream: sb, pipeline: pipeline.Raw, web: web.Raw}
+	}
+	return out
 }
 
 // burstAs sends n distinct 2-point reads at once with key and the given extra header.
@@ -121,6 +138,30 @@ func TestAPatientCallerNeedingTwiceTheBudgetGetsEveryCallServed(t *testing.T) {
 	if !waited {
 		t.Error("no access line shows a wait; twice the budget cannot be served without one")
 	}
+}
+
+// Waiting keeps the caller's place in the line shared by every replica: two gateways on
+// one Redis, each asked for the whole budget by the patient caller, serve every call and
+// together never send the upstream more than its budget.
+func TestPatientCallersOnTwoReplicasShareOneLine(t *testing.T) {
+	t.Parallel()
+	const capacity, window = 20, time.Second
+	redis := testutil.StartRedis(t)
+	replicas := startPatientReplicas(t, 2, redis.URL(), capacity, window, 30*time.Second, time.Minute)
+	var wg sync.WaitGroup
+	answers := make([][]proxytest.Response, len(replicas))
+	for i, f := range replicas {
+		wg.Go(func() { answers[i] = f.burstAs(t, f.pipeline, 10) }) // 20 points each, 40 in all
+	}
+	wg.Wait()
+	for i := range answers {
+		for j, a := range answers[i] {
+			if a.Status != http.StatusOK {
+				t.Errorf("replica %d call %d: %d %s, want 200 after waiting", i, j, a.Status, a.Body)
+			}
+		}
+	}
+	replicas[0].checkUpstreamKeptItsBudget(t, capacity, window)
 }
 
 func TestACallerWithoutMaxWaitKeepsTheUpstreamsBound(t *testing.T) {
