@@ -19,7 +19,7 @@ func cloneApp(a *retool, c *apiCall) *answer {
 	app["protected"] = false
 	if folder, given := c.body["folder_id"]; given {
 		if _, ok := a.byID("folders", idString(folder)); !ok {
-			return notFound("Folder", idString(folder))
+			return unknownReference("Folder", folder)
 		}
 		app["folder_id"] = folder
 	}

@@ -25,9 +25,10 @@ func families() []*family {
 		{name: "resource_configurations", noun: "Resource configuration",
 			list: "/api/v2/resource_configurations", item: "/api/v2/resource_configurations/{configurationId}",
 			filters: map[string]string{"resource_type": "resource.type", "resource_id": "resource.id", "environment_id": "environment.id"},
-			prepare: prepareResourceConfiguration, view: viewResourceConfiguration},
+			prepare: prepareResourceConfiguration, normalize: defaultAuthentication, view: viewResourceConfiguration},
 		{name: "configuration_variables", noun: "Configuration variable",
-			list: "/api/v2/configuration_variables", item: "/api/v2/configuration_variables/{id}"},
+			list: "/api/v2/configuration_variables", item: "/api/v2/configuration_variables/{id}",
+			normalize: checkVariableEnvironments},
 		{name: "user_attributes", noun: "User attribute", list: "/api/v2/user_attributes", item: "/api/v2/user_attributes/{id}",
 			unique: [][]string{{"name"}}, prepare: prepareAttribute},
 		{name: "user_invites", noun: "User invite", list: "/api/v2/user_invites", item: "/api/v2/user_invites/{userInviteId}",
@@ -117,7 +118,7 @@ func resolveMembers(a *retool, g map[string]any) *answer {
 		id := idString(mm["id"])
 		u, ok := a.byID("users", id)
 		if !ok {
-			return notFound("User", id)
+			return unknownReference("User", id)
 		}
 		if seen[id] {
 			continue
@@ -163,7 +164,7 @@ func prepareInvite(a *retool, c *apiCall, inv map[string]any) *answer {
 	for _, id := range ids {
 		g, ok := a.byID("groups", idString(id))
 		if !ok {
-			return notFound("Group", idString(id))
+			return unknownReference("Group", id)
 		}
 		groups = append(groups, map[string]any{"id": g["id"], "legacy_id": g["legacy_id"], "name": g["name"]})
 	}

@@ -43,6 +43,10 @@ func specialHandlers() map[string]handler {
 		"GET /api/v2/role_permissions/role_grants":                                   listGrants,
 		"GET /api/v2/role_permissions/role_grants/{subjectType}/{subjectId}":         listGrants,
 		"POST /api/v2/role_permissions/remove_role_grants_for_subject/":              removeGrants,
+		"POST /api/v2/permissions/grant":                                             grantPermission,
+		"POST /api/v2/permissions/revoke":                                            revokePermission,
+		"POST /api/v2/permissions/listObjects":                                       listPermissions,
+		"GET /api/v2/permissions/accessList/{objectType}/{objectId}":                 accessList,
 	}
 }
 

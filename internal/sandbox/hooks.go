@@ -74,13 +74,37 @@ func dropFolderContents(a *retool, f map[string]any) {
 	a.removeWhere("apps", func(app map[string]any) bool { return idString(app["folder_id"]) == id })
 }
 
+// prepareEnvironment: an environment created without a description has
+// none, shown as null, not "" (TestAccEnvironmentWithoutDescription).
 func prepareEnvironment(_ *retool, _ *apiCall, e map[string]any) *answer {
-	setDefaults(e, map[string]any{"default": false, "description": ""})
+	setDefaults(e, map[string]any{"default": false, "description": nil})
 	return nil
 }
 
-func prepareResource(_ *retool, _ *apiCall, r map[string]any) *answer {
-	setDefaults(r, map[string]any{"folder_id": nil, "protected": false})
+// prepareResource: a resource outside any folder is answered without a
+// folder_id at all, not with null (TestAccRetoolResource).
+func prepareResource(a *retool, _ *apiCall, r map[string]any) *answer {
+	if r["folder_id"] == nil {
+		delete(r, "folder_id")
+	} else if _, ok := a.byID("folders", idString(r["folder_id"])); !ok {
+		return unknownReference("Folder", r["folder_id"])
+	}
+	setDefaults(r, map[string]any{"protected": false})
+	return nil
+}
+
+// checkVariableEnvironments refuses values for environments that do not
+// exist: 400, not a silently stored value (TestAccConfigurationVariable).
+func checkVariableEnvironments(a *retool, v map[string]any) *answer {
+	values, _ := v["values"].([]any)
+	for _, raw := range values {
+		val, _ := raw.(map[string]any)
+		if id := val["environment_id"]; id != nil {
+			if _, ok := a.byID("environments", idString(id)); !ok {
+				return unknownReference("Environment", id)
+			}
+		}
+	}
 	return nil
 }
 
@@ -105,13 +129,26 @@ func mapField(m map[string]any, outer, inner string) any {
 func prepareResourceConfiguration(a *retool, c *apiCall, rc map[string]any) *answer {
 	rid, eid := idString(c.body["resource_id"]), idString(c.body["environment_id"])
 	if _, ok := a.byID("resources", rid); !ok {
-		return notFound("Resource", rid)
+		return unknownReference("Resource", rid)
 	}
 	if _, ok := a.byID("environments", eid); !ok {
-		return notFound("Environment", eid)
+		return unknownReference("Environment", eid)
 	}
 	rc["resource"] = map[string]any{"id": rid}
 	rc["environment"] = map[string]any{"id": eid}
+	return nil
+}
+
+// defaultAuthentication: a REST API resource's options come back with the
+// authentication it uses, "none" unless set, after a create and after every
+// update (TestAccResourceConfiguration).
+func defaultAuthentication(a *retool, rc map[string]any) *answer {
+	res, _ := a.byID("resources", idString(mapField(rc, "resource", "id")))
+	if opts, _ := rc["options"].(map[string]any); opts != nil && res["type"] == "restapi" {
+		if _, set := opts["authentication_options"]; !set {
+			opts["authentication_options"] = map[string]any{"authentication_type": "none"}
+		}
+	}
 	return nil
 }
 

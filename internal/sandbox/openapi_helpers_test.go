@@ -3,6 +3,7 @@ package sandbox
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -126,7 +127,7 @@ func (v *docValidator) check(method, template, target string, rec *httptest.Resp
 		Header:  rec.Header(),
 		Options: &opts,
 	}
-	in.SetBodyBytes(rec.Body.Bytes())
+	in.SetBodyBytes(unwrapRecorded(o, rec))
 	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
 		return fmt.Errorf("%s %s answered %d %s: %w", method, target, rec.Code, clip(rec.Body.String()), err)
 	}
@@ -134,6 +135,29 @@ func (v *docValidator) check(method, template, target string, rec *httptest.Resp
 		return fmt.Errorf("%s %s answered %d with %s, not a Retool error body", method, target, rec.Code, clip(rec.Body.String()))
 	}
 	return nil
+}
+
+// unwrapRecorded is the body to check against the document: as answered,
+// except where the document shows a bare object and the sandbox, following
+// the real API's recorded answers (recorded.go), wraps it in
+// {"success": true, "data": ...}. Then data is what the document describes.
+func unwrapRecorded(o docOp, rec *httptest.ResponseRecorder) []byte {
+	resp := o.op.Responses.Status(rec.Code)
+	if rec.Code/100 != 2 || resp == nil || resp.Value == nil {
+		return rec.Body.Bytes()
+	}
+	mt := resp.Value.Content.Get("application/json")
+	if mt == nil || mt.Schema == nil || mt.Schema.Value == nil || mt.Schema.Value.Properties["success"] != nil {
+		return rec.Body.Bytes()
+	}
+	var env struct {
+		Success *bool           `json:"success"`
+		Data    json.RawMessage `json:"data"`
+	}
+	if json.Unmarshal(rec.Body.Bytes(), &env) != nil || env.Success == nil || len(env.Data) == 0 {
+		return rec.Body.Bytes()
+	}
+	return env.Data
 }
 
 func clip(s string) string {

@@ -87,8 +87,9 @@ func TestSettingsAndRelationsKeepState(t *testing.T) {
 		}
 		expect(t, v, s, "DELETE", "/api/v2/groups/{groupId}/members/{userSid}", "/api/v2/groups/"+gid+"/members/"+f["userId"], nil, http.StatusOK)
 		expect(t, v, s, "DELETE", "/api/v2/groups/{groupId}/members/{userSid}", "/api/v2/groups/"+gid+"/members/"+f["userId"], nil, http.StatusNotFound)
+		// An unknown id in a body is the real API's 400 (recorded.go), not 404.
 		expect(t, v, s, "POST", tpl, "/api/v2/groups/"+gid+"/members",
-			map[string]any{"members": []any{map[string]any{"id": "user_nobody", "is_group_admin": true}}}, http.StatusNotFound)
+			map[string]any{"members": []any{map[string]any{"id": "user_nobody", "is_group_admin": true}}}, http.StatusBadRequest)
 	})
 	t.Run("a deleted user leaves every group", func(t *testing.T) {
 		expect(t, v, s, "DELETE", "/api/v2/users/{userId}", "/api/v2/users/"+f["userId"], nil, http.StatusNoContent)

@@ -92,6 +92,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Header:   r.Header.Clone(),
 		Body:     body,
 	}
+	if ans := s.outsideAPI(r); ans != nil {
+		a.At = s.opts.Now()
+		a.Status = ans.status
+		s.record(a)
+		ans.write(w)
+		return
+	}
 	t := s.check(r, &a)
 	ans := t.refusal
 	if ans == nil {

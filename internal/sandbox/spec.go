@@ -41,7 +41,25 @@ type operation struct {
 	responses map[int]*schema
 }
 
-var loadSpec = sync.OnceValues(func() (*spec, error) { return decodeSpec(retoolV2) })
+var loadSpec = sync.OnceValues(func() (*spec, error) {
+	w, err := loadWire()
+	if err != nil {
+		return nil, err
+	}
+	return decodeSpec(w)
+})
+
+// loadWire reads the data file and applies what the recordings correct in
+// it (recorded.go): everything the sandbox answers and the document it
+// serves come from this one description.
+var loadWire = sync.OnceValues(func() (*wireSpec, error) {
+	w, err := readWire(retoolV2)
+	if err != nil {
+		return nil, err
+	}
+	followRecordings(w)
+	return w, nil
+})
 
 // wireNode is one schema as the data file stores it; internal/gen writes it.
 type wireNode struct {
@@ -64,24 +82,33 @@ type wireNode struct {
 	Default    json.RawMessage `json:"default"`
 }
 
-func decodeSpec(data []byte) (*spec, error) {
-	var raw struct {
-		About      string `json:"about"`
-		Version    string `json:"version"`
-		Operations []struct {
-			Method    string         `json:"method"`
-			Path      string         `json:"path"`
-			Query     []string       `json:"query"`
-			Body      *int           `json:"body"`
-			Responses map[string]int `json:"responses"`
-		} `json:"operations"`
-		Schemas []wireNode `json:"schemas"`
-	}
+// wireSpec is the data file as stored.
+type wireSpec struct {
+	About      string     `json:"about"`
+	Version    string     `json:"version"`
+	Operations []wireOp   `json:"operations"`
+	Schemas    []wireNode `json:"schemas"`
+}
+
+type wireOp struct {
+	Method    string         `json:"method"`
+	Path      string         `json:"path"`
+	Query     []string       `json:"query,omitempty"`
+	Body      *int           `json:"body,omitempty"`
+	Responses map[string]int `json:"responses"`
+}
+
+func readWire(data []byte) (*wireSpec, error) {
+	raw := &wireSpec{}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields() // the generator and this decoder must agree on every field
-	if err := dec.Decode(&raw); err != nil {
+	if err := dec.Decode(raw); err != nil {
 		return nil, fmt.Errorf("decode retool-v2.json: %w", err)
 	}
+	return raw, nil
+}
+
+func decodeSpec(raw *wireSpec) (*spec, error) {
 	schemas, err := resolveSchemas(raw.Schemas)
 	if err != nil {
 		return nil, err

@@ -145,6 +145,7 @@ func (a *retool) deleteItem(fam *family, c *apiCall) *answer {
 func (a *retool) remove(fam *family, i int) {
 	item := a.stores[fam.name][i]
 	a.stores[fam.name] = slices.Delete(a.stores[fam.name], i, i+1)
+	a.dropPermissionsOf(fam.name, item)
 	if fam.onDelete != nil {
 		fam.onDelete(a, item)
 	}
