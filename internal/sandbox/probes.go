@@ -3,6 +3,8 @@ package sandbox
 import (
 	"net/http"
 	"strings"
+
+	"github.com/budgetgw/gateway/internal/sandbox/retoolv2"
 )
 
 // Two answers sit outside the API proper, as they do on a real Retool
@@ -40,7 +42,7 @@ func (s *Server) outsideAPI(r *http.Request) *answer {
 		if refused != nil {
 			return refused
 		}
-		doc, err := openAPIDocument()
+		doc, err := retoolv2.Document()
 		if err != nil {
 			return failure(http.StatusInternalServerError, "sandbox: "+err.Error())
 		}

@@ -15,7 +15,7 @@
 //     needs none of it, and the project does not copy Retool's prose;
 //
 //   - the 2xx answers the document shows bare are wrapped in {"success",
-//     "data"}, as the real API answers them (see internal/sandbox/recorded.go
+//     "data"}, as the real API answers them (see internal/sandbox/retoolv2/recorded.go
 //     and the recordings in ../shared/retool/recordings), so the generated
 //     types decode what the API really sends; for the same reason the
 //     answers to /permissions/grant and /permissions/revoke gain the paging
