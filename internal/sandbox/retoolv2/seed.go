@@ -323,4 +323,6 @@ func (a *retool) seedSingles() {
 		"config_type": "google", "google_client_id": "northwind-retool.apps.googleusercontent.example",
 		"google_client_secret": "sbx_" + a.fake.hex(12), "disable_email_password_login": false,
 	})
+	hideSourceControlSecrets(a.single["source_control_config"]) // stored as the real API stores them
+	a.hideSSOSecrets(a.single["sso_config"])
 }

@@ -35,7 +35,7 @@ func createSourceControl(a *retool, c *apiCall) *answer {
 	if a.single["source_control_config"] != nil {
 		return failure(http.StatusConflict, "Source control is already configured")
 	}
-	a.single["source_control_config"] = cloneJSON(c.body["config"]).(map[string]any)
+	a.single["source_control_config"] = hideSourceControlSecrets(cloneJSON(c.body["config"]).(map[string]any))
 	return a.ok(c, a.single["source_control_config"])
 }
 
@@ -45,7 +45,7 @@ func putSourceControl(a *retool, c *apiCall) *answer {
 	if a.single["source_control_config"] == nil {
 		status = http.StatusCreated
 	}
-	a.single["source_control_config"] = cloneJSON(c.body["config"]).(map[string]any)
+	a.single["source_control_config"] = hideSourceControlSecrets(cloneJSON(c.body["config"]).(map[string]any))
 	return a.answer(c, status, a.single["source_control_config"])
 }
 
@@ -72,7 +72,7 @@ func (a *retool) storeSingle(c *apiCall, key string, next map[string]any) *answe
 }
 
 func postSSO(a *retool, c *apiCall) *answer {
-	a.single["sso_config"] = cloneJSON(c.body["data"]).(map[string]any)
+	a.single["sso_config"] = a.hideSSOSecrets(cloneJSON(c.body["data"]).(map[string]any))
 	return a.ok(c, a.single["sso_config"])
 }
 
