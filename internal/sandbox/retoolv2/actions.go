@@ -3,6 +3,8 @@ package retoolv2
 import (
 	"net/http"
 	"strings"
+
+	"github.com/budgetgw/gateway/internal/sandbox/retoolv2/internal/jsonpatch"
 )
 
 // cloneApp copies an app under a new name, into a folder if one is named.
@@ -11,7 +13,7 @@ func cloneApp(a *retool, c *apiCall) *answer {
 	if !ok {
 		return notFound("App", idString(c.body["app_id"]))
 	}
-	app := cloneJSON(src).(map[string]any)
+	app := jsonpatch.Clone(src).(map[string]any)
 	for _, f := range []string{"id", "shortlink"} {
 		delete(app, f)
 	}
@@ -46,7 +48,7 @@ func upsertTheme(a *retool, c *apiCall) *answer {
 	fam := a.family("app_themes")
 	if id, given := c.body["id"]; given {
 		if t, ok := a.byID("app_themes", idString(id)); ok {
-			next := cloneJSON(t).(map[string]any)
+			next := jsonpatch.Clone(t).(map[string]any)
 			for k, v := range fam.fromBody(c.body) {
 				if k != "legacy_id" && k != "created_at" && k != "updated_at" {
 					next[k] = v
@@ -91,7 +93,7 @@ func finishTask(status string) handler {
 			t["status"] = status
 			t["completed_at"] = stamp(a.now())
 			if out, given := c.body["output"]; given {
-				t["output"] = cloneJSON(out)
+				t["output"] = jsonpatch.Clone(out)
 			}
 			return nil
 		})
@@ -132,7 +134,7 @@ func changeTask(a *retool, c *apiCall, change func(t map[string]any) *answer) *a
 	if t["status"] != "pending" {
 		return failure(http.StatusBadRequest, "User task is not pending")
 	}
-	next := cloneJSON(t).(map[string]any)
+	next := jsonpatch.Clone(t).(map[string]any)
 	if ans := change(next); ans != nil {
 		return ans
 	}
@@ -153,7 +155,7 @@ func listGrants(a *retool, c *apiCall) *answer {
 			(idString(g["subject_type"]) != st || idString(g["subject_id"]) != c.params["subjectId"]) {
 			continue
 		}
-		out = append(out, cloneJSON(g))
+		out = append(out, jsonpatch.Clone(g))
 	}
 	return &answer{status: http.StatusOK, body: map[string]any{"success": true, "data": out}}
 }

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"time"
+
+	"github.com/budgetgw/gateway/internal/sandbox/retoolv2/internal/jsonpatch"
 )
 
 // faker makes up JSON values that are valid for a schema and read like an
@@ -35,7 +37,7 @@ func (f *faker) valueAt(s *schema, hint string, depth int) any {
 		return v
 	}
 	if s.hasDefault && s.check(s.def) == nil {
-		return cloneJSON(s.def)
+		return jsonpatch.Clone(s.def)
 	}
 	if alts := append(append([]*schema(nil), s.oneOf...), s.anyOf...); len(alts) > 0 {
 		for _, b := range alts {
@@ -46,7 +48,7 @@ func (f *faker) valueAt(s *schema, hint string, depth int) any {
 		return nil // no branch can be made valid alone; check reports it
 	}
 	if len(s.enum) > 0 {
-		return cloneJSON(s.enum[f.rng.IntN(len(s.enum))])
+		return jsonpatch.Clone(s.enum[f.rng.IntN(len(s.enum))])
 	}
 	switch {
 	case s.typ == "object" || s.properties != nil || s.extra != nil:
@@ -297,24 +299,4 @@ func singular(hint string) string {
 		return s + "y"
 	}
 	return strings.TrimSuffix(hint, "s")
-}
-
-// cloneJSON deep-copies a decoded JSON value, so stored state is never
-// shared with an answer being built or a body being applied.
-func cloneJSON(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		m := make(map[string]any, len(x))
-		for k, e := range x {
-			m[k] = cloneJSON(e)
-		}
-		return m
-	case []any:
-		l := make([]any, len(x))
-		for i, e := range x {
-			l[i] = cloneJSON(e)
-		}
-		return l
-	}
-	return v
 }

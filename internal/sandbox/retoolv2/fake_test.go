@@ -2,6 +2,8 @@ package retoolv2
 
 import (
 	"testing"
+
+	"github.com/budgetgw/gateway/internal/sandbox/retoolv2/internal/jsonpatch"
 )
 
 // allSchemas walks every schema the operations reach.
@@ -69,7 +71,7 @@ func TestMadeUpValuesAreValid(t *testing.T) {
 				t.Fatalf("seed %d schema %d: made-up value invalid: %v", seed, i, err)
 			}
 			for _, j := range junk {
-				if err := s.check(f.conform(s, cloneJSON(j), "field")); err != nil {
+				if err := s.check(f.conform(s, jsonpatch.Clone(j), "field")); err != nil {
 					t.Fatalf("seed %d schema %d: conform(%v) invalid: %v", seed, i, j, err)
 				}
 			}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/budgetgw/gateway/internal/sandbox/retoolv2/internal/jsonpatch"
 )
 
 // family is one kind of stored thing (users, folders, ...) and where the
@@ -99,7 +101,7 @@ func (fam *family) fromBody(body map[string]any) map[string]any {
 			key = snake(k)
 		}
 		if fam.knows(key) {
-			out[key] = cloneJSON(v)
+			out[key] = jsonpatch.Clone(v)
 		}
 	}
 	return out
@@ -151,7 +153,7 @@ func (a *retool) genericHandler(op *operation) handler {
 				if ans != nil {
 					return ans
 				}
-				next := cloneJSON(item).(map[string]any)
+				next := jsonpatch.Clone(item).(map[string]any)
 				for k, v := range fam.fromBody(c.body) {
 					next[k] = v
 				}

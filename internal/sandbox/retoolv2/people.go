@@ -1,6 +1,10 @@
 package retoolv2
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/budgetgw/gateway/internal/sandbox/retoolv2/internal/jsonpatch"
+)
 
 // readUser adds the user's groups when asked (includeGroups=true).
 func readUser(a *retool, c *apiCall) *answer {
@@ -80,7 +84,7 @@ func changeGroup(a *retool, c *apiCall, change func(g map[string]any) *answer) *
 	if ans != nil {
 		return ans
 	}
-	next := cloneJSON(g).(map[string]any)
+	next := jsonpatch.Clone(g).(map[string]any)
 	if ans := change(next); ans != nil {
 		return ans
 	}

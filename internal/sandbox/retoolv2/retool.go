@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/budgetgw/gateway/internal/sandbox/retoolv2/internal/jsonpatch"
 )
 
 // retool answers admitted calls as Retool's API v2 does: every operation of
@@ -154,9 +156,9 @@ func (a *retool) answer(c *apiCall, status int, data any) *answer {
 		candidate = map[string]any{"success": true, "data": data}
 	}
 	if s == nil {
-		return &answer{status: status, body: cloneJSON(candidate)}
+		return &answer{status: status, body: jsonpatch.Clone(candidate)}
 	}
-	return &answer{status: status, body: cloneJSON(a.replyFaker(c).conform(s, candidate, ""))}
+	return &answer{status: status, body: jsonpatch.Clone(a.replyFaker(c).conform(s, candidate, ""))}
 }
 
 // ok answers the operation's documented success status.
@@ -182,7 +184,7 @@ func (a *retool) list(c *apiCall, items []map[string]any) *answer {
 		"success": true, "data": data[p.from:p.to], "total_count": float64(len(data)),
 		"next_token": p.next, "has_more": p.next != nil,
 	}
-	return &answer{status: status, body: cloneJSON(a.replyFaker(c).conform(s, body, ""))}
+	return &answer{status: status, body: jsonpatch.Clone(a.replyFaker(c).conform(s, body, ""))}
 }
 
 // replyFaker makes up whatever an answer lacks. Its seed is the call's

@@ -1,6 +1,10 @@
 package retoolv2
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/budgetgw/gateway/internal/sandbox/retoolv2/internal/jsonpatch"
+)
 
 // listObservability answers the document's 404 while nothing is configured.
 func listObservability(a *retool, c *apiCall) *answer {
@@ -35,7 +39,7 @@ func createSourceControl(a *retool, c *apiCall) *answer {
 	if a.single["source_control_config"] != nil {
 		return failure(http.StatusConflict, "Source control is already configured")
 	}
-	a.single["source_control_config"] = hideSourceControlSecrets(cloneJSON(c.body["config"]).(map[string]any))
+	a.single["source_control_config"] = hideSourceControlSecrets(jsonpatch.Clone(c.body["config"]).(map[string]any))
 	return a.ok(c, a.single["source_control_config"])
 }
 
@@ -45,7 +49,7 @@ func putSourceControl(a *retool, c *apiCall) *answer {
 	if a.single["source_control_config"] == nil {
 		status = http.StatusCreated
 	}
-	a.single["source_control_config"] = hideSourceControlSecrets(cloneJSON(c.body["config"]).(map[string]any))
+	a.single["source_control_config"] = hideSourceControlSecrets(jsonpatch.Clone(c.body["config"]).(map[string]any))
 	return a.answer(c, status, a.single["source_control_config"])
 }
 
@@ -56,9 +60,9 @@ func putSourceControlSettings(a *retool, c *apiCall) *answer {
 
 // mergeSingle overlays fields on settings, keeping them valid.
 func (a *retool) mergeSingle(c *apiCall, key string, fields map[string]any) *answer {
-	next := cloneJSON(a.single[key]).(map[string]any)
+	next := jsonpatch.Clone(a.single[key]).(map[string]any)
 	for k, v := range fields {
-		next[k] = cloneJSON(v)
+		next[k] = jsonpatch.Clone(v)
 	}
 	return a.storeSingle(c, key, next)
 }
@@ -72,13 +76,13 @@ func (a *retool) storeSingle(c *apiCall, key string, next map[string]any) *answe
 }
 
 func postSSO(a *retool, c *apiCall) *answer {
-	a.single["sso_config"] = a.hideSSOSecrets(cloneJSON(c.body["data"]).(map[string]any))
+	a.single["sso_config"] = a.hideSSOSecrets(jsonpatch.Clone(c.body["data"]).(map[string]any))
 	return a.ok(c, a.single["sso_config"])
 }
 
 func patchOrganization(a *retool, c *apiCall) *answer {
-	next := cloneJSON(a.single["organization"]).(map[string]any)
-	if err := applyPatch(next, c.body["operations"]); err != nil {
+	next := jsonpatch.Clone(a.single["organization"]).(map[string]any)
+	if err := jsonpatch.Apply(next, c.body["operations"]); err != nil {
 		return failure(http.StatusBadRequest, err.Error())
 	}
 	if !jsonEqual(next["id"], a.single["organization"]["id"]) {
@@ -88,7 +92,7 @@ func patchOrganization(a *retool, c *apiCall) *answer {
 }
 
 func putAISettings(a *retool, c *apiCall) *answer {
-	return a.storeSingle(c, "ai_settings", cloneJSON(c.body).(map[string]any))
+	return a.storeSingle(c, "ai_settings", jsonpatch.Clone(c.body).(map[string]any))
 }
 
 // passedTest is what a connection test answers when the connection works.

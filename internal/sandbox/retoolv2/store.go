@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/budgetgw/gateway/internal/sandbox/retoolv2/internal/jsonpatch"
 )
 
 // createItem stores a new item built from fields (already in the item's
@@ -116,12 +118,12 @@ func (a *retool) patchItem(fam *family, c *apiCall) *answer {
 	if ans != nil {
 		return ans
 	}
-	next := cloneJSON(item).(map[string]any)
+	next := jsonpatch.Clone(item).(map[string]any)
 	if c.op.body != nil && c.op.body.properties["operations"] == nil {
 		for k, v := range fam.fromBody(c.body) { // a PATCH that takes fields, not operations (roles)
 			next[k] = v
 		}
-	} else if err := applyPatch(next, c.body["operations"]); err != nil {
+	} else if err := jsonpatch.Apply(next, c.body["operations"]); err != nil {
 		return failure(http.StatusBadRequest, err.Error())
 	}
 	return a.replaceItem(fam, c, i, next)

@@ -1,4 +1,8 @@
-package retoolv2
+// Package jsonpatch applies Retool's PATCH operations, which follow JSON Patch
+// (RFC 6902), to decoded JSON (map[string]any, []any, float64, string, bool,
+// nil), and compares and copies such values. It only transforms values it is
+// given: it never reads a schema, keeps no state and does no I/O.
+package jsonpatch
 
 import (
 	"errors"
@@ -7,12 +11,12 @@ import (
 	"strings"
 )
 
-// applyPatch applies Retool's PATCH operations, which follow JSON Patch
+// Apply applies Retool's PATCH operations, which follow JSON Patch
 // (RFC 6902): add, remove, replace, and for folders move, copy and test.
 // Paths are JSON pointers ("/name", "/metadata/team"); a path without the
 // leading slash is read as if it had one. On error the document may be
 // partly changed; callers patch a copy.
-func applyPatch(doc map[string]any, ops any) error {
+func Apply(doc map[string]any, ops any) error {
 	list, ok := ops.([]any)
 	if !ok {
 		return errors.New("operations must be a list")
@@ -38,7 +42,7 @@ func applyOne(doc map[string]any, op map[string]any) error {
 		if !hasValue {
 			return fmt.Errorf("%s needs a value", kind)
 		}
-		return set(doc, path, cloneJSON(value), kind == "replace")
+		return set(doc, path, Clone(value), kind == "replace")
 	case "remove":
 		_, err := take(doc, path)
 		return err
@@ -53,13 +57,13 @@ func applyOne(doc map[string]any, op map[string]any) error {
 				return err
 			}
 		}
-		return set(doc, path, cloneJSON(v), false)
+		return set(doc, path, Clone(v), false)
 	case "test":
 		v, err := get(doc, path)
 		if err != nil {
 			return err
 		}
-		if !deepJSONEqual(v, value) {
+		if !Equal(v, value) {
 			return fmt.Errorf("test failed at %s", path)
 		}
 		return nil
@@ -178,8 +182,8 @@ func take(doc map[string]any, path string) (any, error) {
 	return v, nil
 }
 
-// deepJSONEqual compares JSON values, numbers by value.
-func deepJSONEqual(a, b any) bool {
+// Equal compares JSON values deeply, numbers by value whatever their Go type.
+func Equal(a, b any) bool {
 	switch x := a.(type) {
 	case map[string]any:
 		y, ok := b.(map[string]any)
@@ -187,7 +191,7 @@ func deepJSONEqual(a, b any) bool {
 			return false
 		}
 		for k, v := range x {
-			if w, ok := y[k]; !ok || !deepJSONEqual(v, w) {
+			if w, ok := y[k]; !ok || !Equal(v, w) {
 				return false
 			}
 		}
@@ -198,11 +202,47 @@ func deepJSONEqual(a, b any) bool {
 			return false
 		}
 		for i := range x {
-			if !deepJSONEqual(x[i], y[i]) {
+			if !Equal(x[i], y[i]) {
 				return false
 			}
 		}
 		return true
 	}
-	return jsonEqual(a, b)
+	fa, okA := number(a)
+	fb, okB := number(b)
+	if okA || okB {
+		return okA && okB && fa == fb
+	}
+	return a == b
+}
+
+func number(v any) (float64, bool) {
+	switch n := v.(type) {
+	case float64:
+		return n, true
+	case int:
+		return float64(n), true
+	case int64:
+		return float64(n), true
+	}
+	return 0, false
+}
+
+// Clone is a deep copy of a JSON value: changing it leaves v as it was.
+func Clone(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = Clone(e)
+		}
+		return m
+	case []any:
+		l := make([]any, len(x))
+		for i, e := range x {
+			l[i] = Clone(e)
+		}
+		return l
+	}
+	return v
 }

@@ -1,4 +1,4 @@
-package retoolv2
+package jsonpatch
 
 import (
 	"encoding/json"
@@ -32,7 +32,7 @@ func TestApplyPatch(t *testing.T) {
 			_ = json.Unmarshal([]byte(`{"name":"A","meta":{"a":1},"tags":["x","y"]}`), &doc)
 			var ops any
 			_ = json.Unmarshal([]byte(c.ops), &ops)
-			err := applyPatch(doc, ops)
+			err := Apply(doc, ops)
 			if c.fails {
 				if err == nil {
 					t.Fatalf("applied: %v", doc)
@@ -44,7 +44,7 @@ func TestApplyPatch(t *testing.T) {
 			}
 			var want map[string]any
 			_ = json.Unmarshal([]byte(c.want), &want)
-			if !deepJSONEqual(doc, want) {
+			if !Equal(doc, want) {
 				t.Fatalf("got %v, want %v", doc, want)
 			}
 		})
