@@ -11,6 +11,7 @@ import (
 type answer struct {
 	status     int
 	body       any           // nil: no body (204)
+	raw        []byte        // already encoded JSON, sent instead of body
 	retryAfter time.Duration // > 0: sent as Retry-After in whole seconds
 }
 
@@ -44,11 +45,14 @@ func (a *answer) write(w http.ResponseWriter) {
 	if a.retryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.FormatInt(ceilSeconds(a.retryAfter), 10))
 	}
-	if a.body == nil {
+	if a.body == nil && a.raw == nil {
 		w.WriteHeader(a.status)
 		return
 	}
-	b, err := json.Marshal(a.body)
+	b, err := a.raw, error(nil)
+	if b == nil {
+		b, err = json.Marshal(a.body)
+	}
 	if err != nil {
 		// Bodies are built from decoded JSON and fixed structs; this cannot happen.
 		a.status, b = http.StatusInternalServerError, []byte(`{"success":false,"message":"encode"}`)

@@ -7,12 +7,12 @@
 // `gateway demo` and `gateway sandbox` measure against: charged points in any window of
 // Window never exceed Capacity, and crossing the limit locks every caller out.
 //
-// What an admitted call is answered with is Options.API's choice. Generic (the default)
-// makes up one shape for any path, without state, for the gateway's own tests. RetoolV2
-// serves every operation of Retool's API v2 document with the statuses it lists and
-// bodies valid against its schemas, over a seeded organisation that creates, updates
-// and deletes change: the stand-in teams develop against. Its knowledge of the document
-// is retool-v2.json, our compact derivation (internal/gen), never the document itself.
+// This package is the core: the server (server.go), key checks, the budget ledger
+// (budget.go), arrivals, options, and the probes outside the API (probes.go: the health
+// probe, the served document). What an admitted call is answered with is Options.API's
+// choice. Generic (the default, replies.go) makes up one shape for any path, without
+// state, for the gateway's own tests. RetoolV2 hands the call to package retoolv2, the
+// emulation of Retool's API v2 that teams develop against.
 //
 // It is a test and demo double. It must never forward a request anywhere, never dial the
 // network, and never hold a real credential: whatever it answers, it makes up itself.

@@ -3,6 +3,8 @@ package sandbox
 import (
 	"net/http"
 	"time"
+
+	"github.com/budgetgw/gateway/internal/sandbox/retoolv2"
 )
 
 // Options describe the upstream to simulate. The zero value accepts no key (every call is
@@ -72,7 +74,7 @@ type API int
 const (
 	// Generic answers any path with one made-up shape and keeps no state.
 	Generic API = iota
-	// RetoolV2 answers as Retool's API v2 does (see retool.go).
+	// RetoolV2 answers as Retool's API v2 does (package retoolv2).
 	RetoolV2
 )
 
@@ -90,12 +92,11 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Cost == nil && o.API == RetoolV2 {
 		o.Cost = func(method, path string) (int64, bool) {
-			s, err := loadSpec()
+			known, err := retoolv2.Knows(method, path)
 			if err != nil {
 				return 1, true // every call is then answered 500 with the reason
 			}
-			op, _ := s.find(method, path)
-			return 1, op != nil
+			return 1, known
 		}
 	}
 	if o.Cost == nil {

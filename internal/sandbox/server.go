@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/budgetgw/gateway/internal/sandbox/retoolv2"
 )
 
 // maxBody bounds what one call may make the sandbox hold in memory.
@@ -18,7 +20,7 @@ const maxBody = 8 << 20
 // Server is the simulated upstream. Its methods are safe for concurrent use.
 type Server struct {
 	opts Options
-	api  *retool // nil unless Options.API is RetoolV2
+	api  *retoolv2.API // nil unless Options.API is RetoolV2
 	// apiErr is why the RetoolV2 stand-in could not be built (a damaged
 	// data file); every admitted call is then answered 500 saying so.
 	apiErr error
@@ -38,7 +40,7 @@ var _ http.Handler = (*Server)(nil)
 func New(opts Options) *Server {
 	s := &Server{opts: opts.withDefaults(), token: opts.Token}
 	if s.opts.API == RetoolV2 {
-		s.api, s.apiErr = newRetool(s.opts.Seed, s.opts.Now)
+		s.api, s.apiErr = retoolv2.New(s.opts.Seed, s.opts.Now)
 	}
 	s.reset()
 	return s
@@ -62,7 +64,7 @@ func (s *Server) reset() {
 	s.arrivals = nil
 	s.rateLimited = 0
 	if s.api != nil {
-		s.api.reset()
+		s.api.Reset()
 	}
 }
 
@@ -92,6 +94,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Header:   r.Header.Clone(),
 		Body:     body,
 	}
+	if ans := s.outsideAPI(r); ans != nil {
+		a.At = s.opts.Now()
+		a.Status = ans.status
+		s.record(a)
+		ans.write(w)
+		return
+	}
 	t := s.check(r, &a)
 	ans := t.refusal
 	if ans == nil {
@@ -106,7 +115,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case s.apiErr != nil:
 			ans = failure(http.StatusInternalServerError, "sandbox: "+s.apiErr.Error())
 		case s.api != nil:
-			ans = s.api.serve(r.Method, r.URL, body)
+			ans = &answer{}
+			ans.status, ans.raw = s.api.Serve(r.Method, r.URL, body)
 		default:
 			ans = reply(s.opts, r.Method, r.URL.Path, body)
 		}

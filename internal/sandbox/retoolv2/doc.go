@@ -1,0 +1,11 @@
+// Package retoolv2 emulates Retool's API v2 for the sandbox: every operation of
+// Retool's OpenAPI document (2.12.0), with the statuses it lists and bodies valid
+// against its schemas, over a seeded organisation that creates, updates and deletes
+// change; and, where Retool's recorded answers disagree with the document, answers as
+// the recordings show the real API does (recorded.go).
+//
+// Its knowledge of the document is retool-v2.json, our compact derivation
+// (internal/gen), never the document itself. It serves the sandbox core, which decides
+// keys, scopes and points before a call reaches API.Serve; it must never decide any of
+// those itself, never forward a call, and never dial the network.
+package retoolv2

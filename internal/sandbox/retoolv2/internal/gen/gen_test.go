@@ -1,0 +1,93 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/budgetgw/gateway/internal/testutil"
+)
+
+// openAPIDoc reads Retool's document from ../shared/retool beside the module
+// root. Without it the test is skipped, except in CI, where it must be there.
+func openAPIDoc(t *testing.T) []byte {
+	t.Helper()
+	data, err := os.ReadFile(testutil.RetoolDocumentPath(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// TestCommittedDataIsCurrent fails when retool-v2.json was edited by hand or
+// the generator changed without regenerating it.
+func TestCommittedDataIsCurrent(t *testing.T) {
+	want, err := generate(openAPIDoc(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(filepath.Join("..", "..", "retool-v2.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatal("internal/sandbox/retoolv2/retool-v2.json is stale: run go generate ./internal/sandbox/retoolv2")
+	}
+}
+
+func TestDerivedOperations(t *testing.T) {
+	d, err := derive(openAPIDoc(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Operations) != 144 {
+		t.Fatalf("%d operations, want the document's 144", len(d.Operations))
+	}
+	byKey := map[string]operation{}
+	for _, op := range d.Operations {
+		byKey[op.Method+" "+op.Path] = op
+	}
+	if _, ok := byKey["GET /api/v2/access_tokens/{accessTokenId}"]; !ok {
+		t.Error("the colon parameter was not rewritten to braces")
+	}
+	if op := byKey["DELETE /api/v2/users/{userId}"]; op.Responses["204"] != noBody {
+		t.Errorf("DELETE user responses %v, want 204 without a body", op.Responses)
+	}
+	if op := byKey["GET /api/v2/usage"]; !strings.Contains(strings.Join(op.Query, ","), "start_date!") {
+		t.Errorf("GET /usage query %v, want start_date marked required", op.Query)
+	}
+	if op := byKey["POST /api/v2/custom_component_libraries/{libraryId}/revisions"]; op.Body != nil {
+		t.Error("a multipart body was kept as a JSON schema")
+	}
+}
+
+func TestUnknownKeywordsAreRefused(t *testing.T) {
+	for _, s := range []string{
+		`{"type":"object","allOf":[{"type":"object"}]}`,
+		`{"$ref":"#/components/schemas/user"}`,
+		`{"type":"array","items":{"type":"string"},"minItems":1}`,
+	} {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(s), &m); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := newInterner().intern(m, "x"); err == nil {
+			t.Errorf("%s: interned without a decision on the keyword", s)
+		}
+	}
+}
+
+func TestEqualSchemasAreStoredOnce(t *testing.T) {
+	in := newInterner()
+	a, _ := in.intern(map[string]any{"type": "string", "description": "one"}, "a")
+	b, _ := in.intern(map[string]any{"type": "string", "description": "two"}, "b")
+	obj, _ := in.intern(map[string]any{"type": "object", "properties": map[string]any{
+		"x": map[string]any{"type": "string"},
+	}}, "c")
+	if a != b || len(in.nodes) != 2 || in.nodes[obj].Properties["x"] != a {
+		t.Fatalf("a=%d b=%d nodes=%+v", a, b, in.nodes)
+	}
+}

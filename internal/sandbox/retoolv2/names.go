@@ -1,0 +1,75 @@
+package retoolv2
+
+// fakeEpoch (2024-01-01T00:00:00Z) anchors made-up timestamps, so bodies do
+// not depend on when a test runs.
+const fakeEpoch = 1704067200
+
+// The made-up organisation. Its domain is under .example, reserved for
+// documentation, so no address the sandbox hands out can reach anyone.
+const (
+	orgName   = "Northwind Trading"
+	orgDomain = "northwind.example"
+	orgHost   = "northwind.retool.example"
+)
+
+var firstNames = []string{
+	"Ada", "Grace", "Alan", "Katherine", "Linus", "Margaret", "Dennis", "Barbara", "Ken", "Frances",
+	"Edsger", "Radia", "Donald", "Hedy", "John", "Sophie", "Tim", "Anita", "Guido", "Mary",
+	"Bjarne", "Karen", "Leslie", "Jean", "Niklaus", "Shafi", "Robin", "Evelyn", "Vint", "Adele",
+	"Whitfield", "Joan", "Brian", "Lynn", "Rob", "Mae",
+}
+
+var lastNames = []string{
+	"Lovelace", "Hopper", "Turing", "Johnson", "Torvalds", "Hamilton", "Ritchie", "Liskov", "Thompson", "Allen",
+	"Dijkstra", "Perlman", "Knuth", "Lamarr", "McCarthy", "Wilson", "Berners-Lee", "Borg", "van Rossum", "Kenneth",
+	"Stroustrup", "Sparck-Jones", "Lamport", "Sammet", "Wirth", "Goldwasser", "Milner", "Berezin", "Cerf", "Goldberg",
+	"Diffie", "Clarke", "Kernighan", "Conway", "Pike", "Jemison",
+}
+
+var groupNames = []string{"Support", "Finance", "Engineering", "Operations", "Sales", "Data", "Contractors"}
+
+// appFolders hold the apps; the other folder types get a couple each.
+var appFolders = []string{"Customer Support", "Finance", "Operations", "Sales", "Internal Tools", "Data Quality", "Archive"}
+
+var otherFolders = map[string][]string{
+	"workflow": {"Nightly Jobs", "Alerts"},
+	"resource": {"Databases", "Third-party APIs"},
+}
+
+var appNames = []string{
+	"Refund Console", "Order Lookup", "Customer 360", "Invoice Approvals", "Inventory Tracker",
+	"Shipping Labels", "Ticket Triage", "Payroll Review", "Expense Reports", "Sales Pipeline",
+	"Lead Router", "Feature Flags", "User Admin", "Warehouse Dashboard", "Returns Portal",
+	"Vendor Directory", "Purchase Orders", "Churn Analysis", "Onboarding Checklist", "KYC Review",
+	"Fraud Queue", "Subscription Manager", "Discount Codes", "Product Catalog", "Content Moderation",
+	"On-call Handoff", "Incident Log", "SLA Monitor", "Carrier Rates", "Quarterly Close",
+}
+
+var descriptions = []string{
+	"Used by the support team every day.",
+	"Owned by finance; changes need a review.",
+	"Reads from the orders database.",
+	"Built during the 2024 hackathon.",
+	"Replaces the old spreadsheet process.",
+}
+
+// seedResources are the organisation's resources: a type and a display name.
+var seedResources = [][2]string{
+	{"postgresql", "Orders DB"}, {"mysql", "Inventory MySQL"}, {"snowflake", "Analytics Warehouse"},
+	{"redshift", "Events Redshift"}, {"restapi", "Stripe API"}, {"restapi", "Zendesk API"},
+	{"retoolDb", "Retool Database"}, {"slack", "Slack"},
+}
+
+// seedEnvironments: name, colour, whether it is the default.
+var seedEnvironments = []struct {
+	name, color string
+	isDefault   bool
+}{{"production", "#3C92DC", true}, {"staging", "#E9AB11", false}, {"development", "#9F73EA", false}}
+
+var seedAttributes = [][2]string{ // name, data type
+	{"department", "string"}, {"region", "string"}, {"employee_id", "number"}, {"cost_center", "string"},
+}
+
+var seedVariables = []string{"STRIPE_API_BASE", "SUPPORT_EMAIL", "WAREHOUSE_ID", "FEATURE_FLAG_TOKEN"}
+
+var seedWorkflows = []string{"Nightly invoice sync", "Refund approval", "Low stock alert", "Weekly KPI digest"}
