@@ -23,6 +23,9 @@ type Route struct {
 	CacheSet bool
 	ID       string // "GET /api/v2/users/{userId}": a bounded metrics label
 
+	// Sensitive: the operation mints or reveals credentials; Scope is Exact.
+	Sensitive bool
+
 	tmpl template
 }
 
@@ -110,6 +113,9 @@ func compileRow(row string, s Spec, p *Profile) (*Route, []error) {
 	if err != nil {
 		bad("scope", err)
 	}
+	if s.Sensitive {
+		need = need.Exactly()
+	}
 	cost := s.Cost
 	switch {
 	case cost < 0:
@@ -148,6 +154,7 @@ func compileRow(row string, s Spec, p *Profile) (*Route, []error) {
 		Scope:     need,
 		Cost:      cost,
 		Coalesce:  coalesce,
+		Sensitive: s.Sensitive,
 		ID:        s.Method + " " + s.Path,
 		tmpl:      tmpl,
 	}, nil

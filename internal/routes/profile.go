@@ -26,6 +26,9 @@ type Spec struct {
 	// Cache, on a GET row, keeps answers for TTL (0s: never, whatever the upstream says).
 	// nil: the upstream's cache setting.
 	Cache *CacheSpec `yaml:"cache,omitempty" json:"cache,omitempty"`
+	// Sensitive marks an operation that mints or reveals credentials: its scope is
+	// granted only by itself, never by a wildcard, a bare family or write-implies-read.
+	Sensitive bool `yaml:"sensitive,omitempty" json:"sensitive,omitempty"`
 }
 
 // CacheSpec is a row's cache setting.
