@@ -26,7 +26,7 @@ func HoldFlight(g *Gateway, method, target string, header http.Header) (release 
 		panic("HoldFlight: no route for " + target)
 	}
 	x := &exchange{up: u, route: rt, canonical: canonical, forwardPath: rt.ForwardPath(canonical)}
-	key := shareKey(x, withKeyHeaders(r))
+	key := shareKey(x, asShared(r))
 	fl, _ := g.flights.join(key, u.name, x.forwardPath)
 	return func() { g.flights.finish(key, fl, nil) }
 }

@@ -32,12 +32,11 @@ func (g *Gateway) share(next http.Handler) http.Handler {
 		if x.route.CacheSet {
 			ttl = x.route.CacheTTL
 		}
-		if ttl <= 0 && !x.route.Coalesce || r.ContentLength != 0 {
-			// A read with a body goes alone: the key does not hold the body.
+		if ttl <= 0 && !x.route.Coalesce {
 			next.ServeHTTP(w, r)
 			return
 		}
-		r = withKeyHeaders(r)
+		r = asShared(r)
 		key := shareKey(x, r)
 		var stale *cache.Entry
 		if ttl > 0 {

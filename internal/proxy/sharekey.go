@@ -34,12 +34,14 @@ func keyHeaders(in http.Header) http.Header {
 	return out
 }
 
-// withKeyHeaders returns r forwarding only keyHeaders, so the answer depends on nothing of
-// the leader's request beyond the key: an upstream that reflects a request header cannot
-// hand one caller's header to another.
-func withKeyHeaders(r *http.Request) *http.Request {
-	r = r.WithContext(r.Context()) // a shallow copy whose Header may be replaced
+// asShared returns r as a shared read forwards it: only keyHeaders and no body (a GET's
+// body has no defined meaning, and the key does not hold it). So the answer depends on
+// nothing of the leader's request beyond the key: an upstream that reflects a request
+// header cannot hand one caller's header to another.
+func asShared(r *http.Request) *http.Request {
+	r = r.WithContext(r.Context()) // a shallow copy whose fields may be replaced
 	r.Header = keyHeaders(r.Header)
+	r.Body, r.ContentLength, r.TransferEncoding = http.NoBody, 0, nil
 	return r
 }
 
