@@ -124,6 +124,17 @@ func (g *Gateway) lead(w http.ResponseWriter, r *http.Request, next http.Handler
 	if fl != nil {
 		rec.onOverflow = func() { g.flights.finish(key, fl, nil) } // too big to share: followers go alone now
 	}
+	defer func() {
+		if p := recover(); p != nil {
+			// An answer cut off mid-body (http.ErrAbortHandler): release the followers, then
+			// send the leader what arrived, as streaming would have, and let the abort go on.
+			if fl != nil {
+				g.flights.finish(key, fl, nil)
+			}
+			rec.release()
+			panic(p)
+		}
+	}()
 	next.ServeHTTP(rec, r)
 	if x.upStatus == 0 || rec.overflow {
 		if fl != nil {
