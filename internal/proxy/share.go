@@ -131,7 +131,10 @@ func (g *Gateway) lead(w http.ResponseWriter, r *http.Request, next http.Handler
 			if fl != nil {
 				g.flights.finish(key, fl, nil)
 			}
-			rec.release()
+			if rec.status != 0 { // else nothing was answered: the recover step answers 500
+				rec.release()
+				rec.Flush() // the abort closes the connection: what is buffered would be lost
+			}
 			panic(p)
 		}
 	}()
