@@ -47,9 +47,9 @@ func asShared(r *http.Request) *http.Request {
 
 // shareKey identifies reads that get the same answer. Every field is length-prefixed, so
 // no value can spell another field or pair: upstream, method, the escaped forwarded path,
-// the raw query exactly as it is forwarded (pairs in order, escapes as sent), and the
-// forwarded varying headers, each with its count of values in order. r must already hold
-// only keyHeaders.
+// the raw query as the caller sent it (pairs in order, escapes as sent; the forwarded
+// query is derived from it alone, so equal keys forward equal queries), and the forwarded
+// varying headers, each with its count of values in order. r must come from asShared.
 func shareKey(x *exchange, r *http.Request) string {
 	var b strings.Builder
 	field := func(s string) {
