@@ -53,7 +53,23 @@ type Cache struct {
 	byKey   map[string]*list.Element
 	bytes   int64
 	evicted func()
+	gen     Generation               // invalidations so far
+	written [keptWrites]invalidation // the last keptWrites invalidations, by gen % keptWrites
 }
+
+// Generation counts a cache's invalidations. A read takes one (Begin) before it asks the
+// upstream; Put refuses its answer if a write to a related path was invalidated since,
+// because the upstream may have answered the read before the write took effect.
+type Generation uint64
+
+type invalidation struct {
+	path string
+	gen  Generation
+}
+
+// keptWrites bounds the invalidations Put can look back on. A read that began more than
+// keptWrites invalidations ago is not stored at all: it cannot be shown to be unaffected.
+const keptWrites = 256
 
 // New makes a cache; onEvict (may be nil) is called for each entry pushed out by a limit.
 func New(lim Limits, onEvict func()) *Cache {
@@ -87,13 +103,26 @@ func (c *Cache) Get(key string) (*Entry, bool) {
 	return el.Value.(*Entry), true
 }
 
-// Put stores e, replacing an entry of the same key, and evicts to stay within limits.
-func (c *Cache) Put(e *Entry) {
+// Begin is the generation a read starts from; pass it to Put with the read's answer.
+func (c *Cache) Begin() Generation {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
+}
+
+// Put stores e, an answer to a read that began at generation began, replacing an entry of
+// the same key and evicting to stay within limits. It stores nothing, and says so, when
+// a write related to e.Path was invalidated after the read began (the answer may predate
+// the write) or when e is larger than MaxEntry.
+func (c *Cache) Put(e *Entry, began Generation) bool {
 	if int64(len(e.Body)) > c.lim.MaxEntry {
-		return
+		return false
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.writtenSince(began, e.Path) {
+		return false
+	}
 	if el, ok := c.byKey[e.Key]; ok {
 		c.remove(el)
 	}
@@ -103,6 +132,20 @@ func (c *Cache) Put(e *Entry) {
 		c.remove(c.lru.Back())
 		c.evicted()
 	}
+	return true
+}
+
+// writtenSince reports whether an invalidation after began may concern path; c.mu is held.
+func (c *Cache) writtenSince(began Generation, path string) bool {
+	if c.gen-began > keptWrites {
+		return true // too many to check: assume the worst
+	}
+	for g := began + 1; g <= c.gen; g++ {
+		if Related(c.written[g%keptWrites].path, path) {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *Cache) remove(el *list.Element) {
@@ -113,16 +156,17 @@ func (c *Cache) remove(el *list.Element) {
 }
 
 // Invalidate drops every entry whose path is path, under it, or above it (a write to
-// /users/7 changes /users/7, /users/7/attributes and the /users list).
+// /users/7 changes /users/7, /users/7/attributes and the /users list), and keeps reads
+// already in flight to those paths from being stored (see Put).
 func (c *Cache) Invalidate(path string) int {
-	path = strings.TrimSuffix(path, "/")
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.gen++
+	c.written[c.gen%keptWrites] = invalidation{path: path, gen: c.gen}
 	n := 0
 	for el := c.lru.Front(); el != nil; {
 		next := el.Next()
-		p := strings.TrimSuffix(el.Value.(*Entry).Path, "/")
-		if related(p, path) {
+		if Related(el.Value.(*Entry).Path, path) {
 			c.remove(el)
 			n++
 		}
@@ -131,7 +175,12 @@ func (c *Cache) Invalidate(path string) int {
 	return n
 }
 
-func related(a, b string) bool {
+// Related reports whether a write to one path may change a read of the other: the same
+// path, or one under the other, segment by segment. Case is folded (ASCII): an upstream
+// that reads /Users/7 as /users/7 must not keep a stale answer under either spelling;
+// forgetting too much only costs a call.
+func Related(a, b string) bool {
+	a, b = strings.ToLower(strings.TrimSuffix(a, "/")), strings.ToLower(strings.TrimSuffix(b, "/"))
 	return a == b || strings.HasPrefix(a, b+"/") || strings.HasPrefix(b, a+"/")
 }
 

@@ -1,6 +1,34 @@
 package proxy
 
+import (
+	"net/http"
+	"net/http/httptest"
+
+	"github.com/budgetgw/gateway/internal/routes"
+)
+
 // Exported for the external tests of this package.
 var UpstreamRemaining = upstreamRemaining
 
 var PreferWait = preferWait
+
+// HoldFlight puts a read in flight for method target on g's first upstream, led by
+// nobody who will ever answer, until release is called: what a stalled leader looks like
+// to the reads that follow it.
+func HoldFlight(g *Gateway, method, target string, header http.Header) (release func()) {
+	u := g.current.Load().upstreams[0]
+	r := httptest.NewRequest(method, target, nil)
+	r.Header = header
+	canonical, err := routes.Canonical(u.relPath(r))
+	if err != nil {
+		panic(err)
+	}
+	rt, ok := u.table.Match(method, canonical)
+	if !ok {
+		panic("HoldFlight: no route for " + target)
+	}
+	x := &exchange{up: u, route: rt, canonical: canonical, forwardPath: rt.ForwardPath(canonical)}
+	key := shareKey(x, asShared(r))
+	fl, _ := g.flights.join(key, u.name, x.forwardPath)
+	return func() { g.flights.finish(key, fl, nil) }
+}

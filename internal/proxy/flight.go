@@ -2,17 +2,37 @@ package proxy
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"sync"
+
+	"github.com/budgetgw/gateway/internal/cache"
 )
 
 // flight is one upstream call that identical reads arriving meanwhile follow.
 type flight struct {
-	done   chan struct{}
-	ok     bool // the leader got a whole upstream answer the followers may replay
+	upstream, path string // forwarded path: a write to a related one detaches the flight
+	done           chan struct{}
+	once           sync.Once
+	answer         *answer // set before done closes; nil: nothing to share, go alone
+}
+
+// answer is what a flight hands its followers: the upstream's status, headers and body,
+// without any header the gateway set for the leader.
+type answer struct {
 	status int
 	header http.Header
 	body   []byte
+}
+
+// wait returns the flight's answer, or ctx's error if it ends first.
+func (fl *flight) wait(ctx context.Context) (*answer, error) {
+	select {
+	case <-fl.done:
+		return fl.answer, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // flights is the set of reads in flight, by share key.
@@ -24,44 +44,65 @@ type flights struct {
 func newFlights() *flights { return &flights{m: map[string]*flight{}} }
 
 // join returns the flight for key and whether the caller leads it (and must finish it).
-func (f *flights) join(key string) (*flight, bool) {
+func (f *flights) join(key, upstream, path string) (*flight, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if fl, ok := f.m[key]; ok {
 		return fl, false
 	}
-	fl := &flight{done: make(chan struct{})}
+	fl := &flight{upstream: upstream, path: path, done: make(chan struct{})}
 	f.m[key] = fl
 	return fl, true
 }
 
-// finish publishes the leader's answer to its followers and ends the flight.
-func (f *flights) finish(key string, fl *flight) {
+// finish publishes a (nil: nothing to share) to the flight's followers and ends the
+// flight. Only the first call counts, so the leader may finish early (an answer too big
+// to share) and again on its way out.
+func (f *flights) finish(key string, fl *flight, a *answer) {
+	fl.once.Do(func() {
+		fl.answer = a
+		f.mu.Lock()
+		if f.m[key] == fl {
+			delete(f.m, key)
+		}
+		f.mu.Unlock()
+		close(fl.done)
+	})
+}
+
+// forget detaches the flights a write to path may change: reads arriving after the write
+// start their own call rather than follow one that may have been answered before it.
+func (f *flights) forget(upstream, path string) {
 	f.mu.Lock()
-	delete(f.m, key)
-	f.mu.Unlock()
-	close(fl.done)
+	defer f.mu.Unlock()
+	for key, fl := range f.m {
+		if fl.upstream == upstream && cache.Related(fl.path, path) {
+			delete(f.m, key)
+		}
+	}
 }
 
 // recorder passes an answer through to the client while keeping a copy (up to limit) for
-// followers and the cache. With hold set it keeps the answer back instead, so a
-// revalidation's 304 can be turned into the cached 200.
+// followers and the cache. With hold set it keeps the answer back instead: a flight's
+// leader publishes the answer before its own client is written to (a client that never
+// reads cannot stall the followers), and a revalidation's 304 can become the cached 200.
 type recorder struct {
 	w        http.ResponseWriter
-	header   http.Header // what the handler sets; copied to w on WriteHeader unless holding
+	header   http.Header // what the handlers below set: the upstream's headers, and ours for this call
+	sent     http.Header // header as it was at WriteHeader: what a copy may share
 	status   int
 	body     bytes.Buffer
 	limit    int64
 	overflow bool // the copy is incomplete: nothing may be replayed or stored
 	hold     bool
+	// onOverflow runs when the copy is abandoned, before anything more reaches the client.
+	onOverflow func()
 }
 
+// newRecorder starts with an empty header map, not w's, so the copy holds only what was
+// set below the share step: headers the earlier steps set for this caller stay out of it.
 func newRecorder(w http.ResponseWriter, limit int64, hold bool) *recorder {
-	rec := &recorder{w: w, limit: limit, hold: hold, header: http.Header{}}
-	if !hold {
-		rec.header = w.Header()
-	}
-	return rec
+	return &recorder{w: w, limit: limit, hold: hold, header: http.Header{}, onOverflow: func() {}}
 }
 
 func (rec *recorder) Header() http.Header { return rec.header }
@@ -70,10 +111,25 @@ func (rec *recorder) WriteHeader(code int) {
 	if rec.status != 0 {
 		return
 	}
+	if code >= 100 && code < 200 {
+		return // informational: nothing to keep, and nothing a held answer may send early
+	}
 	rec.status = code
+	rec.sent = rec.header.Clone()
 	if !rec.hold {
+		rec.passHeader()
 		rec.w.WriteHeader(code)
 	}
+}
+
+// passHeader copies the header to w, and from now on lets the handler write to w's own
+// (trailers set after the body then reach the client).
+func (rec *recorder) passHeader() {
+	h := rec.w.Header()
+	for k, v := range rec.header {
+		h[k] = v
+	}
+	rec.header = h
 }
 
 func (rec *recorder) Write(b []byte) (int, error) {
@@ -83,6 +139,7 @@ func (rec *recorder) Write(b []byte) (int, error) {
 	if !rec.overflow {
 		if int64(rec.body.Len()+len(b)) > rec.limit {
 			rec.overflow = true
+			rec.onOverflow()
 			if rec.hold {
 				rec.release() // too big to hold: send what we have and stream the rest
 			}
@@ -103,11 +160,10 @@ func (rec *recorder) release() {
 		return
 	}
 	rec.hold = false
-	h := rec.w.Header()
-	for k, v := range rec.header {
-		h[k] = v
+	if rec.status == 0 && rec.body.Len() == 0 {
+		return // nothing was answered (the client left while waiting): nothing to send
 	}
-	rec.header = h
+	rec.passHeader()
 	rec.w.WriteHeader(max(rec.status, http.StatusOK))
 	_, _ = rec.w.Write(rec.body.Bytes())
 }

@@ -37,17 +37,23 @@ func (g *Gateway) route(next http.Handler) http.Handler {
 
 // checkScopes refuses, before any point is spent, a call the caller may not make, and a
 // call the org token itself may not make (the upstream would refuse it and still charge).
+// A sensitive route (it mints or reveals credentials) requires its scope exactly, from the
+// caller and in token_scopes: "*", "*:read" and the like never grant it (scopes.Exact).
 func (g *Gateway) checkScopes(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		x := exchangeOf(r)
 		need := x.route.Scope
+		exactly := ""
+		if need.Exact {
+			exactly = " This operation mints or reveals credentials, so only that exact scope grants it: never a wildcard (*, *:read, *:write, a bare family) or a write scope."
+		}
 		switch {
 		case !x.caller.Scopes.Allows(need):
 			g.metrics.ScopeDenials.WithLabelValues(x.caller.Name, need.String()).Inc()
-			writeProblem(w, r, http.StatusForbidden, "scope-missing", "Your caller key lacks the scope "+need.String()+" this operation needs. Ask the gateway's operators to grant it to your service.")
+			writeProblem(w, r, http.StatusForbidden, "scope-missing", "Your caller key lacks the scope "+need.String()+" this operation needs."+exactly+" Ask the gateway's operators to grant it to your service.")
 		case !x.up.tokenScopes.Allows(need):
 			g.metrics.ScopeDenials.WithLabelValues(x.caller.Name, need.String()).Inc()
-			writeProblem(w, r, http.StatusForbidden, "token-scope-missing", "The organisation's token is not granted "+need.String()+", so the upstream would refuse this call. Ask the operators to add the scope to the org token and to token_scopes.")
+			writeProblem(w, r, http.StatusForbidden, "token-scope-missing", "The organisation's token is not granted "+need.String()+", so the gateway does not make this call with it."+exactly+" Ask the operators to add the scope to the org token and to token_scopes.")
 		default:
 			next.ServeHTTP(w, r)
 		}

@@ -1,18 +1,14 @@
 package proxy
 
 import (
+	"bytes"
+	"context"
 	"net/http"
-	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/budgetgw/gateway/internal/cache"
 )
-
-// Headers that change what an upstream answers to a read; they are part of the share key.
-// Authorization is not: the upstream always sees the org token.
-var varyHeaders = []string{"Accept", "Accept-Encoding", "Accept-Language", "Range", "If-None-Match", "If-Modified-Since"}
 
 // maxShared bounds the copy of an answer kept for followers of a coalesced read.
 const maxShared = 4 << 20
@@ -20,14 +16,15 @@ const maxShared = 4 << 20
 // share lets reads spend fewer points: a fresh cached answer is served without spending
 // anything, and identical reads arriving while one is in flight follow it. Each caller
 // has already been authenticated and scope-checked. A forwarded write forgets the cached
-// reads it may change, on every replica.
+// reads it may change, and detaches the reads in flight to them, on every replica.
+// docs/sharing.md says what is shared with whom, and what is guaranteed.
 func (g *Gateway) share(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		x := exchangeOf(r)
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			next.ServeHTTP(w, r)
-			if x.upStatus != 0 {
-				g.invalidate(x.up.name, x.canonical, true)
+			if !x.upStart.IsZero() { // sent: answered or not, the write may have happened
+				g.invalidate(x.up.name, x.forwardPath, true)
 			}
 			return
 		}
@@ -39,11 +36,11 @@ func (g *Gateway) share(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		r = asShared(r)
 		key := shareKey(x, r)
-		store := g.cacheFor(x.up)
 		var stale *cache.Entry
 		if ttl > 0 {
-			if e, ok := store.Get(key); ok {
+			if e, ok := g.cacheFor(x.up).Get(key); ok {
 				if e.Fresh(g.now()) {
 					g.metrics.Cache.WithLabelValues(x.up.name, "hit").Inc()
 					g.saved(x, "cached")
@@ -60,38 +57,59 @@ func (g *Gateway) share(next http.Handler) http.Handler {
 			g.lead(w, r, next, x, key, nil, ttl, stale)
 			return
 		}
-		fl, leader := g.flights.join(key)
+		fl, leader := g.flights.join(key, x.up.name, x.forwardPath)
 		if leader {
 			g.lead(w, r, next, x, key, fl, ttl, stale)
 			return
 		}
-		waiting := g.metrics.CoalescedWaiting.WithLabelValues(x.up.name)
-		waiting.Inc()
-		select {
-		case <-fl.done:
-			waiting.Dec()
-		case <-r.Context().Done():
-			waiting.Dec()
-			x.outcome = "client_gone_waiting"
-			return
-		}
-		if !fl.ok {
-			next.ServeHTTP(w, r) // the leader got no answer to share: go on alone
-			return
-		}
-		g.metrics.Coalesced.WithLabelValues(x.up.name).Inc()
-		g.saved(x, "coalesced")
-		replay(w, r.Method, fl.status, fl.header, fl.body, map[string]string{"X-Gateway-Coalesced": "1"})
+		g.follow(w, r, next, x, fl)
 	})
 }
 
+// follow waits for the flight's answer, but never longer than this caller would wait on
+// its own: max_wait for points plus the upstream timeout, and not past its departure. If
+// the leader has nothing to share, the follower makes its own call within what is left.
+func (g *Gateway) follow(w http.ResponseWriter, r *http.Request, next http.Handler, x *exchange, fl *flight) {
+	ctx, cancel := context.WithTimeout(r.Context(), x.up.maxWait+x.up.timeout)
+	defer cancel()
+	waiting := g.metrics.CoalescedWaiting.WithLabelValues(x.up.name)
+	waiting.Inc()
+	a, err := fl.wait(ctx)
+	waiting.Dec()
+	switch {
+	case r.Context().Err() != nil:
+		x.outcome = "client_gone_waiting"
+	case err != nil:
+		g.sharedReadTimeout(w, r, x)
+	case a == nil:
+		aw := &answeredWriter{ResponseWriter: w}
+		next.ServeHTTP(aw, r.WithContext(ctx))
+		if !aw.answered && r.Context().Err() == nil {
+			g.sharedReadTimeout(w, r, x) // the deadline ended its own wait for points
+		}
+	default:
+		g.metrics.Coalesced.WithLabelValues(x.up.name).Inc()
+		g.saved(x, "coalesced")
+		replay(w, r.Method, a.status, a.header, a.body, map[string]string{"X-Gateway-Coalesced": "1"})
+	}
+}
+
+func (g *Gateway) sharedReadTimeout(w http.ResponseWriter, r *http.Request, x *exchange) {
+	x.outcome = "shared_read_timeout"
+	writeProblem(w, r, http.StatusGatewayTimeout, "upstream-timeout", "The identical read this request followed was not answered within the gateway's wait for points plus the upstream timeout ("+(x.up.maxWait+x.up.timeout).String()+"). Retry shortly.")
+}
+
 // lead makes the upstream call (through the budget) for key, keeping the answer for the
-// flight's followers and the cache. With a stale entry it asks conditionally and turns a
-// 304 into the cached answer.
+// flight's followers and the cache. Followers get the answer as soon as the upstream has
+// sent it, before the leader's own client (however slow) is written to. With a stale
+// entry it asks conditionally and turns a 304 into the cached answer.
 func (g *Gateway) lead(w http.ResponseWriter, r *http.Request, next http.Handler, x *exchange, key string, fl *flight, ttl time.Duration, stale *cache.Entry) {
-	limit := int64(maxShared)
-	if fl == nil {
-		limit = g.cacheFor(x.up).MaxEntry()
+	store := g.cacheFor(x.up)
+	began := store.Begin() // a write invalidated from now on keeps this answer out of the cache
+	limit := store.MaxEntry()
+	if fl != nil {
+		limit = maxShared
+		defer g.flights.finish(key, fl, nil) // whatever happens below, a panic included
 	}
 	if stale != nil {
 		r = r.Clone(r.Context())
@@ -102,41 +120,57 @@ func (g *Gateway) lead(w http.ResponseWriter, r *http.Request, next http.Handler
 			r.Header.Set("If-Modified-Since", stale.Modified)
 		}
 	}
-	rec := newRecorder(w, limit, stale != nil)
-	var status int
-	var header http.Header
-	var body []byte
+	rec := newRecorder(w, limit, fl != nil || stale != nil)
+	if fl != nil {
+		rec.onOverflow = func() { g.flights.finish(key, fl, nil) } // too big to share: followers go alone now
+	}
 	defer func() {
-		if fl == nil {
-			return
+		if p := recover(); p != nil {
+			// An answer cut off mid-body (http.ErrAbortHandler): release the followers, then
+			// send the leader what arrived, as streaming would have, and let the abort go on.
+			if fl != nil {
+				g.flights.finish(key, fl, nil)
+			}
+			if rec.status != 0 { // else nothing was answered: the recover step answers 500
+				rec.release()
+				rec.Flush() // the abort closes the connection: what is buffered would be lost
+			}
+			panic(p)
 		}
-		if x.upStatus != 0 && status != 0 {
-			fl.ok, fl.status, fl.header, fl.body = true, status, header, body
-		}
-		g.flights.finish(key, fl)
 	}()
 	next.ServeHTTP(rec, r)
 	if x.upStatus == 0 || rec.overflow {
+		if fl != nil {
+			g.flights.finish(key, fl, nil) // nothing to share; release the followers first
+		}
 		rec.release()
 		return
 	}
-	status, header, body = rec.status, rec.header.Clone(), append([]byte(nil), rec.body.Bytes()...)
-	now := g.now()
-	if stale != nil && rec.status == http.StatusNotModified {
+	a := &answer{status: rec.status, header: sharedHeader(rec.sent), body: bytes.Clone(rec.body.Bytes())}
+	revalidated := stale != nil && rec.status == http.StatusNotModified
+	if revalidated {
 		// The upstream confirmed the cached answer: serve it (the call's points are spent).
+		a = &answer{status: stale.Status, header: stale.Header, body: stale.Body}
+	}
+	if fl != nil {
+		g.flights.finish(key, fl, a)
+	}
+	now := g.now()
+	if revalidated {
 		e := *stale
 		e.Stored, e.Expires = now, now.Add(ttl)
-		g.cacheFor(x.up).Put(&e)
+		store.Put(&e, began)
 		g.metrics.Cache.WithLabelValues(x.up.name, "revalidated").Inc()
-		status, header, body = e.Status, e.Header, e.Body
 		replay(w, r.Method, e.Status, e.Header, e.Body, map[string]string{"X-Gateway-Cache": "revalidated"})
 		return
 	}
 	rec.release()
-	if ttl > 0 && r.Method == http.MethodGet && cache.Storable(status, header) {
-		g.cacheFor(x.up).Put(&cache.Entry{Key: key, Path: x.canonical, Status: status, Header: header, Body: body,
-			Stored: now, Expires: now.Add(ttl), ETag: header.Get("ETag"), Modified: header.Get("Last-Modified")})
-		g.metrics.Cache.WithLabelValues(x.up.name, "stored").Inc()
+	if ttl > 0 && r.Method == http.MethodGet && cache.Storable(a.status, a.header) {
+		stored := store.Put(&cache.Entry{Key: key, Path: x.forwardPath, Status: a.status, Header: a.header, Body: a.body,
+			Stored: now, Expires: now.Add(ttl), ETag: a.header.Get("ETag"), Modified: a.header.Get("Last-Modified")}, began)
+		if stored {
+			g.metrics.Cache.WithLabelValues(x.up.name, "stored").Inc()
+		}
 	}
 }
 
@@ -145,38 +179,24 @@ func (g *Gateway) saved(x *exchange, reason string) {
 	g.metrics.PointsSaved.WithLabelValues(x.up.name, reason).Add(float64(x.route.Cost))
 }
 
-// shareKey identifies reads that get the same answer: upstream, method, canonical path,
-// sorted query and the headers that change the answer.
-func shareKey(x *exchange, r *http.Request) string {
-	var b strings.Builder
-	b.WriteString(x.up.name)
-	b.WriteByte(0)
-	b.WriteString(r.Method)
-	b.WriteByte(0)
-	b.WriteString(x.forwardPath)
-	b.WriteByte('?')
-	q := r.URL.Query()
-	keys := make([]string, 0, len(q))
-	for k := range q {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		vs := q[k]
-		sort.Strings(vs)
-		for _, v := range vs {
-			b.WriteString(k)
-			b.WriteByte('=')
-			b.WriteString(v)
-			b.WriteByte('&')
-		}
-	}
-	for _, h := range varyHeaders {
-		b.WriteByte(0)
-		b.WriteString(strings.Join(r.Header.Values(h), ","))
-	}
-	return b.String()
+// answeredWriter notes whether anything was answered through it.
+type answeredWriter struct {
+	http.ResponseWriter
+	answered bool
 }
+
+func (a *answeredWriter) WriteHeader(code int) {
+	a.answered = true
+	a.ResponseWriter.WriteHeader(code)
+}
+
+func (a *answeredWriter) Write(b []byte) (int, error) {
+	a.answered = true
+	return a.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (a *answeredWriter) Unwrap() http.ResponseWriter { return a.ResponseWriter }
 
 func age(e *cache.Entry, now time.Time) string {
 	return strconv.Itoa(int(now.Sub(e.Stored) / time.Second))
@@ -191,11 +211,13 @@ func (g *Gateway) cacheFor(u *upstream) *cache.Cache {
 	return c.(*cache.Cache)
 }
 
-// invalidate forgets cached reads under and above path; publish tells other replicas.
+// invalidate forgets cached reads under and above path (the forwarded path, as the cache
+// keys them) and detaches reads in flight to them; publish tells other replicas.
 func (g *Gateway) invalidate(upstream, path string, publish bool) {
 	if c, ok := g.caches.Load(upstream); ok {
 		c.(*cache.Cache).Invalidate(path)
 	}
+	g.flights.forget(upstream, path)
 	if publish {
 		g.publishInvalidation(upstream, path)
 	}

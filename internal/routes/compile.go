@@ -25,6 +25,9 @@ type Route struct {
 	Public bool
 	ID     string // "GET /api/v2/users/{userId}": a bounded metrics label
 
+	// Sensitive: the operation mints or reveals credentials; Scope is Exact.
+	Sensitive bool
+
 	tmpl template
 }
 
@@ -120,6 +123,9 @@ func compileRow(row string, s Spec, p *Profile) (*Route, []error) {
 	} else if need, err = parseRequirement(s.Scope); err != nil {
 		bad("scope", err)
 	}
+	if s.Sensitive {
+		need = need.Exactly()
+	}
 	cost := s.Cost
 	switch {
 	case s.Public:
@@ -160,6 +166,7 @@ func compileRow(row string, s Spec, p *Profile) (*Route, []error) {
 		Cost:      cost,
 		Coalesce:  coalesce,
 		Public:    s.Public,
+		Sensitive: s.Sensitive,
 		ID:        s.Method + " " + s.Path,
 		tmpl:      tmpl,
 	}, nil

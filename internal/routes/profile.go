@@ -29,6 +29,9 @@ type Spec struct {
 	// Public rows are answered without a caller key, a scope or points (a health probe
 	// outside the metered API): GET or HEAD only, no scope, no cost.
 	Public bool `yaml:"public,omitempty" json:"public,omitempty"`
+	// Sensitive marks an operation that mints or reveals credentials: its scope is
+	// granted only by itself, never by a wildcard, a bare family or write-implies-read.
+	Sensitive bool `yaml:"sensitive,omitempty" json:"sensitive,omitempty"`
 }
 
 // CacheSpec is a row's cache setting.

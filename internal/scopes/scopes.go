@@ -19,6 +19,17 @@ const (
 type Scope struct {
 	Family string // "users", "source_control", or "*"
 	Level  string // "read", "write", another action such as "deploy", or "*"
+	// Exact, on a requirement, means only the same scope held grants it: no wildcard
+	// ("*", "*:write", "family"), and no write-implies-read. Operations that mint or
+	// reveal credentials require their scope this way, so a broad grant made for
+	// convenience never hands them out. Parse never sets it; see Scope.Exactly.
+	Exact bool
+}
+
+// Exactly returns s as a requirement that only s itself grants.
+func (s Scope) Exactly() Scope {
+	s.Exact = true
+	return s
 }
 
 // String renders the canonical form, e.g. "users:read" or "*".
@@ -34,7 +45,7 @@ func (s Scope) String() string {
 func Parse(text string) (Scope, error) {
 	t := strings.ToLower(strings.TrimSpace(text))
 	if t == Wildcard {
-		return Scope{Wildcard, Wildcard}, nil
+		return Scope{Family: Wildcard, Level: Wildcard}, nil
 	}
 	family, level, found := strings.Cut(t, ":")
 	if !found {
@@ -66,6 +77,9 @@ func checkName(n string) error {
 
 // Grants reports whether holding g allows what need requires.
 func (g Scope) Grants(need Scope) bool {
+	if need.Exact {
+		return g.Family == need.Family && g.Level == need.Level
+	}
 	if g.Family != Wildcard && g.Family != need.Family {
 		return false
 	}

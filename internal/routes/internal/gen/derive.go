@@ -76,18 +76,29 @@ type row struct {
 	notes                                  []string
 	public                                 bool   // served without a key or points (extraRows only)
 	cache                                  string // the row's cache TTL, e.g. "30s"; "": the upstream's
+	sensitive                              bool
 }
 
 func derive(ops []operation) ([]row, error) {
 	var rows []row
 	var errs []string
+	marked := map[string]bool{}
 	for _, op := range ops {
 		r, err := deriveRow(op)
 		if err != nil {
 			errs = append(errs, fmt.Sprintf("%s %s: %v", op.method, op.path, err))
 			continue
 		}
+		if scope, ok := sensitiveRows[op.method+" "+op.path]; ok {
+			r = markSensitive(r, scope)
+			marked[op.method+" "+op.path] = true
+		}
 		rows = append(rows, r)
+	}
+	for k := range sensitiveRows {
+		if !marked[k] {
+			errs = append(errs, fmt.Sprintf("sensitiveRows: %s is not in the document: update the list", k))
+		}
 	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("%s", strings.Join(errs, "\n"))
@@ -235,4 +246,13 @@ func bracedParams(p string) (string, bool) {
 
 func methodRank(m string) int {
 	return strings.Index("GET HEAD POST PUT PATCH DELETE", m)
+}
+
+// markSensitive requires scope, exactly, instead of the stated one.
+func markSensitive(r row, scope string) row {
+	if scope != r.scope {
+		r.notes = append(r.notes, "sensitive: its own scope, not "+r.scope)
+	}
+	r.scope, r.sensitive = scope, true
+	return r
 }

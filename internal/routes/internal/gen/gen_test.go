@@ -87,3 +87,19 @@ func TestDeriveRefusesToGuess(t *testing.T) {
 		}
 	}
 }
+
+func TestSensitiveRowsAreMarkedAndNeverLost(t *testing.T) {
+	op := operation{method: "POST", path: "/access_tokens", description: `must have the "Access Tokens > Read" scope`}
+	_, err := derive([]operation{op})
+	if err == nil || !strings.Contains(err.Error(), "sensitiveRows: GET /sso/config is not in the document") {
+		t.Fatalf("a sensitive row missing from the document went unnoticed: %v", err)
+	}
+	r, err := deriveRow(op)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := string(emit("test", []row{markSensitive(r, sensitiveRows["POST /access_tokens"])}))
+	if !strings.Contains(out, "scope: access_tokens:create, sensitive: true}") {
+		t.Fatalf("the minting row is not emitted as sensitive:\n%s", out)
+	}
+}

@@ -1,0 +1,85 @@
+package proxy
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// Headers that change what an upstream answers to a read; they are part of the share key,
+// and they are the only caller headers a shared read forwards. Authorization is not: the
+// upstream always sees the org token.
+var varyHeaders = []string{"Accept", "Accept-Encoding", "Accept-Language", "Range", "If-None-Match", "If-Modified-Since"}
+
+// perCallHeaders are set by the gateway for one caller's call: a shared answer never
+// carries the leader's (each follower gets its own request id; it spent no points).
+var perCallHeaders = []string{requestIDHeader, "RateLimit", "RateLimit-Policy"}
+
+// keyHeaders is what a shared read forwards of the caller's headers: the varying ones,
+// except any that Connection names, which the reverse proxy drops as hop-by-hop (counting
+// them in the key would split or join reads on a header the upstream never sees).
+func keyHeaders(in http.Header) http.Header {
+	hop := map[string]bool{}
+	for _, v := range in.Values("Connection") {
+		for _, name := range strings.Split(v, ",") {
+			hop[http.CanonicalHeaderKey(strings.TrimSpace(name))] = true
+		}
+	}
+	out := http.Header{}
+	for _, name := range varyHeaders {
+		if vs := in.Values(name); len(vs) > 0 && !hop[name] {
+			out[name] = append([]string(nil), vs...)
+		}
+	}
+	return out
+}
+
+// asShared returns r as a shared read forwards it: only keyHeaders and no body (a GET's
+// body has no defined meaning, and the key does not hold it). So the answer depends on
+// nothing of the leader's request beyond the key: an upstream that reflects a request
+// header cannot hand one caller's header to another.
+func asShared(r *http.Request) *http.Request {
+	r = r.WithContext(r.Context()) // a shallow copy whose fields may be replaced
+	r.Header = keyHeaders(r.Header)
+	r.Body, r.ContentLength, r.TransferEncoding = http.NoBody, 0, nil
+	return r
+}
+
+// shareKey identifies reads that get the same answer. Every field is length-prefixed, so
+// no value can spell another field or pair: upstream, method, the escaped forwarded path,
+// the raw query as the caller sent it (pairs in order, escapes as sent; the forwarded
+// query is derived from it alone, so equal keys forward equal queries), and the forwarded
+// varying headers, each with its count of values in order. r must come from asShared.
+func shareKey(x *exchange, r *http.Request) string {
+	var b strings.Builder
+	field := func(s string) {
+		b.WriteString(strconv.Itoa(len(s)))
+		b.WriteByte(':')
+		b.WriteString(s)
+	}
+	field(x.up.name)
+	field(r.Method)
+	field(x.forwardPath)
+	if r.URL.ForceQuery || r.URL.RawQuery != "" {
+		field("?" + r.URL.RawQuery) // "?" with nothing after it still reaches the upstream
+	} else {
+		field("")
+	}
+	for _, name := range varyHeaders {
+		vs := r.Header.Values(name)
+		field(strconv.Itoa(len(vs)))
+		for _, v := range vs {
+			field(v)
+		}
+	}
+	return b.String()
+}
+
+// sharedHeader is the copy of an answer's header that others may be given.
+func sharedHeader(h http.Header) http.Header {
+	h = h.Clone()
+	for _, name := range perCallHeaders {
+		h.Del(name)
+	}
+	return h
+}
