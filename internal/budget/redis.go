@@ -208,7 +208,8 @@ type syncState struct {
 
 func (r *Redis) usage(ctx context.Context, spec *Spec, hb heartbeat) (syncState, int64, error) {
 	slot := slotUS(spec)
-	res, err := usageScript.Run(ctx, r.c, r.keysOf(spec.Name), r.now(), slot, hb.replica, hb.until).Slice()
+	_, stateMS := ttls(spec)
+	res, err := usageScript.Run(ctx, r.c, r.keysOf(spec.Name), r.now(), slot, hb.replica, hb.until, stateMS).Slice()
 	if err != nil {
 		return syncState{}, 0, fmt.Errorf("usage %s: %w", spec.Name, err)
 	}
@@ -315,4 +316,9 @@ func asInt(v any) (int64, error) {
 		return strconv.ParseInt(x, 10, 64)
 	}
 	return 0, fmt.Errorf("not an integer: %T", v)
+}
+
+// forget removes a replica's heartbeat (it stopped, and will not spend alone).
+func (r *Redis) forget(ctx context.Context, spec *Spec, replica string) error {
+	return r.c.HDel(ctx, r.keysOf(spec.Name)[5], replica).Err()
 }
