@@ -316,4 +316,3 @@ func (f *Failover) Usage(ctx context.Context, spec *Spec) (Usage, error) {
 	}
 	return u, nil
 }
-
