@@ -53,7 +53,7 @@ func (f *Failover) tick(ctx context.Context) {
 		}
 		cancel()
 		if err != nil && ctx.Err() == nil {
-			f.o.OnError("sync")
+			f.o.OnError("usage")
 			f.trip()
 			return
 		}
