@@ -20,7 +20,7 @@ func TestDrillOneReplicaCutOffFromRedis(t *testing.T) {
 	const (
 		capacity = 120
 		window   = time.Second
-		timeout  = 300 * time.Millisecond // upstream timeout: hold is 5.3 s, one life 6.3 s
+		timeout  = time.Second // upstream timeout: hold is 6 s, one life 7 s
 		callers  = 30
 	)
 	redisSrv := startRedis(t)
@@ -41,7 +41,7 @@ func TestDrillOneReplicaCutOffFromRedis(t *testing.T) {
 	// Cut for long enough that the cut-off replica reaches its spending window: the
 	// staleness bound (2 s) plus one life of what the others admitted before noticing.
 	start := time.Now()
-	cutAt, healAt := start.Add(time.Second), start.Add(12*time.Second)
+	cutAt, healAt := start.Add(time.Second), start.Add(14*time.Second)
 	go func() {
 		time.Sleep(time.Until(cutAt))
 		proxy.Cut()
@@ -58,7 +58,11 @@ func TestDrillOneReplicaCutOffFromRedis(t *testing.T) {
 
 	servedAlone := 0
 	for _, r := range append(cutResults, otherResults...) {
-		if r.err != nil || !(r.status == http.StatusOK || (r.status == http.StatusTooManyRequests && r.problemType() == "budget-exhausted")) {
+		// A 504 is the upstream timing out on a starved machine (the call was paid for and
+		// counted); anything else undocumented is a bug.
+		documented := r.status == http.StatusOK || (r.status == http.StatusTooManyRequests && r.problemType() == "budget-exhausted") ||
+			(r.status == http.StatusGatewayTimeout && r.problemType() == "upstream-timeout")
+		if r.err != nil || !documented {
 			t.Errorf("a call at +%s got status %d, problem %q, err %v", r.start.Sub(start).Round(time.Millisecond), r.status, r.problemType(), r.err)
 		}
 	}
