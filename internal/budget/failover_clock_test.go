@@ -117,3 +117,26 @@ func TestFailoverCutOffReplicaSpendsItsShareOnlyWhenTheOthersLeaveIt(t *testing.
 		t.Fatalf("a connected replica admitted %d ten-point calls once the cut-off one was gone; want 30", n)
 	}
 }
+
+func TestFailoverReplicaThatSaysGoodbyeLeavesNoShareBehind(t *testing.T) {
+	srv := testutil.StartRedis(t)
+	clock := budgettest.NewClock()
+	spec := &budget.Spec{Name: "goodbye", Capacity: 300, Window: 10 * time.Second, Hold: 5 * time.Second}
+	leaving := newClockReplica(t, srv.Addr(), clock, 3, spec)
+	crashed := newClockReplica(t, srv.Addr(), clock, 3, spec)
+	staying := newClockReplica(t, srv.Addr(), clock, 3, spec)
+	for range 2 {
+		leaving.sync()
+		crashed.sync()
+		staying.sync()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	leaving.store.Run(ctx) // stopped while connected: says goodbye on its way out
+	clock.Advance(2 * time.Second)
+	// The crashed replica's heartbeat lapsed: its share is set aside. The one that said
+	// goodbye will never spend alone: nothing is set aside for it.
+	if n, _ := staying.takeAll(10); n != 20 {
+		t.Fatalf("admitted %d ten-point calls; want 20: 300 less the crashed replica's share only", n)
+	}
+}

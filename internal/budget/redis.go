@@ -26,12 +26,15 @@ var (
 	luaUsage string
 	//go:embed lua/restore.lua
 	luaRestore string
+	//go:embed lua/forget.lua
+	luaForget string
 
 	takeScript    = redis.NewScript(luaCommon + luaTake)
 	settleScript  = redis.NewScript(luaCommon + luaSettle)
 	lockScript    = redis.NewScript(luaCommon + luaLock)
 	usageScript   = redis.NewScript(luaCommon + luaUsage)
 	restoreScript = redis.NewScript(luaCommon + luaRestore)
+	forgetScript  = redis.NewScript(luaCommon + luaForget)
 )
 
 // RedisOptions tune a Redis store.
@@ -320,5 +323,5 @@ func asInt(v any) (int64, error) {
 
 // forget removes a replica's heartbeat (it stopped, and will not spend alone).
 func (r *Redis) forget(ctx context.Context, spec *Spec, replica string) error {
-	return r.c.HDel(ctx, r.keysOf(spec.Name)[5], replica).Err()
+	return forgetScript.Run(ctx, r.c, r.keysOf(spec.Name), replica, r.now()).Err()
 }

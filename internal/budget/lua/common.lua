@@ -7,7 +7,8 @@
 --                   score = rank·2^42 + arrival ms
 --   KEYS[4] callers hash: caller -> points counted
 --   KEYS[5] slots   hash: floor(release / slot_us) -> points released in that slot
---   KEYS[6] beats   hash: replica id -> until when (µs) the replica counts as connected
+--   KEYS[6] beats   hash: replica id -> until when (µs) the replica counts as connected,
+--                   or -(when it said goodbye): a tombstone no late or written-back beat revives
 -- Time is Redis TIME unless a test passes an explicit now.
 
 local function clock(override)
@@ -82,7 +83,7 @@ local function beat(beats, replica, until_us)
     return
   end
   local cur = tonumber(redis.call('HGET', beats, replica) or '0')
-  if until_us > cur then
+  if cur >= 0 and until_us > cur then
     redis.call('HSET', beats, replica, until_us)
   end
 end
@@ -99,7 +100,11 @@ local function outage(beats, me, now, share, gone_us)
   local all = redis.call('HGETALL', beats)
   for i = 1, #all, 2 do
     local until_us = tonumber(all[i + 1])
-    if all[i] ~= me and until_us < now then
+    if until_us < 0 then
+      if now + until_us > gone_us then
+        redis.call('HDEL', beats, all[i]) -- a goodbye old enough that nothing can revive it
+      end
+    elseif all[i] ~= me and until_us < now then
       if until_us + gone_us <= now then
         redis.call('HDEL', beats, all[i])
       else
