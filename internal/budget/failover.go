@@ -36,11 +36,12 @@ type Failover struct {
 	id      string    // this replica's heartbeat id: random per process
 	started time.Time // nothing this process never saw can be counted past started+Hold+Window
 
-	mu        sync.Mutex
-	st        map[string]*foState
-	down      bool // the breaker: open while Redis does not answer; one for the process
-	restoring bool // a probe is writing journals back: local admissions wait for it
-	closed    bool // said goodbye: never spend alone again
+	mu         sync.Mutex
+	st         map[string]*foState
+	down       bool      // the breaker: open while Redis does not answer; one for the process
+	lastAnswer time.Time // when Redis last answered any call
+	restoring  bool      // a probe is writing journals back: local admissions wait for it
+	closed     bool      // said goodbye: never spend alone again
 }
 
 var _ Store = (*Failover)(nil)
@@ -126,19 +127,38 @@ func (f *Failover) state(spec *Spec) *foState {
 }
 
 // call bounds one Redis call made for a request: never longer than CallTimeout, never
-// past the request's own deadline.
-func (f *Failover) call(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, f.o.CallTimeout)
+// past the request's own deadline. It also returns when the call was sent.
+func (f *Failover) call(ctx context.Context) (context.Context, context.CancelFunc, time.Time) {
+	cctx, cancel := context.WithTimeout(ctx, f.o.CallTimeout)
+	return cctx, cancel, f.o.Now()
 }
 
-// failed opens the breaker after a Redis call failed, unless the caller gave up first
-// (then Redis may be fine).
-func (f *Failover) failed(ctx context.Context, op string) {
+// ok records that Redis answered a call at ack.
+func (f *Failover) ok(ack time.Time) {
+	f.mu.Lock()
+	if ack.After(f.lastAnswer) {
+		f.lastAnswer = ack
+	}
+	f.mu.Unlock()
+}
+
+// failed counts a Redis call sent at sent that failed, and opens the breaker unless the
+// caller gave up first or Redis answered another call since this one was sent: then
+// Redis is slow for this call (a loaded machine), not hung. It reports whether the
+// breaker is open.
+func (f *Failover) failed(ctx context.Context, op string, sent time.Time) bool {
 	if ctx.Err() != nil {
-		return
+		return false
 	}
 	f.o.OnError(op)
+	f.mu.Lock()
+	answered := f.lastAnswer.After(sent)
+	f.mu.Unlock()
+	if answered {
+		return false
+	}
 	f.trip()
+	return true
 }
 
 // trip opens the breaker: every request of the process moves to the local share at
@@ -173,8 +193,7 @@ func (f *Failover) Take(ctx context.Context, spec *Spec, ask Ask) (Decision, err
 	if down {
 		return f.takeLocal(spec, ask)
 	}
-	cctx, cancel := f.call(ctx)
-	sent := f.o.Now()
+	cctx, cancel, sent := f.call(ctx)
 	d, rnow, err := f.redis.take(cctx, spec, ask, hb)
 	cancel()
 	if err != nil {
@@ -184,7 +203,11 @@ func (f *Failover) Take(ctx context.Context, spec *Spec, ask Ask) (Decision, err
 		if ctx.Err() != nil {
 			return Decision{}, err // the caller gave up; Redis may be fine
 		}
-		f.failed(ctx, "take")
+		if !f.failed(ctx, "take", sent) {
+			// Redis answers others: only this call was slow. Nothing may be decided alone
+			// while the others decide in Redis; the Gate asks again within max_wait.
+			return Decision{Cost: ask.Cost, Capacity: spec.Capacity, Reason: ReasonExhausted, RetryAfter: retrySoon, Local: true}, nil
+		}
 		return f.takeLocal(spec, ask)
 	}
 	ack := f.o.Now()
@@ -199,10 +222,11 @@ func (f *Failover) Take(ctx context.Context, spec *Spec, ask Ask) (Decision, err
 	if lost {
 		// Redis lost its data since we last saw it: write back before anyone spends more
 		// (the script's grace period holds everyone else meanwhile).
-		rctx, cancel := f.call(context.WithoutCancel(ctx))
+		parent := context.WithoutCancel(ctx) // the write-back must finish even if the caller leaves
+		rctx, cancel, sent := f.call(parent)
 		defer cancel()
 		if err := f.restore(rctx, s); err != nil {
-			f.failed(rctx, "restore")
+			f.failed(parent, "restore", sent)
 		}
 	}
 	return d, nil
@@ -236,14 +260,15 @@ func (f *Failover) Settle(ctx context.Context, spec *Spec, t Ticket) error {
 	if down {
 		return nil // the journal carries it; it is written back with its release time
 	}
-	cctx, cancel := f.call(ctx)
+	cctx, cancel, sent := f.call(ctx)
 	defer cancel()
 	if err := f.redis.Settle(cctx, spec, t); err != nil {
-		f.failed(ctx, "settle")
+		f.failed(ctx, "settle", sent)
 		// Safe either way: Redis keeps the call counted until its crash expiry, and the
 		// journal write-back after the outage moves its release to window after this answer.
 		return nil
 	}
+	f.ok(f.o.Now())
 	return nil
 }
 
@@ -255,10 +280,10 @@ func (f *Failover) Leave(ctx context.Context, spec *Spec, handle string) error {
 	if down {
 		return nil // a stale place ages out
 	}
-	cctx, cancel := f.call(ctx)
+	cctx, cancel, sent := f.call(ctx)
 	defer cancel()
 	if err := f.redis.Leave(cctx, spec, handle); err != nil {
-		f.failed(ctx, "leave")
+		f.failed(ctx, "leave", sent)
 		return err
 	}
 	return nil
@@ -266,10 +291,10 @@ func (f *Failover) Leave(ctx context.Context, spec *Spec, handle string) error {
 
 // Lock implements Store.
 func (f *Failover) Lock(ctx context.Context, spec *Spec, d time.Duration) error {
-	cctx, cancel := f.call(ctx)
+	cctx, cancel, sent := f.call(ctx)
 	defer cancel()
 	if err := f.redis.Lock(cctx, spec, d); err != nil {
-		f.failed(ctx, "lock")
+		f.failed(ctx, "lock", sent)
 		return err
 	}
 	return nil
@@ -288,10 +313,10 @@ func (f *Failover) Absorb(ctx context.Context, spec *Spec, points int64, d time.
 	if down {
 		return nil
 	}
-	cctx, cancel := f.call(ctx)
+	cctx, cancel, sent := f.call(ctx)
 	defer cancel()
 	if _, err := f.redis.Restore(cctx, spec, []Restored{{Ticket: t, Left: d}}, nil); err != nil {
-		f.failed(ctx, "absorb")
+		f.failed(ctx, "absorb", sent)
 		return err
 	}
 	return nil
@@ -307,12 +332,15 @@ func (f *Failover) Usage(ctx context.Context, spec *Spec) (Usage, error) {
 	if down {
 		return f.localUsage(s), nil
 	}
-	cctx, cancel := f.call(ctx)
+	cctx, cancel, sent := f.call(ctx)
 	defer cancel()
 	u, err := f.sync(cctx, s)
 	if err != nil {
-		f.failed(ctx, "usage")
+		f.failed(ctx, "usage", sent)
 		return f.localUsage(s), nil
 	}
 	return u, nil
 }
+
+// retrySoon is when a request whose Redis call was slow (Redis answering others) asks again.
+const retrySoon = 10 * time.Millisecond

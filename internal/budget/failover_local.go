@@ -32,6 +32,9 @@ func (f *Failover) goneAfter(spec *Spec) time.Duration { return 4 * (spec.Hold +
 // answered records an answer from Redis (mu held): its clock, and that the heartbeat it
 // carried is written.
 func (f *Failover) answered(s *foState, hb heartbeat, based time.Time, rnow int64, sent, ack time.Time) {
+	if ack.After(f.lastAnswer) {
+		f.lastAnswer = ack
+	}
 	if hb.until > 0 && (!s.beatKnown || based.After(s.beatFloor)) {
 		s.beatKnown, s.beatFloor = true, based
 	}

@@ -45,6 +45,7 @@ func (f *Failover) tick(ctx context.Context) {
 		f.mu.Lock()
 		phantoms := len(s.phantoms) > 0
 		f.mu.Unlock()
+		sent := f.o.Now()
 		var err error
 		if phantoms {
 			err = f.restore(cctx, s)
@@ -52,9 +53,7 @@ func (f *Failover) tick(ctx context.Context) {
 			_, err = f.sync(cctx, s)
 		}
 		cancel()
-		if err != nil && ctx.Err() == nil {
-			f.o.OnError("usage")
-			f.trip()
+		if err != nil && f.failed(ctx, "usage", sent) {
 			return
 		}
 	}
