@@ -58,6 +58,8 @@ type gatewaySpec struct {
 	window   time.Duration
 	maxWait  time.Duration
 	callers  []caller
+	redisURL string        // empty: the shared bench Redis
+	timeout  time.Duration // the upstream timeout; 0: the default (30s)
 }
 
 // gatewayProc is a running gateway process.
@@ -74,7 +76,15 @@ func (e *env) startGateway(s gatewaySpec) (*gatewayProc, error) {
 	if err := os.WriteFile(tokenPath, []byte(e.orgToken+"\n"), 0o600); err != nil {
 		return nil, err
 	}
-	redisLine := fmt.Sprintf("redis: {url: %q, replicas: %d}", e.redis.url(), max(s.replicas, 1))
+	redisURL := s.redisURL
+	if redisURL == "" {
+		redisURL = e.redis.url()
+	}
+	redisLine := fmt.Sprintf("redis: {url: %q, replicas: %d}", redisURL, max(s.replicas, 1))
+	timeoutLine := ""
+	if s.timeout > 0 {
+		timeoutLine = fmt.Sprintf("\n    timeout: %s", s.timeout)
+	}
 	if s.memory {
 		redisLine = "# the in-memory store"
 	}
@@ -87,10 +97,10 @@ upstreams:
     base_url: %q
     profile: retool-v2
     spec: {enabled: false}
-    auth: {token_file: %q}
+    auth: {token_file: %q}%s
     budget: {capacity: %d, window: %s, lockout: %s, max_wait: %s}
 callers:
-`, port, adminPort, redisLine, s.upstream, tokenPath, s.capacity, s.window, s.window, s.maxWait)
+`, port, adminPort, redisLine, s.upstream, tokenPath, timeoutLine, s.capacity, s.window, s.window, s.maxWait)
 	for _, c := range s.callers {
 		fmt.Fprintf(&b, "  - {name: %s, scopes: [\"*\"], keys: [{id: %s-1, sha256: %q}]}\n", c.name, c.name, c.sum)
 	}

@@ -32,7 +32,7 @@ func main() {
 	out := flag.String("out", "", "write the markdown report to this file (default: standard output only)")
 	quick := flag.Bool("quick", false, "short runs: check the harness works, not the numbers")
 	long := flag.Bool("long", false, "long runs (about 15 minutes): steadier numbers")
-	only := flag.String("only", "overhead,storm,fidelity,memory,micro", "scenarios to run, comma-separated")
+	only := flag.String("only", "overhead,storm,fidelity,faults,memory,micro", "scenarios to run, comma-separated")
 	keep := flag.Bool("keep", false, "keep the work directory (configs, logs) for inspection")
 	flag.Parse()
 	if *quick && *long {
@@ -96,6 +96,7 @@ func run(out string, quick, long bool, only string, keep bool) error {
 	section("overhead", func() (err error) { rep.overhead, err = e.runOverhead(); return })
 	section("storm", func() (err error) { rep.storm, err = e.runStorm(); return })
 	section("fidelity", func() (err error) { rep.fidelity, err = e.runFidelity(); return })
+	section("faults", func() (err error) { rep.faults, err = e.runFaults(); return })
 	section("memory", func() (err error) { rep.memory, err = e.runMemory(fdLimit); return })
 	section("micro", func() (err error) { rep.microCmd, rep.micro, err = microBenchmarks(quick); return })
 	rep.elapsed = time.Since(started)

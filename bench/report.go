@@ -56,6 +56,7 @@ type report struct {
 	storm    *stormReport
 	fidelity []*fidelityReport
 	memory   *memoryReport
+	faults   []*faultReport
 	micro    string
 	microCmd string
 }
@@ -89,6 +90,9 @@ func (r *report) markdown() string {
 	}
 	if r.memory != nil {
 		r.memory.markdown(&b)
+	}
+	if len(r.faults) > 0 {
+		faultsMarkdown(&b, r.faults)
 	}
 	if r.micro != "" {
 		fmt.Fprintf(&b, "\n## Micro-benchmarks\n\n`%s`:\n\n```\n", r.microCmd)
@@ -139,6 +143,7 @@ func (r *report) headline(b *strings.Builder) {
 		fmt.Fprintf(b, "| utilisation of the budget (%s) | ≥ 0.97 | %.3f | %s |\n", run, f.utilisation, verdict(f.utilisation >= 0.97))
 		fmt.Fprintf(b, "| upstream 429s (%s) | 0 | %d | %s |\n", run, f.upstream429, verdict(f.upstream429 == 0))
 	}
+	faultsHeadline(b, r.faults)
 	if m := r.memory; m != nil && len(m.idle) > 1 {
 		last := m.idle[len(m.idle)-1]
 		fmt.Fprintf(b, "| gateway RSS with %d idle keep-alive connections | reported | %.1f MiB (%.1f KiB per connection) | — |\n",

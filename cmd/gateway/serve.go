@@ -28,6 +28,7 @@ func serveCmd(ctx context.Context, args []string, _, stderr io.Writer) error {
 		return err
 	}
 	defer func() { _ = log.Sync() }()
+	app.SetRedisLogger(log) // go-redis's logger is process-wide: set once, here
 	a, err := app.New(cfg, app.Options{Logger: log})
 	if err != nil {
 		return err

@@ -102,6 +102,7 @@ func New(cfg *config.Config, o Options) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load caller keys: %w", err)
 	}
+	a.watchBudgets()
 	if err := metrics.RegisterBudgets(o.Registry, gw); err != nil {
 		return nil, fmt.Errorf("register budget metrics: %w", err)
 	}

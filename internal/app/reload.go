@@ -31,6 +31,7 @@ func (a *App) Reload(cfg *config.Config) error {
 		a.log.Warn("server, redis and admin settings changed in the file; they take effect after a restart")
 	}
 	a.cfg.Upstreams, a.cfg.Callers = cfg.Upstreams, cfg.Callers
+	a.watchBudgets()
 	a.metrics.ConfigReloads.WithLabelValues("applied").Inc()
 	a.log.Info("config reloaded", zap.Int("upstreams", len(cfg.Upstreams)), zap.Int("callers", len(cfg.Callers)))
 	return nil

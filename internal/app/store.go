@@ -40,9 +40,10 @@ func buildStore(cfg *config.Config, m *metrics.Metrics, log *zap.Logger) (*store
 		m.StoreDegraded.WithLabelValues(u.Name).Set(0)
 	}
 	f := budget.NewFailover(budget.NewRedis(client, budget.RedisOptions{Prefix: cfg.Redis.KeyPrefix}), budget.FailoverOptions{
-		Replicas:   cfg.Redis.Replicas,
-		FailClosed: cfg.Redis.OnFailure == "fail_closed",
-		Timeout:    cfg.Redis.Timeout * 4,
+		Replicas:    cfg.Redis.Replicas,
+		FailClosed:  cfg.Redis.OnFailure == "fail_closed",
+		Timeout:     cfg.Redis.Timeout * 4, // background syncs and write-backs
+		CallTimeout: cfg.Redis.Timeout,     // what a request may spend on the store, once
 		OnDegraded: func(name string, degraded bool) {
 			v := 0.0
 			if degraded {
@@ -60,9 +61,18 @@ func buildStore(cfg *config.Config, m *metrics.Metrics, log *zap.Logger) (*store
 	return &storeRuntime{store: f, keys: keys.NewRedis(client, cfg.Redis.KeyPrefix), redis: client, run: f.Run, close: client.Close}, nil
 }
 
+// redisPoolSize is how many connections a replica may open to Redis. Generous: a request
+// that waits for a connection is bounded by redis.timeout and then served from the local
+// share, so a pool too small for the load would push healthy requests out of the shared
+// budget.
+const redisPoolSize = 128
+
 // NewRedisClient builds the client for a single server (url), Sentinel or Cluster. Every
 // call is bounded by the short timeout and never retried: a hung Redis must cost a
-// request at most one timeout, never several.
+// request at most one timeout, never several. The timeout bounds each stage (waiting for
+// a pooled connection, dialling, writing, reading), and the store also gives every call a
+// context deadline of one timeout, which go-redis honours throughout
+// (ContextTimeoutEnabled), so the stages never add up.
 func NewRedisClient(r config.Redis) (redis.UniversalClient, error) {
 	var password string
 	if r.Password.Env != "" || r.Password.File != "" {
@@ -80,23 +90,38 @@ func NewRedisClient(r config.Redis) (redis.UniversalClient, error) {
 		if password != "" {
 			o.Password = password
 		}
-		o.DialTimeout, o.ReadTimeout, o.WriteTimeout = 4*r.Timeout, r.Timeout, r.Timeout
-		o.MaxRetries = -1
+		o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolTimeout = r.Timeout, r.Timeout, r.Timeout, r.Timeout
+		o.ContextTimeoutEnabled, o.MaxRetries, o.PoolSize = true, -1, max(o.PoolSize, redisPoolSize)
 		return redis.NewClient(o), nil
 	}
 	if len(r.Addrs) == 0 {
 		return nil, errors.New("redis: set url or addrs")
 	}
 	return redis.NewUniversalClient(&redis.UniversalOptions{
-		Addrs:           r.Addrs,
-		MasterName:      r.MasterName,
-		IsClusterMode:   r.Cluster,
-		Password:        password,
-		DialTimeout:     4 * r.Timeout,
-		ReadTimeout:     r.Timeout,
-		WriteTimeout:    r.Timeout,
-		MaxRetries:      -1,
-		MinIdleConns:    2,
-		ConnMaxIdleTime: 5 * time.Minute,
+		Addrs:                 r.Addrs,
+		MasterName:            r.MasterName,
+		IsClusterMode:         r.Cluster,
+		Password:              password,
+		DialTimeout:           r.Timeout,
+		ReadTimeout:           r.Timeout,
+		WriteTimeout:          r.Timeout,
+		PoolTimeout:           r.Timeout,
+		ContextTimeoutEnabled: true,
+		PoolSize:              redisPoolSize,
+		MaxRetries:            -1,
+		MinIdleConns:          2,
+		ConnMaxIdleTime:       5 * time.Minute,
 	}), nil
+}
+
+// watchBudgets makes the Redis store heartbeat every configured budget from the start:
+// a replica cut off from Redis gets a share only of budgets the others know it serves.
+func (a *App) watchBudgets() {
+	f, ok := a.store.(*budget.Failover)
+	if !ok {
+		return
+	}
+	for _, spec := range a.gateway.Budgets() {
+		f.Watch(spec)
+	}
 }

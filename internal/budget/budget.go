@@ -131,7 +131,7 @@ type Decision struct {
 	Ticket     Ticket
 	Waiter     string        // the waiter handle, when the ask registered one
 	Waited     time.Duration // time spent waiting for points (set by Gate)
-	Local      bool          // answered from the Gate's cache, without asking the store
+	Local      bool          // decided without the shared store: from the Gate's cache, or by Failover alone
 	Epoch      string        // the store's state generation (Redis: changes when data was lost)
 }
 

@@ -11,4 +11,53 @@
 // Refused asks write nothing, so overload never shrinks the budget. Decisions are values
 // (Decision); this package never touches HTTP. Stores: Memory (one process) and Redis
 // (shared by replicas); Failover wraps Redis with an exact local share during outages.
+// It must never admit a point it cannot prove free, whatever fails: a refused call costs
+// a retry, an overspent point locks the whole organisation out.
+//
+// # Faults (Failover)
+//
+// Bounded waits. Every Redis call made for a request is bounded by CallTimeout
+// (redis.timeout) through its context, and the client bounds each stage by it too (pool
+// wait, dial, read, write). The first call that fails opens one breaker for the process:
+// every request then decides locally at once, and only the background loop talks to Redis
+// (it writes the journal back and closes the breaker when that works). A request waits at
+// most max_wait plus one CallTimeout.
+//
+// The journal. Each replica remembers what it admitted within the last Hold+Window and
+// when each is released. It is written back when Redis answers again (the write-back is
+// idempotent, cancels asks whose answer was lost, and moves releases of calls answered
+// during the outage earlier); a budget whose state Redis lost refuses asks for a short
+// grace so that every replica can write back first.
+//
+// One replica (Replicas = 1). Nobody else spends, so what is counted is what Redis held
+// at the last sync (its release schedule, to a sixteenth of the window) plus what this
+// replica admitted since: everything else is free at once.
+//
+// Several replicas: heartbeats. Every call a replica makes carries a heartbeat: "I am
+// connected until R+Stale", where R is Redis's clock in an earlier answer. The admission
+// script sets aside Capacity/Replicas for every other replica whose heartbeat has lapsed,
+// for 4×(Hold+Window) after it lapsed. A replica cut off from Redis (the others fine, or
+// Redis gone for everyone) may spend Capacity/Replicas alone:
+//   - not before rAck+Stale+Hold+Window, where rAck is when it received the latest Redis
+//     clock it ever based a heartbeat on: the others noticed by rAck+Stale, and whatever
+//     they admitted before noticing is released Hold+Window later;
+//   - not after beatFloor+Stale+4×(Hold+Window)−(Hold+Window), where beatFloor is when it
+//     sent the call whose answer its last confirmed heartbeat was based on: everything it
+//     admits alone is released before the others take the share back.
+//
+// A heartbeat is never based on the clock of the call that carries it, because Redis may
+// run a command long after the replica gave up on it (a frozen server resumes and drains
+// its sockets); a late heartbeat then still claims no more than the replica already
+// accounted for. Durations are measured on each side's own clock; clocks are never
+// compared. A replica that says goodbye on shutdown is forgotten at once; one that never
+// reached Redis gets no share (the others never heard of it).
+//
+// Why heartbeats and not leases. A lease (a block of points a replica holds in Redis and
+// may spend alone) makes outages instant, but leased points are idle while the replica
+// is connected and quiet: with Retool's 300 points and three replicas, a lease big enough
+// to matter idles a large part of the budget, and the fleet's utilisation target (≥ 0.97)
+// is missed. Heartbeats cost nothing while Redis answers (one HSET in a script that runs
+// anyway); their price is paid only in an outage of several replicas: nothing is spent
+// alone for Stale+Hold+Window. Fewer round trips on the hot path (issue 15) come from
+// batching decisions, which heartbeats do not hinder: a batch carries one heartbeat.
 package budget

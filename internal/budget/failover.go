@@ -2,51 +2,70 @@ package budget
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"time"
 )
 
 // FailoverOptions tune Failover.
 type FailoverOptions struct {
-	Replicas   int           // gateways sharing the budget; each may spend 1/Replicas alone
+	// Replicas is how many gateways share the budget. With 1, an outage leaves this
+	// replica the whole budget less what it knows is counted; with more, each cut-off
+	// replica spends at most Capacity/Replicas, once the others leave it that share.
+	Replicas   int
 	FailClosed bool          // refuse (ErrUnavailable) instead of spending a local share
-	Every      time.Duration // how often the background loop syncs or probes (default 250ms)
+	Every      time.Duration // how often the background loop syncs, heartbeats or probes (default 250ms)
 	Timeout    time.Duration // per background Redis call (default 1s)
+	// CallTimeout bounds every Redis call made on a request's behalf (default Timeout):
+	// a hung Redis costs a request at most this, once, before the breaker opens.
+	CallTimeout time.Duration
+	// Stale is how long after its last answer from Redis a replica still counts as
+	// connected for the others (default 8×Every, at least 1s). Shorter: a cut-off
+	// replica gets its share sooner; too short: a busy replica looks cut off and the
+	// others set its share aside for nothing.
+	Stale      time.Duration
 	Now        func() time.Time
 	OnDegraded func(budget string, degraded bool) // for the gateway_store_degraded gauge
 	OnError    func(op string)                    // for gateway_store_errors_total
 }
 
 // Failover is the Store replicas use: Redis while it answers, and an exact local share
-// when it does not.
-//
-// Exactness through an outage: each replica keeps a journal of what it admitted within
-// the last Hold+Window and, every Every, the schedule of when the points counted in Redis
-// are released. When Redis stops answering, a replica bounds what it cannot see — the
-// points counted at its last sync, until their release, plus whatever others could have
-// admitted after that sync, until Hold+Window after the failure — and spends only its
-// 1/Replicas of what is left. When Redis answers again (maybe empty, after a restart),
-// it writes its journal back before admitting more; a freshly created budget refuses
-// asks for a short grace period so that every replica can do so.
+// when it does not. See doc.go for the design and why it holds.
 type Failover struct {
-	redis *Redis
-	o     FailoverOptions
-	mu    sync.Mutex
-	st    map[string]*foState
+	redis   *Redis
+	o       FailoverOptions
+	id      string    // this replica's heartbeat id: random per process
+	started time.Time // nothing this process never saw can be counted past started+Hold+Window
+
+	mu         sync.Mutex
+	st         map[string]*foState
+	down       bool      // the breaker: open while Redis does not answer; one for the process
+	lastAnswer time.Time // when Redis last answered any call
+	restoring  bool      // a probe is writing journals back: local admissions wait for it
+	closed     bool      // said goodbye: never spend alone again
 }
 
 var _ Store = (*Failover)(nil)
 
+// foState is what this replica knows of one budget.
 type foState struct {
 	spec     *Spec
 	epoch    string
-	degraded bool
-	failedAt time.Time
-	synced   bool
-	syncAt   time.Time
-	syncUsed int64
-	sched    []Release
+	degraded bool // reported through OnDegraded
+
+	// The last sync: Redis's schedule of releases and used, read between syncSent and syncAck.
+	synced            bool
+	syncSent, syncAck time.Time
+	syncUsed          int64
+	sched             []Release
+	beats             map[string]int64 // heartbeats seen at the last sync, written back after data loss
+
+	// Heartbeat bookkeeping (see heartbeat and doc.go).
+	rNow      int64     // Redis µs in the latest answer
+	rSent     time.Time // local send time of the call that answered rNow
+	rAck      time.Time // local receive time of that answer
+	beatKnown bool      // a heartbeat of ours is known to be written
+	beatFloor time.Time // local lower bound of the Redis instant our last confirmed heartbeat was based on
+
 	journal  map[string]*jentry
 	phantoms []Ticket // asks whose answer was lost: maybe admitted in Redis, never used
 	pruneAt  int      // journal size that triggers the next prune
@@ -54,9 +73,10 @@ type foState struct {
 
 // jentry is one admission made by this replica.
 type jentry struct {
-	t       Ticket
-	release time.Time
-	local   bool // admitted during an outage: not in Redis until restored
+	t        Ticket
+	admitted time.Time // local time the admission was known
+	release  time.Time
+	local    bool // admitted during an outage: not in Redis until restored
 }
 
 // NewFailover wraps r.
@@ -70,6 +90,12 @@ func NewFailover(r *Redis, o FailoverOptions) *Failover {
 	if o.Timeout <= 0 {
 		o.Timeout = time.Second
 	}
+	if o.CallTimeout <= 0 {
+		o.CallTimeout = o.Timeout
+	}
+	if o.Stale <= 0 {
+		o.Stale = max(8*o.Every, time.Second)
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -79,7 +105,15 @@ func NewFailover(r *Redis, o FailoverOptions) *Failover {
 	if o.OnError == nil {
 		o.OnError = func(string) {}
 	}
-	return &Failover{redis: r, o: o, st: map[string]*foState{}}
+	return &Failover{redis: r, o: o, id: newID(), started: o.Now(), st: map[string]*foState{}}
+}
+
+// Watch makes the replica heartbeat for spec's budget from now on, before any request
+// for it: a replica the others have never heard of gets no share if it is cut off.
+func (f *Failover) Watch(spec *Spec) {
+	f.mu.Lock()
+	f.state(spec)
+	f.mu.Unlock()
 }
 
 func (f *Failover) state(spec *Spec) *foState {
@@ -92,16 +126,76 @@ func (f *Failover) state(spec *Spec) *foState {
 	return s
 }
 
+// call bounds one Redis call made for a request: never longer than CallTimeout, never
+// past the request's own deadline. It also returns when the call was sent.
+func (f *Failover) call(ctx context.Context) (context.Context, context.CancelFunc, time.Time) {
+	cctx, cancel := context.WithTimeout(ctx, f.o.CallTimeout)
+	return cctx, cancel, f.o.Now()
+}
+
+// ok records that Redis answered a call at ack.
+func (f *Failover) ok(ack time.Time) {
+	f.mu.Lock()
+	if ack.After(f.lastAnswer) {
+		f.lastAnswer = ack
+	}
+	f.mu.Unlock()
+}
+
+// failed counts a Redis call sent at sent that failed, and opens the breaker unless the
+// caller gave up first or Redis answered another call since this one was sent: then
+// Redis is slow for this call (a loaded machine), not hung. It reports whether the
+// breaker is open.
+func (f *Failover) failed(ctx context.Context, op string, sent time.Time) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	f.o.OnError(op)
+	f.mu.Lock()
+	answered := f.lastAnswer.After(sent)
+	f.mu.Unlock()
+	if answered {
+		return false
+	}
+	f.trip()
+	return true
+}
+
+// trip opens the breaker: every request of the process moves to the local share at
+// once, and only the background loop talks to Redis until it answers again.
+func (f *Failover) trip() {
+	f.mu.Lock()
+	if f.down {
+		f.mu.Unlock()
+		return
+	}
+	f.down = true
+	var names []string
+	for name, s := range f.st {
+		if !s.degraded {
+			s.degraded = true
+			names = append(names, name)
+		}
+	}
+	f.mu.Unlock()
+	for _, n := range names {
+		f.o.OnDegraded(n, true)
+	}
+}
+
 // Take implements Store.
 func (f *Failover) Take(ctx context.Context, spec *Spec, ask Ask) (Decision, error) {
 	f.mu.Lock()
 	s := f.state(spec)
-	degraded := s.degraded
+	down := f.down
+	hb, based := f.heartbeat(s)
 	f.mu.Unlock()
-	if degraded {
+	if down {
 		return f.takeLocal(spec, ask)
 	}
-	d, err := f.redis.Take(ctx, spec, ask)
+	cctx, cancel, sent := f.call(ctx)
+	d, rnow, err := f.redis.take(cctx, spec, ask, hb)
+	cancel()
 	if err != nil {
 		f.mu.Lock()
 		s.phantoms = append(s.phantoms, d.Ticket)
@@ -109,30 +203,37 @@ func (f *Failover) Take(ctx context.Context, spec *Spec, ask Ask) (Decision, err
 		if ctx.Err() != nil {
 			return Decision{}, err // the caller gave up; Redis may be fine
 		}
-		f.o.OnError("take")
-		f.markFailed(spec)
+		if !f.failed(ctx, "take", sent) {
+			// Redis answers others: only this call was slow. Nothing may be decided alone
+			// while the others decide in Redis; the Gate asks again within max_wait.
+			return Decision{Cost: ask.Cost, Capacity: spec.Capacity, Reason: ReasonExhausted, RetryAfter: retrySoon, Local: true}, nil
+		}
 		return f.takeLocal(spec, ask)
 	}
+	ack := f.o.Now()
 	f.mu.Lock()
+	f.answered(s, hb, based, rnow, sent, ack)
 	lost := s.epoch != "" && d.Epoch != s.epoch
 	s.epoch = d.Epoch
 	if d.Allowed {
-		f.journal(s, d.Ticket, false)
+		f.journal(s, d.Ticket, false, ack)
 	}
 	f.mu.Unlock()
 	if lost {
-		// Redis lost its data since we last saw it: write back before anyone spends more.
-		if err := f.restore(ctx, s); err != nil {
-			f.o.OnError("restore")
-			f.markFailed(spec)
+		// Redis lost its data since we last saw it: write back before anyone spends more
+		// (the script's grace period holds everyone else meanwhile).
+		parent := context.WithoutCancel(ctx) // the write-back must finish even if the caller leaves
+		rctx, cancel, sent := f.call(parent)
+		defer cancel()
+		if err := f.restore(rctx, s); err != nil {
+			f.failed(parent, "restore", sent)
 		}
 	}
 	return d, nil
 }
 
-func (f *Failover) journal(s *foState, t Ticket, local bool) {
-	now := f.o.Now()
-	s.journal[t.ID] = &jentry{t: t, release: now.Add(s.spec.Hold + s.spec.Window), local: local}
+func (f *Failover) journal(s *foState, t Ticket, local bool, now time.Time) {
+	s.journal[t.ID] = &jentry{t: t, admitted: now, release: now.Add(s.spec.Hold + s.spec.Window), local: local}
 	// Prune when the journal has doubled since the last prune: amortised O(1) per
 	// admission however large the budget (a fixed interval would rescan it all).
 	if len(s.journal) >= s.pruneAt {
@@ -145,84 +246,6 @@ func (f *Failover) journal(s *foState, t Ticket, local bool) {
 	}
 }
 
-func (f *Failover) markFailed(spec *Spec) {
-	f.mu.Lock()
-	s := f.state(spec)
-	was := s.degraded
-	if !was {
-		s.degraded, s.failedAt = true, f.o.Now()
-	}
-	f.mu.Unlock()
-	if !was {
-		f.o.OnDegraded(spec.Name, true)
-	}
-}
-
-// takeLocal decides alone, on this replica's share of what the outage leaves.
-func (f *Failover) takeLocal(spec *Spec, ask Ask) (Decision, error) {
-	if f.o.FailClosed {
-		return Decision{}, ErrUnavailable
-	}
-	now := f.o.Now()
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	s := f.state(spec)
-	pressure := s.pressure(now)
-	share := (spec.Capacity - pressure) / int64(f.o.Replicas)
-	if ask.Priority != PriorityCritical {
-		share -= (spec.Reserve + int64(f.o.Replicas) - 1) / int64(f.o.Replicas)
-	}
-	var local, mine int64
-	for _, e := range s.journal {
-		if e.local && e.release.After(now) {
-			local += e.t.Cost
-			if e.t.Caller == ask.Caller {
-				mine += e.t.Cost
-			}
-		}
-	}
-	d := Decision{Cost: ask.Cost, Used: pressure + local, Capacity: spec.Capacity}
-	if ask.CallerCap > 0 && mine+ask.Cost > ask.CallerCap {
-		d.Reason, d.RetryAfter = ReasonCallerCap, f.o.Every
-		return d, nil
-	}
-	if local+ask.Cost > share {
-		// Wake soon: the share grows as old points are released, and Redis may be back.
-		d.Reason, d.RetryAfter = ReasonExhausted, f.o.Every
-		return d, nil
-	}
-	t := Ticket{ID: newID(), Caller: ask.Caller, Cost: ask.Cost}
-	f.journal(s, t, true)
-	d.Allowed, d.Ticket, d.Used = true, t, d.Used+ask.Cost
-	return d, nil
-}
-
-// pressure bounds the points counted in Redis at now that this replica cannot see.
-func (s *foState) pressure(now time.Time) int64 {
-	c := s.spec.Capacity
-	blind := now.Before(s.failedAt.Add(s.spec.Hold + s.spec.Window))
-	if !s.synced {
-		if blind {
-			return c // never saw the budget: assume it full until anything could be released
-		}
-		return 0
-	}
-	var known, refill int64
-	for _, r := range s.sched {
-		at := s.syncAt.Add(r.After)
-		if at.After(now) {
-			known += r.Points
-		}
-		if !at.After(s.failedAt) {
-			refill += r.Points // released before the failure: others may have spent it again
-		}
-	}
-	if !blind {
-		return min(c, known)
-	}
-	return min(c, known+(c-s.syncUsed)+refill)
-}
-
 // Settle implements Store.
 func (f *Failover) Settle(ctx context.Context, spec *Spec, t Ticket) error {
 	f.mu.Lock()
@@ -232,33 +255,46 @@ func (f *Failover) Settle(ctx context.Context, spec *Spec, t Ticket) error {
 			e.release = r
 		}
 	}
-	degraded := s.degraded
+	down := f.down
 	f.mu.Unlock()
-	if degraded {
+	if down {
 		return nil // the journal carries it; it is written back with its release time
 	}
-	if err := f.redis.Settle(ctx, spec, t); err != nil {
-		f.o.OnError("settle")
-		return err
+	cctx, cancel, sent := f.call(ctx)
+	defer cancel()
+	if err := f.redis.Settle(cctx, spec, t); err != nil {
+		f.failed(ctx, "settle", sent)
+		// Safe either way: Redis keeps the call counted until its crash expiry, and the
+		// journal write-back after the outage moves its release to window after this answer.
+		return nil
 	}
+	f.ok(f.o.Now())
 	return nil
 }
 
 // Leave implements Store.
 func (f *Failover) Leave(ctx context.Context, spec *Spec, handle string) error {
 	f.mu.Lock()
-	degraded := f.state(spec).degraded
+	down := f.down
 	f.mu.Unlock()
-	if degraded {
-		return nil
+	if down {
+		return nil // a stale place ages out
 	}
-	return f.redis.Leave(ctx, spec, handle)
+	cctx, cancel, sent := f.call(ctx)
+	defer cancel()
+	if err := f.redis.Leave(cctx, spec, handle); err != nil {
+		f.failed(ctx, "leave", sent)
+		return err
+	}
+	return nil
 }
 
 // Lock implements Store.
 func (f *Failover) Lock(ctx context.Context, spec *Spec, d time.Duration) error {
-	if err := f.redis.Lock(ctx, spec, d); err != nil {
-		f.o.OnError("lock")
+	cctx, cancel, sent := f.call(ctx)
+	defer cancel()
+	if err := f.redis.Lock(cctx, spec, d); err != nil {
+		f.failed(ctx, "lock", sent)
 		return err
 	}
 	return nil
@@ -268,123 +304,43 @@ func (f *Failover) Lock(ctx context.Context, spec *Spec, d time.Duration) error 
 // written back if Redis loses them and counted in the local share during an outage.
 func (f *Failover) Absorb(ctx context.Context, spec *Spec, points int64, d time.Duration) error {
 	t := Ticket{ID: newID(), Caller: OutsideCaller, Cost: points}
-	f.mu.Lock()
-	s := f.state(spec)
-	degraded := s.degraded
-	s.journal[t.ID] = &jentry{t: t, release: f.o.Now().Add(d), local: degraded}
-	f.mu.Unlock()
-	if degraded {
-		return nil
-	}
-	_, err := f.redis.Restore(ctx, spec, []Restored{{Ticket: t, Left: d}}, nil)
-	if err != nil {
-		f.o.OnError("absorb")
-	}
-	return err
-}
-
-// Usage implements Store; a successful answer is also a sync.
-func (f *Failover) Usage(ctx context.Context, spec *Spec) (Usage, error) {
-	f.mu.Lock()
-	s := f.state(spec)
-	degraded := s.degraded
-	f.mu.Unlock()
-	if degraded {
-		return Usage{}, errors.Join(ErrUnavailable, errors.New("degraded: running on the local share"))
-	}
-	u, err := f.redis.Usage(ctx, spec)
-	if err != nil {
-		f.o.OnError("usage")
-		return u, err
-	}
-	f.synced(ctx, s, u)
-	return u, nil
-}
-
-func (f *Failover) synced(ctx context.Context, s *foState, u Usage) {
-	f.mu.Lock()
-	lost := s.epoch != "" && u.Epoch != "" && u.Epoch != s.epoch
-	s.synced, s.syncAt, s.syncUsed, s.sched = true, f.o.Now(), u.Used, u.Schedule
-	if u.Epoch != "" {
-		s.epoch = u.Epoch
-	}
-	f.mu.Unlock()
-	if lost || u.Epoch == "" && len(s.journal) > 0 {
-		if err := f.restore(ctx, s); err != nil {
-			f.o.OnError("restore")
-		}
-	}
-}
-
-// restore writes back the journal and leaves degraded mode.
-func (f *Failover) restore(ctx context.Context, s *foState) error {
 	now := f.o.Now()
 	f.mu.Lock()
-	entries := make([]Restored, 0, len(s.journal))
-	for id, e := range s.journal {
-		if left := e.release.Sub(now); left > 0 {
-			entries = append(entries, Restored{Ticket: e.t, Left: left})
-		} else {
-			delete(s.journal, id)
-		}
-	}
-	spec := s.spec
-	phantoms := s.phantoms
+	s := f.state(spec)
+	down := f.down
+	s.journal[t.ID] = &jentry{t: t, admitted: now, release: now.Add(d), local: down}
 	f.mu.Unlock()
-	epoch, err := f.redis.Restore(ctx, spec, entries, phantoms)
-	if err != nil {
+	if down {
+		return nil
+	}
+	cctx, cancel, sent := f.call(ctx)
+	defer cancel()
+	if _, err := f.redis.Restore(cctx, spec, []Restored{{Ticket: t, Left: d}}, nil); err != nil {
+		f.failed(ctx, "absorb", sent)
 		return err
-	}
-	f.mu.Lock()
-	s.phantoms = s.phantoms[len(phantoms):]
-	was := s.degraded
-	s.epoch, s.degraded = epoch, false
-	for _, e := range s.journal {
-		e.local = false // in Redis now
-	}
-	f.mu.Unlock()
-	if was {
-		f.o.OnDegraded(spec.Name, false)
 	}
 	return nil
 }
 
-// Run syncs each budget's schedule while Redis answers and probes it (writing the journal
-// back) while it does not, until ctx ends.
-func (f *Failover) Run(ctx context.Context) {
-	t := time.NewTicker(f.o.Every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		f.mu.Lock()
-		states := make([]*foState, 0, len(f.st))
-		for _, s := range f.st {
-			states = append(states, s)
-		}
-		f.mu.Unlock()
-		for _, s := range states {
-			f.tick(ctx, s)
-		}
+// Usage implements Store; a successful answer is also a sync. While Redis does not
+// answer it reports this replica's own estimate, so the budget stays visible.
+func (f *Failover) Usage(ctx context.Context, spec *Spec) (Usage, error) {
+	f.mu.Lock()
+	s := f.state(spec)
+	down := f.down
+	f.mu.Unlock()
+	if down {
+		return f.localUsage(s), nil
 	}
+	cctx, cancel, sent := f.call(ctx)
+	defer cancel()
+	u, err := f.sync(cctx, s)
+	if err != nil {
+		f.failed(ctx, "usage", sent)
+		return f.localUsage(s), nil
+	}
+	return u, nil
 }
 
-func (f *Failover) tick(ctx context.Context, s *foState) {
-	cctx, cancel := context.WithTimeout(ctx, f.o.Timeout)
-	defer cancel()
-	f.mu.Lock()
-	degraded, spec, phantoms := s.degraded, s.spec, len(s.phantoms) > 0
-	f.mu.Unlock()
-	if degraded || phantoms {
-		if err := f.restore(cctx, s); err != nil {
-			f.o.OnError("probe")
-		}
-		return
-	}
-	if _, err := f.Usage(cctx, spec); err != nil && ctx.Err() == nil {
-		f.markFailed(spec)
-	}
-}
+// retrySoon is when a request whose Redis call was slow (Redis answering others) asks again.
+const retrySoon = 10 * time.Millisecond

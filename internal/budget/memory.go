@@ -43,6 +43,8 @@ type entry struct {
 type waiter struct {
 	id       string
 	cost     int64
+	caller   string
+	cap      int64 // the caller's max_points when it asked; 0: none
 	key      int64 // rank<<42 | arrival ms: the order of the line
 	deadline int64 // µs
 }
@@ -164,7 +166,7 @@ func (m *Memory) Take(_ context.Context, spec *Spec, ask Ask) (Decision, error) 
 	}
 	if ask.Waiter != nil {
 		if me == nil {
-			me = &waiter{id: ask.Waiter.ID, cost: ask.Cost, key: myKey, deadline: now + ask.Waiter.Patience.Microseconds()}
+			me = &waiter{id: ask.Waiter.ID, cost: ask.Cost, caller: ask.Caller, cap: ask.CallerCap, key: myKey, deadline: now + ask.Waiter.Patience.Microseconds()}
 			l.addWaiter(me)
 		}
 		d.Waiter = me.id
@@ -172,14 +174,30 @@ func (m *Memory) Take(_ context.Context, spec *Spec, ask Ask) (Decision, error) 
 	return d, nil
 }
 
-// aside sums the costs of the first asideDepth waiters ahead of key (me excluded).
+// aside sums the costs of the first asideDepth waiters ahead of key (me excluded). A capped
+// caller's waiters together set aside no more than its cap still allows: they cannot all
+// be admitted, and the rest would hold back points nobody may spend.
 func (l *ledger) aside(key int64, me *waiter) int64 {
 	var sum int64
+	var capped map[string][2]int64 // caller -> {cap, costs of its waiters ahead}
 	for i, w := range l.waiters {
 		if i == asideDepth || w.key > key || w == me {
 			break
 		}
-		sum += w.cost
+		if w.cap == 0 {
+			sum += w.cost
+			continue
+		}
+		if capped == nil {
+			capped = map[string][2]int64{}
+		}
+		c := capped[w.caller]
+		capped[w.caller] = [2]int64{w.cap, c[1] + w.cost}
+	}
+	for caller, c := range capped {
+		if room := c[0] - l.perCaller[caller]; room > 0 {
+			sum += min(c[1], room)
+		}
 	}
 	return sum
 }

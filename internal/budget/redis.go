@@ -26,12 +26,15 @@ var (
 	luaUsage string
 	//go:embed lua/restore.lua
 	luaRestore string
+	//go:embed lua/forget.lua
+	luaForget string
 
 	takeScript    = redis.NewScript(luaCommon + luaTake)
 	settleScript  = redis.NewScript(luaCommon + luaSettle)
 	lockScript    = redis.NewScript(luaCommon + luaLock)
 	usageScript   = redis.NewScript(luaCommon + luaUsage)
 	restoreScript = redis.NewScript(luaCommon + luaRestore)
+	forgetScript  = redis.NewScript(luaCommon + luaForget)
 )
 
 // RedisOptions tune a Redis store.
@@ -69,13 +72,13 @@ func NewRedis(client redis.UniversalClient, o RedisOptions) *Redis {
 	return &Redis{c: client, o: o, grace: strconv.FormatInt(o.RestoreGrace.Microseconds(), 10)}
 }
 
-// keysOf returns the budget's five keys, all hash-tagged with its name (one Cluster slot).
+// keysOf returns the budget's six keys, all hash-tagged with its name (one Cluster slot).
 func (r *Redis) keysOf(name string) []string {
 	if k, ok := r.keys.Load(name); ok {
 		return k.([]string)
 	}
 	p := r.o.Prefix + ":{" + name + "}:"
-	k := []string{p + "log", p + "state", p + "wait", p + "callers", p + "slots"}
+	k := []string{p + "log", p + "state", p + "wait", p + "callers", p + "slots", p + "beats"}
 	r.keys.Store(name, k)
 	return k
 }
@@ -97,8 +100,24 @@ func ttls(spec *Spec) (keyMS, stateMS int64) {
 
 func member(t Ticket) string { return t.ID + "|" + strconv.FormatInt(t.Cost, 10) + "|" + t.Caller }
 
+// heartbeat is what Failover adds to its calls: who it is, until when (Redis µs) it
+// declares itself connected, and what to set aside for replicas cut off from Redis.
+// The zero value (a bare Redis store) does none of it.
+type heartbeat struct {
+	replica string
+	until   int64 // Redis µs; 0: no heartbeat in this call
+	share   int64 // points set aside per cut-off replica; 0: none
+	gone    int64 // µs after a lapsed heartbeat that a cut-off replica is forgotten
+}
+
 // Take implements Store.
 func (r *Redis) Take(ctx context.Context, spec *Spec, ask Ask) (Decision, error) {
+	d, _, err := r.take(ctx, spec, ask, heartbeat{})
+	return d, err
+}
+
+// take runs the take script; it also returns Redis's clock (µs) when it answered.
+func (r *Redis) take(ctx context.Context, spec *Spec, ask Ask, hb heartbeat) (Decision, int64, error) {
 	ticket := Ticket{ID: newID(), Caller: ask.Caller, Cost: ask.Cost}
 	var handle, waiterID string
 	var patience int64
@@ -110,23 +129,25 @@ func (r *Redis) Take(ctx context.Context, spec *Spec, ask Ask) (Decision, error)
 		spec.Capacity, spec.Window.Microseconds(), spec.Hold.Microseconds(), spec.Reserve,
 		ask.Cost, ask.Caller, ask.Priority.rank(), ask.CallerCap, ticket.ID,
 		handle, waiterID, patience, r.now(), keyMS, stateMS, newID(), r.grace, slotUS(spec),
+		hb.replica, hb.until, hb.share, hb.gone,
 	).Slice()
 	if err != nil {
 		// The ticket goes back with the error: if the script ran but its answer was lost,
 		// Failover cancels the admission once Redis answers again.
-		return Decision{Ticket: ticket}, fmt.Errorf("take %s: %w", spec.Name, err)
+		return Decision{Ticket: ticket}, 0, fmt.Errorf("take %s: %w", spec.Name, err)
 	}
-	if len(res) != 6 {
-		return Decision{}, fmt.Errorf("take %s: script answered %d values, want 6", spec.Name, len(res))
+	if len(res) != 7 {
+		return Decision{}, 0, fmt.Errorf("take %s: script answered %d values, want 7", spec.Name, len(res))
 	}
 	allowed, err1 := asInt(res[0])
 	used, err2 := asInt(res[2])
 	retry, err3 := asInt(res[3])
+	now, err4 := asInt(res[6])
 	reason, ok1 := res[1].(string)
 	wh, ok2 := res[4].(string)
 	epoch, ok3 := res[5].(string)
-	if err1 != nil || err2 != nil || err3 != nil || !ok1 || !ok2 || !ok3 {
-		return Decision{}, fmt.Errorf("take %s: malformed script reply %v", spec.Name, res)
+	if err1 != nil || err2 != nil || err3 != nil || err4 != nil || !ok1 || !ok2 || !ok3 {
+		return Decision{}, 0, fmt.Errorf("take %s: malformed script reply %v", spec.Name, res)
 	}
 	d := Decision{Allowed: allowed == 1, Reason: Reason(reason), Cost: ask.Cost, Used: used, Capacity: spec.Capacity, Epoch: epoch}
 	if d.Allowed {
@@ -138,7 +159,7 @@ func (r *Redis) Take(ctx context.Context, spec *Spec, ask Ask) (Decision, error)
 		}
 		d.Waiter = wh
 	}
-	return d, nil
+	return d, now, nil
 }
 
 // Settle implements Store.
@@ -177,13 +198,26 @@ func (r *Redis) Lock(ctx context.Context, spec *Spec, d time.Duration) error {
 // Usage implements Store. Its Schedule says when counted points are released (upper bounds,
 // to a sixteenth of the window); Failover uses it to stay exact through an outage.
 func (r *Redis) Usage(ctx context.Context, spec *Spec) (Usage, error) {
+	u, _, err := r.usage(ctx, spec, heartbeat{})
+	return u.Usage, err
+}
+
+// syncState is a Usage plus what Failover keeps from a sync.
+type syncState struct {
+	Usage
+	beats map[string]int64 // replica -> connected until (Redis µs)
+	now   int64            // Redis µs when the script ran
+}
+
+func (r *Redis) usage(ctx context.Context, spec *Spec, hb heartbeat) (syncState, int64, error) {
 	slot := slotUS(spec)
-	res, err := usageScript.Run(ctx, r.c, r.keysOf(spec.Name), r.now(), slot).Slice()
+	_, stateMS := ttls(spec)
+	res, err := usageScript.Run(ctx, r.c, r.keysOf(spec.Name), r.now(), slot, hb.replica, hb.until, stateMS).Slice()
 	if err != nil {
-		return Usage{}, fmt.Errorf("usage %s: %w", spec.Name, err)
+		return syncState{}, 0, fmt.Errorf("usage %s: %w", spec.Name, err)
 	}
-	if len(res) != 7 {
-		return Usage{}, fmt.Errorf("usage %s: malformed script reply", spec.Name)
+	if len(res) != 8 {
+		return syncState{}, 0, fmt.Errorf("usage %s: malformed script reply", spec.Name)
 	}
 	used, e1 := asInt(res[0])
 	lock, e2 := asInt(res[1])
@@ -192,8 +226,9 @@ func (r *Redis) Usage(ctx context.Context, spec *Spec) (Usage, error) {
 	now, e4 := asInt(res[4])
 	sched, ok2 := res[5].([]any)
 	callers, ok3 := res[6].([]any)
-	if e1 != nil || e2 != nil || e3 != nil || e4 != nil || !ok || !ok2 || !ok3 {
-		return Usage{}, fmt.Errorf("usage %s: malformed script reply %v", spec.Name, res[:5])
+	beats, ok4 := res[7].([]any)
+	if e1 != nil || e2 != nil || e3 != nil || e4 != nil || !ok || !ok2 || !ok3 || !ok4 {
+		return syncState{}, 0, fmt.Errorf("usage %s: malformed script reply %v", spec.Name, res[:5])
 	}
 	u := Usage{Used: used, Capacity: spec.Capacity, Waiters: int(waiters), LockedFor: usDur(lock), Epoch: epoch, ByCaller: map[string]int64{}}
 	for i := 0; i+1 < len(sched); i += 2 {
@@ -212,7 +247,15 @@ func (r *Redis) Usage(ctx context.Context, spec *Spec) (Usage, error) {
 		}
 	}
 	sort.Slice(u.Schedule, func(i, j int) bool { return u.Schedule[i].After < u.Schedule[j].After })
-	return u, nil
+	st := syncState{Usage: u, beats: map[string]int64{}, now: now}
+	for i := 0; i+1 < len(beats); i += 2 {
+		id, okID := beats[i].(string)
+		until, err := asInt(beats[i+1])
+		if okID && err == nil {
+			st.beats[id] = until
+		}
+	}
+	return st, now, nil
 }
 
 // Restored is one admission to write back, with the time left until its release.
@@ -223,11 +266,23 @@ type Restored struct {
 
 // Restore writes back admissions Redis does not know (it lost them, or they were made
 // during an outage), and cancels admissions whose answer never arrived (they were not
-// forwarded). Entries already present are left alone. It returns the epoch.
+// forwarded). Entries already present are left alone, unless the write-back releases them
+// sooner. It returns the epoch.
 func (r *Redis) Restore(ctx context.Context, spec *Spec, entries []Restored, cancel []Ticket) (string, error) {
+	epoch, _, err := r.restore(ctx, spec, heartbeat{}, nil, entries, cancel)
+	return epoch, err
+}
+
+// restore also writes the replica's heartbeat and the heartbeats it last saw; it returns
+// the epoch and Redis's clock (µs).
+func (r *Redis) restore(ctx context.Context, spec *Spec, hb heartbeat, beats map[string]int64, entries []Restored, cancel []Ticket) (string, int64, error) {
 	keyMS, stateMS := ttls(spec)
-	args := make([]any, 0, 6+2*len(entries)+len(cancel))
-	args = append(args, r.now(), keyMS, stateMS, newID(), slotUS(spec), len(entries))
+	args := make([]any, 0, 10+2*len(beats)+2*len(entries)+len(cancel))
+	args = append(args, r.now(), keyMS, stateMS, newID(), slotUS(spec), hb.replica, hb.until, len(beats))
+	for id, until := range beats {
+		args = append(args, id, until)
+	}
+	args = append(args, len(entries))
 	for _, e := range entries {
 		args = append(args, member(e.Ticket), e.Left.Microseconds())
 	}
@@ -236,16 +291,17 @@ func (r *Redis) Restore(ctx context.Context, spec *Spec, entries []Restored, can
 	}
 	res, err := restoreScript.Run(ctx, r.c, r.keysOf(spec.Name), args...).Slice()
 	if err != nil {
-		return "", fmt.Errorf("restore %s: %w", spec.Name, err)
+		return "", 0, fmt.Errorf("restore %s: %w", spec.Name, err)
 	}
-	if len(res) != 3 {
-		return "", fmt.Errorf("restore %s: malformed script reply", spec.Name)
+	if len(res) != 4 {
+		return "", 0, fmt.Errorf("restore %s: malformed script reply", spec.Name)
 	}
 	epoch, ok := res[0].(string)
-	if !ok {
-		return "", fmt.Errorf("restore %s: malformed epoch", spec.Name)
+	now, err := asInt(res[3])
+	if !ok || err != nil {
+		return "", 0, fmt.Errorf("restore %s: malformed script reply %v", spec.Name, res)
 	}
-	return epoch, nil
+	return epoch, now, nil
 }
 
 // Absorb implements Store: one entry, written like a restored one (no capacity check).
@@ -263,4 +319,9 @@ func asInt(v any) (int64, error) {
 		return strconv.ParseInt(x, 10, 64)
 	}
 	return 0, fmt.Errorf("not an integer: %T", v)
+}
+
+// forget removes a replica's heartbeat (it stopped, and will not spend alone).
+func (r *Redis) forget(ctx context.Context, spec *Spec, replica string) error {
+	return forgetScript.Run(ctx, r.c, r.keysOf(spec.Name), replica, r.now()).Err()
 }

@@ -187,6 +187,19 @@ var contract = []struct {
 		e.mustAllow("perm", 10, waiting(w))
 		e.mustRefuse(budget.ReasonExhausted, "cheap", 2)
 	}},
+	{"a capped caller's waiters set aside no more than its remaining cap", func(e *env) {
+		e.mustAllow("filler", 9)
+		e.mustAllow("capped", 1, callerCap(3))
+		// Three waiters of the capped caller ask 2 points each (6): its cap leaves it 2.
+		for i := range 3 {
+			w := &budget.Waiter{ID: fmt.Sprintf("capped-%d", i), Patience: time.Minute}
+			e.mustRefuse(budget.ReasonExhausted, "capped", 2, waiting(w), callerCap(3))
+		}
+		e.clock.Advance(e.spec.Hold + e.spec.Window) // everything admitted is released
+		// 10 free: the capped waiters hold back at most the 3 its cap allows now, so 7 fit.
+		e.mustAllow("other", 7)
+		e.mustRefuse(budget.ReasonExhausted, "other", 1)
+	}},
 	{"critical waiters go first and batch waiters last", func(e *env) {
 		e.mustAllow("a", 10)
 		batch := &budget.Waiter{ID: "batch", Patience: time.Minute}

@@ -3,9 +3,12 @@
 -- One budget's keys, all with the same hash tag so they live on one Cluster slot:
 --   KEYS[1] log     sorted set: member "<ticket>|<cost>|<caller>", score = release time (µs)
 --   KEYS[2] state   hash: used (running total), lock (µs), epoch, born (µs)
---   KEYS[3] wait    sorted set: member "<deadline µs>|<cost>|<waiter id>", score = rank·2^42 + arrival ms
+--   KEYS[3] wait    sorted set: member "<deadline µs>|<cost>|<caller cap>|<caller>|<waiter id>",
+--                   score = rank·2^42 + arrival ms
 --   KEYS[4] callers hash: caller -> points counted
 --   KEYS[5] slots   hash: floor(release / slot_us) -> points released in that slot
+--   KEYS[6] beats   hash: replica id -> until when (µs) the replica counts as connected,
+--                   or -(when it said goodbye): a tombstone no late or written-back beat revives
 -- Time is Redis TIME unless a test passes an explicit now.
 
 local function clock(override)
@@ -22,8 +25,8 @@ local function parse_entry(member)
 end
 
 local function parse_waiter(member)
-  local deadline, cost = string.match(member, '^(%d+)|(%d+)|')
-  return tonumber(deadline), tonumber(cost)
+  local deadline, cost, cap, caller = string.match(member, '^(%d+)|(%d+)|(%d+)|([^|]*)|')
+  return tonumber(deadline), tonumber(cost), tonumber(cap), caller
 end
 
 -- ensure_epoch creates the budget's state when it is missing (first use, or Redis lost
@@ -71,9 +74,50 @@ local function evict(log, state, callers, slots, now, slot_us)
   return used
 end
 
+-- beat records that replica is connected until until_us (a Redis time the replica derived
+-- from an earlier answer, never from this call's own clock: a command that Redis runs late,
+-- after the replica gave up on it, must not make the replica look connected). Only ever
+-- moves later.
+local function beat(beats, replica, until_us)
+  if replica == '' or until_us == nil or until_us <= 0 then
+    return
+  end
+  local cur = tonumber(redis.call('HGET', beats, replica) or '0')
+  if cur >= 0 and until_us > cur then
+    redis.call('HSET', beats, replica, until_us)
+  end
+end
+
+-- outage returns the points to set aside for replicas cut off from Redis: share each for
+-- every replica (other than me) whose heartbeat lapsed less than gone_us ago, since it may
+-- be spending its local share. Replicas gone longer are forgotten: by then they have
+-- stopped spending alone.
+local function outage(beats, me, now, share, gone_us)
+  if share <= 0 then
+    return 0
+  end
+  local aside = 0
+  local all = redis.call('HGETALL', beats)
+  for i = 1, #all, 2 do
+    local until_us = tonumber(all[i + 1])
+    if until_us < 0 then
+      if now + until_us > gone_us then
+        redis.call('HDEL', beats, all[i]) -- a goodbye old enough that nothing can revive it
+      end
+    elseif all[i] ~= me and until_us < now then
+      if until_us + gone_us <= now then
+        redis.call('HDEL', beats, all[i])
+      else
+        aside = aside + share
+      end
+    end
+  end
+  return aside
+end
+
 local function touch(keys, ttl_ms, state_ttl_ms)
   for i = 1, #keys do
-    if i == 2 then
+    if i == 2 or i == 6 then
       redis.call('PEXPIRE', keys[i], state_ttl_ms)
     else
       redis.call('PEXPIRE', keys[i], ttl_ms)

@@ -7,17 +7,24 @@
 -- ARGV[11] waiter id ('' do not queue)        ARGV[12] waiter patience µs
 -- ARGV[13] now µs ('' Redis TIME)             ARGV[14] key TTL ms   ARGV[15] state TTL ms
 -- ARGV[16] epoch candidate                    ARGV[17] restore grace µs  ARGV[18] slot µs
--- Returns {allowed 0|1, reason, used, retry µs (-1 never), handle, epoch}
-local log, state, wait, callers, slots = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+-- ARGV[19] replica id ('' none: no heartbeat, no outage shares)
+-- ARGV[20] heartbeat: this replica is connected until (µs; 0 none)
+-- ARGV[21] outage share: points set aside per replica cut off (0 none)
+-- ARGV[22] µs after its heartbeat lapsed that a cut-off replica is forgotten
+-- Returns {allowed 0|1, reason, used, retry µs (-1 never), handle, epoch, now µs}
+local log, state, wait, callers, slots, beats = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local capacity, window, hold, reserve = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local cost, caller, rank, cap = tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7]), tonumber(ARGV[8])
 local handle, waiter_id, patience = ARGV[10], ARGV[11], tonumber(ARGV[12])
 local slot_us = tonumber(ARGV[18])
+local replica = ARGV[19]
 local now = clock(ARGV[13])
 local epoch, born = ensure_epoch(state, ARGV[16], now)
 local used = evict(log, state, callers, slots, now, slot_us)
+beat(beats, replica, tonumber(ARGV[20]))
 local function reply(r)
   touch(KEYS, ARGV[14], ARGV[15]) -- last, so keys made by this call get their TTL too
+  r[7] = now
   return r
 end
 
@@ -42,6 +49,8 @@ end
 
 -- Points of the waiters ahead (up to 16) are set aside, so a stream of cheap asks cannot
 -- starve an expensive one that arrived first. Stale waiters (crashed replicas) age out.
+-- A capped caller's waiters together set aside no more than what its cap still allows:
+-- they cannot all be admitted, so the rest would hold back points nobody may spend.
 local me = nil
 if handle ~= '' then
   me = redis.call('ZSCORE', wait, handle)
@@ -53,22 +62,38 @@ else
   myscore = rank * 4398046511104 + math.floor(now / 1000)
 end
 local aside = 0
+local capped = {}
 local ahead = redis.call('ZRANGE', wait, 0, 15, 'WITHSCORES')
 for i = 1, #ahead, 2 do
-  local deadline, c = parse_waiter(ahead[i])
+  local deadline, c, wcap, wcaller = parse_waiter(ahead[i])
   local s = tonumber(ahead[i + 1])
-  if deadline <= now then
-    redis.call('ZREM', wait, ahead[i])
+  if deadline == nil or deadline <= now then
+    redis.call('ZREM', wait, ahead[i]) -- aged out (or written by an older release)
   elseif s > myscore or ahead[i] == handle then
     break -- behind us (or us): two waiters of one millisecond must not reserve each other's points
+  elseif wcap > 0 then
+    local k = capped[wcaller]
+    if k == nil then
+      k = { wcap, 0 }
+      capped[wcaller] = k
+    end
+    k[2] = k[2] + c
   else
     aside = aside + c
   end
 end
+for who, k in pairs(capped) do
+  local room = k[1] - tonumber(redis.call('HGET', callers, who) or '0')
+  if room > 0 then
+    aside = aside + math.min(k[2], room)
+  end
+end
+-- Replicas cut off from Redis may be spending their share alone: leave it to them.
+local cut = outage(beats, replica, now, tonumber(ARGV[21]), tonumber(ARGV[22]))
 
 local mine = tonumber(redis.call('HGET', callers, caller) or '0')
 local cap_ok = cap == 0 or mine + cost <= cap
-if cap_ok and used + aside + cost <= limit then
+if cap_ok and used + aside + cut + cost <= limit then
   local release = now + hold + window
   redis.call('ZADD', log, release, string.format('%s|%d|%s', ARGV[9], cost, caller))
   redis.call('HINCRBY', callers, caller, cost)
@@ -83,7 +108,7 @@ end
 
 -- Refused: say when enough points are released. Answered entries go at their score; an
 -- unanswered one (score beyond now + window) goes no sooner than now + window.
-local reason, need, who = 'exhausted', used + aside + cost - limit, ''
+local reason, need, who = 'exhausted', used + aside + cut + cost - limit, ''
 if not cap_ok then
   reason, need, who = 'caller_cap', mine + cost - cap, caller
 end
@@ -105,11 +130,14 @@ if retry < 0 then
     retry = tonumber(batch[#batch]) - now -- walked far enough; wake then and ask again
   elseif (who == '' and used >= need) or (who ~= '' and mine >= need) then
     retry = window
+  elseif who == '' and cut > 0 then
+    retry = window -- the cut-off replicas' shares come back when they do
   end
 end
 
 if waiter_id ~= '' and not me then
-  handle = string.format('%d|%d|%s', now + patience, cost, waiter_id) -- %d: '..' would print 1.8e+15
+  -- %d: '..' would print 1.8e+15
+  handle = string.format('%d|%d|%d|%s|%s', now + patience, cost, cap, caller, waiter_id)
   redis.call('ZADD', wait, myscore, handle)
 end
 return reply({0, reason, used, retry, handle, epoch})

@@ -1,0 +1,185 @@
+package budget
+
+import (
+	"context"
+	"time"
+)
+
+// Run syncs and heartbeats each budget while Redis answers, and probes it (writing the
+// journals back) while it does not, until ctx ends; then it says goodbye, so the others
+// stop setting a share aside for this replica.
+func (f *Failover) Run(ctx context.Context) {
+	t := time.NewTicker(f.o.Every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			f.goodbye()
+			return
+		case <-t.C:
+		}
+		f.tick(ctx)
+	}
+}
+
+func (f *Failover) states() []*foState {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]*foState, 0, len(f.st))
+	for _, s := range f.st {
+		out = append(out, s)
+	}
+	return out
+}
+
+func (f *Failover) tick(ctx context.Context) {
+	f.mu.Lock()
+	down := f.down
+	f.mu.Unlock()
+	if down {
+		f.recover(ctx)
+		return
+	}
+	for _, s := range f.states() {
+		cctx, cancel := context.WithTimeout(ctx, f.o.Timeout)
+		f.mu.Lock()
+		phantoms := len(s.phantoms) > 0
+		f.mu.Unlock()
+		sent := f.o.Now()
+		var err error
+		if phantoms {
+			err = f.restore(cctx, s)
+		} else {
+			_, err = f.sync(cctx, s)
+		}
+		cancel()
+		if err != nil && f.failed(ctx, "usage", sent) {
+			return
+		}
+	}
+}
+
+// recover probes Redis by writing every budget's journal back; once that works, it
+// writes back again what was admitted alone meanwhile, with local admissions held for
+// that one round trip (so none is left out), and closes the breaker.
+func (f *Failover) recover(ctx context.Context) {
+	ok := f.restoreAll(ctx)
+	if ok {
+		f.mu.Lock()
+		f.restoring = true
+		f.mu.Unlock()
+		ok = f.restoreAll(ctx)
+	}
+	var back []string
+	f.mu.Lock()
+	f.restoring = false
+	if ok {
+		f.down = false
+		for name, s := range f.st {
+			if s.degraded {
+				s.degraded = false
+				back = append(back, name)
+			}
+		}
+	}
+	f.mu.Unlock()
+	if !ok && ctx.Err() == nil {
+		f.o.OnError("probe")
+	}
+	for _, n := range back {
+		f.o.OnDegraded(n, false)
+	}
+}
+
+func (f *Failover) restoreAll(ctx context.Context) bool {
+	for _, s := range f.states() {
+		cctx, cancel := context.WithTimeout(ctx, f.o.Timeout)
+		err := f.restore(cctx, s)
+		cancel()
+		if err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// sync reads the budget's schedule (and heartbeats); it writes the journal back when
+// Redis lost its data since the last answer.
+func (f *Failover) sync(ctx context.Context, s *foState) (Usage, error) {
+	f.mu.Lock()
+	hb, based := f.heartbeat(s)
+	spec := s.spec
+	f.mu.Unlock()
+	sent := f.o.Now()
+	st, rnow, err := f.redis.usage(ctx, spec, hb)
+	if err != nil {
+		return Usage{}, err
+	}
+	ack := f.o.Now()
+	f.mu.Lock()
+	f.answered(s, hb, based, rnow, sent, ack)
+	lost := s.epoch != "" && st.Epoch != "" && st.Epoch != s.epoch
+	s.synced, s.syncSent, s.syncAck, s.syncUsed, s.sched, s.beats = true, sent, ack, st.Used, st.Schedule, st.beats
+	if st.Epoch != "" {
+		s.epoch = st.Epoch
+	}
+	empty := st.Epoch == "" && len(s.journal) > 0
+	f.mu.Unlock()
+	if lost || empty {
+		if err := f.restore(ctx, s); err != nil {
+			return st.Usage, err
+		}
+	}
+	return st.Usage, nil
+}
+
+// restore writes back the journal (what this replica admitted and is still counted),
+// the heartbeats it last saw, and cancels asks whose answer was lost.
+func (f *Failover) restore(ctx context.Context, s *foState) error {
+	now := f.o.Now()
+	f.mu.Lock()
+	entries := make([]Restored, 0, len(s.journal))
+	sent := make([]*jentry, 0, len(s.journal))
+	for id, e := range s.journal {
+		if left := e.release.Sub(now); left > 0 {
+			entries = append(entries, Restored{Ticket: e.t, Left: left})
+			sent = append(sent, e)
+		} else {
+			delete(s.journal, id)
+		}
+	}
+	spec, phantoms, beats := s.spec, s.phantoms, s.beats
+	hb, based := f.heartbeat(s)
+	f.mu.Unlock()
+	epoch, rnow, err := f.redis.restore(ctx, spec, hb, beats, entries, phantoms)
+	if err != nil {
+		return err
+	}
+	ack := f.o.Now()
+	f.mu.Lock()
+	f.answered(s, hb, based, rnow, now, ack)
+	s.phantoms = s.phantoms[len(phantoms):]
+	s.epoch = epoch
+	for _, e := range sent {
+		e.local = false // in Redis now
+	}
+	f.mu.Unlock()
+	return nil
+}
+
+// goodbye removes this replica's heartbeats when it stops while connected: it will not
+// spend alone, so the others need not set its share aside.
+func (f *Failover) goodbye() {
+	f.mu.Lock()
+	f.closed = true
+	down := f.down
+	f.mu.Unlock()
+	if down {
+		return // cut off: the others keep our share until it is provably unused
+	}
+	for _, s := range f.states() {
+		ctx, cancel := context.WithTimeout(context.Background(), f.o.Timeout)
+		_ = f.redis.forget(ctx, s.spec, f.id)
+		cancel()
+	}
+}
