@@ -37,7 +37,7 @@ function when(iso) {
 // chart draws points in use over the last few windows against capacity, with a dashed
 // capacity line and a faint line at each window boundary counted back from now.
 function chart(b, now) {
-  const w = 600, h = 110, top = 8, bottom = 14;
+  const w = 600, h = 100, top = 6, bottom = 2;
   const s = svg("svg", { class: "chart", viewBox: `0 0 ${w} ${h}`, preserveAspectRatio: "none", role: "img",
     "aria-label": `points in use over the last ${b.history.length} samples` });
   const span = 5 * b.window_seconds * 1000;
@@ -57,13 +57,14 @@ function chart(b, now) {
     s.appendChild(svg("path", { class: "line", d: line }));
   }
   s.appendChild(svg("line", { class: "cap", x1: 0, x2: w, y1: y(b.capacity), y2: y(b.capacity) }));
-  const label = svg("text", { x: 2, y: h - 2 });
-  label.textContent = `last 5 windows (${b.window_seconds}s each)`;
-  s.appendChild(label);
-  const cap = svg("text", { x: w - 2, y: y(b.capacity) - 2, "text-anchor": "end" });
-  cap.textContent = "capacity " + fmt(b.capacity);
-  s.appendChild(cap);
-  return s;
+  // Labels live in HTML: the SVG stretches to the card's width and would stretch text too.
+  const box = el("div", { class: "chart-box" });
+  box.appendChild(s);
+  const legend = el("div", { class: "legend muted small" });
+  legend.appendChild(el("span", {}, `points in use, last 5 windows (${b.window_seconds} s each, now at the right)`));
+  legend.appendChild(el("span", {}, "dashed: capacity " + fmt(b.capacity)));
+  box.appendChild(legend);
+  return box;
 }
 
 function budgetCard(b, now) {
