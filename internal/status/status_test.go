@@ -2,14 +2,17 @@ package status_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/budgetgw/gateway/internal/proxytest"
 	"github.com/budgetgw/gateway/internal/status"
+	"github.com/budgetgw/gateway/internal/testutil"
 )
 
 // knownTraffic sends calls whose effect on the budget is known: reader spends on three
@@ -159,5 +162,62 @@ func TestStatusPageServesNoSecretAndLoadsOnlyItsOwnAssets(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("POST /status.json: %d, want 405 (the page is read-only)", resp.StatusCode)
+	}
+}
+
+func TestStatusJSONCountsALockoutDown(t *testing.T) {
+	t.Parallel()
+	// The upstream allows 2 points a minute: the second 2-point read draws its 429 and
+	// the gateway locks the org out for the upstream's 30 s.
+	gw := proxytest.StartRetool(t, proxytest.RetoolOptions{Capacity: 300, Window: time.Minute,
+		UpstreamCapacity: 2, UpstreamWindow: time.Minute, UpstreamLockout: 30 * time.Second})
+	gw.Call(t, "GET", "/api/v2/users/1", gw.Key(proxytest.Reader), nil)
+	if r := gw.Call(t, "GET", "/api/v2/users/2", gw.Key(proxytest.Reader), nil); r.Status != 429 {
+		t.Fatalf("second read: %d, want the upstream's 429", r.Status)
+	}
+	b := getJSON(t, gw.AdminURL).Budgets[0]
+	if b.LockedForSeconds <= 0 || b.LockedForSeconds > 60 || gw.Metric(t, "gateway_lockout_active", "budget", b.Name) != 1 {
+		t.Errorf("locked_for_seconds %v, gateway_lockout_active %v: want a countdown while the metric says locked",
+			b.LockedForSeconds, gw.Metric(t, "gateway_lockout_active", "budget", b.Name))
+	}
+}
+
+func TestStatusJSONShowsTheRedisStoreAndItsOutage(t *testing.T) {
+	t.Parallel()
+	redis := testutil.StartRedis(t)
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"data":[]}`))
+	}))
+	t.Cleanup(upstream.Close)
+	key := proxytest.NewKey("status-1")
+	gw := proxytest.Start(t, proxytest.Options{Config: fmt.Sprintf(`
+server: {listen: "127.0.0.1:0"}
+redis: {url: %q, replicas: 2, timeout: 100ms}
+upstreams:
+  - name: retool
+    mount: /
+    base_url: %q
+    profile: retool-v2
+    auth: {scheme: bearer, token_file: %q}
+    budget: {capacity: 300, window: 60s}
+callers:
+  - name: status
+    scopes: ["*:read"]
+    keys: [{id: status-1, sha256: %q}]
+`, redis.URL(), upstream.URL, proxytest.SecretFile(t, "retool_org_status_test"), key.SHA256)})
+	if r := gw.Call(t, "GET", "/api/v2/users", key.Raw, nil); r.Status != 200 {
+		t.Fatalf("call: %d %s", r.Status, r.Body)
+	}
+	if s := getJSON(t, gw.AdminURL).Store; s.Kind != "redis" || s.State != "shared" || len(s.Degraded) != 0 {
+		t.Errorf("store %+v with Redis up, want redis/shared", s)
+	}
+	redis.Kill()
+	// The next call finds Redis gone and runs on this replica's share.
+	gw.Call(t, "GET", "/api/v2/users", key.Raw, nil)
+	s := getJSON(t, gw.AdminURL).Store
+	if s.State != "degraded" || len(s.Degraded) != 1 || gw.Metric(t, "gateway_store_degraded", "upstream", "retool") != 1 {
+		t.Errorf("store %+v with Redis down, gateway_store_degraded %v: want degraded, naming the budget", s,
+			gw.Metric(t, "gateway_store_degraded", "upstream", "retool"))
 	}
 }
