@@ -170,6 +170,7 @@ func TestHelmRendersAGatewayTheConfigCheckAccepts(t *testing.T) {
 	}{
 		{"defaults: three replicas on the bundled Redis", "gateway", nil, 3, "redis://gateway-redis:6379/0", false, false},
 		{"production values: an external Redis with a password, the admin API on", "prod", []string{"-f", productionValues}, 4, "redis://budget-redis.shared.svc:6379/2", true, true},
+		{"Sentinel addresses in the config instead of a URL", "sentinel", []string{"--set", "redis.bundled.enabled=false", "--set", "config.redis.addrs={s1:26379,s2:26379}", "--set", "config.redis.master_name=budget"}, 3, "", false, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := helmTemplate(t, c.release, c.args...)
@@ -429,6 +430,7 @@ func TestHelmRefusesValuesThatWouldOverspend(t *testing.T) {
 		{"an autoscaler would change the pod count behind redis.replicas", []string{"autoscaling.enabled=true"}, "redis.replicas must equal the pod count"},
 		{"several replicas without Redis would each keep a whole budget", []string{"redis.bundled.enabled=false"}, "replicaCount > 1 without Redis"},
 		{"an external URL and the bundled Redis at once is ambiguous", []string{"redis.url=redis://elsewhere:6379/0"}, "pick one"},
+		{"Sentinel addresses and the bundled Redis at once are ambiguous", []string{"config.redis.addrs={s1:26379}"}, "pick one"},
 		{"no org token at all", []string{"orgToken.existingSecret="}, "orgToken: set existingSecret"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

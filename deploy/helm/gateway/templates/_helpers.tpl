@@ -66,8 +66,12 @@ combinations that would overspend the budget.
 {{- fail "redis.url and redis.bundled.enabled are both set: pick one (set redis.bundled.enabled=false to use an external Redis)" -}}
 {{- end -}}
 {{- $url := include "gateway.redisURL" . -}}
-{{- if and (not $url) (gt (int .Values.replicaCount) 1) -}}
-{{- fail "replicaCount > 1 without Redis: each replica would keep a whole budget of its own. Set redis.url or redis.bundled.enabled=true, or replicaCount=1" -}}
+{{- $addrs := dig "redis" "addrs" list .Values.config -}}
+{{- if and $url $addrs -}}
+{{- fail "config.redis.addrs (Sentinel or Cluster) is set with redis.url or redis.bundled.enabled: pick one" -}}
+{{- end -}}
+{{- if and (not $url) (not $addrs) (gt (int .Values.replicaCount) 1) -}}
+{{- fail "replicaCount > 1 without Redis: each replica would keep a whole budget of its own. Set redis.url, config.redis.addrs or redis.bundled.enabled=true, or replicaCount=1" -}}
 {{- end -}}
 {{- if and (not .Values.orgToken.existingSecret) (not .Values.orgToken.value) -}}
 {{- fail "orgToken: set existingSecret (a Secret holding the org token) or value (pass it with --set-file orgToken.value=PATH)" -}}
@@ -81,8 +85,10 @@ combinations that would overspend the budget.
 {{- $_ := set $server "admin_listen" (printf "0.0.0.0:%d" (int .Values.service.adminPort)) -}}
 {{- $_ := set $cfg "server" $server -}}
 {{- $redis := default dict $cfg.redis -}}
+{{- if or $url $addrs -}}
 {{- if $url -}}
 {{- $_ := set $redis "url" $url -}}
+{{- end -}}
 {{- $_ := set $redis "replicas" (int .Values.replicaCount) -}}
 {{- if .Values.redis.password.existingSecret -}}
 {{- $_ := set $redis "password" (dict "token_env" .Values.redis.password.env) -}}
