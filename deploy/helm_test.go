@@ -432,6 +432,7 @@ func TestHelmRefusesValuesThatWouldOverspend(t *testing.T) {
 		{"an external URL and the bundled Redis at once is ambiguous", []string{"redis.url=redis://elsewhere:6379/0"}, "pick one"},
 		{"Sentinel addresses and the bundled Redis at once are ambiguous", []string{"config.redis.addrs={s1:26379}"}, "pick one"},
 		{"no org token at all", []string{"orgToken.existingSecret="}, "orgToken: set existingSecret"},
+		{"a misspelt value is an error, not a silent default", []string{"replicacount=5"}, "additional properties 'replicacount' not allowed"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			args := []string{"template", "gateway", chartDir}

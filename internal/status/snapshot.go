@@ -140,9 +140,12 @@ func (p *Page) snapshot(ctx context.Context) Snapshot {
 			s.Store.State = "degraded"
 		}
 		u, err := store.Usage(ctx, spec)
-		if err != nil {
+		switch {
+		case err != nil && b.Degraded:
+			b.Error = "Redis is unreachable: this replica decides alone on its local share; the shared numbers return with Redis"
+		case err != nil:
 			b.Error = "the budget store did not answer; see gateway_store_errors_total and the log"
-		} else {
+		default:
 			b.Used, b.Waiters, b.LockedForSeconds = u.Used, u.Waiters, u.LockedFor.Seconds()
 			b.ByCaller = byCaller(u.ByCaller)
 		}

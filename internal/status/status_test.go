@@ -215,7 +215,11 @@ callers:
 	redis.Kill()
 	// The next call finds Redis gone and runs on this replica's share.
 	gw.Call(t, "GET", "/api/v2/users", key.Raw, nil)
-	s := getJSON(t, gw.AdminURL).Store
+	snap := getJSON(t, gw.AdminURL)
+	if b := snap.Budgets[0]; !b.Degraded || !strings.Contains(b.Error, "local share") {
+		t.Errorf("budget %+v with Redis down: want degraded, saying it runs on the local share", b)
+	}
+	s := snap.Store
 	if s.State != "degraded" || len(s.Degraded) != 1 || gw.Metric(t, "gateway_store_degraded", "upstream", "retool") != 1 {
 		t.Errorf("store %+v with Redis down, gateway_store_degraded %v: want degraded, naming the budget", s,
 			gw.Metric(t, "gateway_store_degraded", "upstream", "retool"))
