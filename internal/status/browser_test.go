@@ -223,6 +223,34 @@ func TestStatusPageInChromiumShowsTheMetricsAndUpdatesWhenACallIsAdmitted(t *tes
 	}
 }
 
+func TestStatusPageInChromiumCountsALockoutDown(t *testing.T) {
+	b := newBrowser(t)
+	gw := proxytest.StartRetool(t, proxytest.RetoolOptions{Capacity: 300, Window: time.Minute,
+		UpstreamCapacity: 2, UpstreamWindow: time.Minute, UpstreamLockout: 30 * time.Second})
+	gw.Call(t, "GET", "/api/v2/users/1", gw.Key(proxytest.Reader), nil)
+	if r := gw.Call(t, "GET", "/api/v2/users/2", gw.Key(proxytest.Reader), nil); r.Status != 429 {
+		t.Fatalf("second read: %d, want the upstream's 429", r.Status)
+	}
+	if err := chromedp.Run(b.ctx, chromedp.Navigate(gw.AdminURL+"/"), chromedp.WaitVisible(`.budget.locked [data-field="lockout"]`)); err != nil {
+		t.Fatalf("the page shows no locked budget: %v", err)
+	}
+	seconds := func(s string) int {
+		n, err := strconv.Atoi(strings.TrimSuffix(s, " s"))
+		if err != nil {
+			return -1
+		}
+		return n
+	}
+	first := seconds(b.text(t, `[data-field="lockout"]`))
+	if first <= 0 || first > 30 {
+		t.Fatalf("lockout shows %d s, want the upstream's 30 s counting down", first)
+	}
+	b.await(t, `[data-field="lockout"]`, "a smaller number of seconds", func(s string) bool { n := seconds(s); return n >= 0 && n < first })
+	if errs := b.consoleErrors(); len(errs) > 0 {
+		t.Errorf("the page logged errors:\n%s", strings.Join(errs, "\n"))
+	}
+}
+
 // TestStatusPageScreenshotForTheREADME drives demo traffic for half a minute and saves the
 // page to $STATUS_SCREENSHOT (docs/status.png). It runs only when asked:
 //
