@@ -23,6 +23,7 @@ import (
 	"github.com/budgetgw/gateway/internal/metrics"
 	"github.com/budgetgw/gateway/internal/proxy"
 	"github.com/budgetgw/gateway/internal/secret"
+	"github.com/budgetgw/gateway/internal/status"
 )
 
 // Options carry what the process provides. Zero values get sensible defaults.
@@ -46,6 +47,7 @@ type App struct {
 	inval    *invalidations // nil without Redis
 	admin    secret.Value
 	gateway  *proxy.Gateway
+	status   *status.Page
 	closers  []func() error
 	ready    chan struct{}
 	draining atomic.Bool
@@ -106,6 +108,7 @@ func New(cfg *config.Config, o Options) (*App, error) {
 	if err := metrics.RegisterBudgets(o.Registry, gw); err != nil {
 		return nil, fmt.Errorf("register budget metrics: %w", err)
 	}
+	a.status = status.New(status.Options{Source: gw, Gatherer: o.Registry, Redis: cfg.Redis.Enabled(), Version: metrics.Version})
 	return a, nil
 }
 
@@ -115,9 +118,14 @@ func (a *App) Gateway() *proxy.Gateway { return a.gateway }
 // Registry returns the metrics registry.
 func (a *App) Registry() *prometheus.Registry { return a.registry }
 
-// AdminHandler serves /metrics, /healthz and /readyz.
+// AdminHandler serves /metrics, /healthz, /readyz, the status page (/, /status,
+// /status.json), the admin API when a token is set, and pprof when server.pprof is on.
 func (a *App) AdminHandler() http.Handler {
 	mux := http.NewServeMux()
+	a.status.Register(mux)
+	if a.cfg.Server.Pprof {
+		registerPprof(mux)
+	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{Registry: a.registry}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
@@ -166,7 +174,8 @@ func (a *App) Serve(ctx context.Context, ln, adminLn net.Listener) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); a.runStore(bg) }()
 	}
-	wg.Add(2)
+	wg.Add(3)
+	go func() { defer wg.Done(); a.status.Run(bg) }()
 	go func() { defer wg.Done(); a.keys.Run(bg) }()
 	go func() { defer wg.Done(); a.gateway.Run(bg) }()
 	if a.inval != nil {

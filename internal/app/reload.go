@@ -19,11 +19,13 @@ import (
 func (a *App) Reload(cfg *config.Config) error {
 	if err := a.gateway.Reload(cfg); err != nil {
 		a.metrics.ConfigReloads.WithLabelValues("refused").Inc()
+		a.status.Reloaded(false)
 		a.log.Error("config reload refused; the current configuration keeps serving", zap.Error(err))
 		return err
 	}
 	if err := a.keys.SetConfig(cfg.Callers); err != nil {
 		a.metrics.ConfigReloads.WithLabelValues("refused").Inc()
+		a.status.Reloaded(false)
 		a.log.Error("config reload refused (callers); the current callers keep serving", zap.Error(err))
 		return err
 	}
@@ -33,6 +35,7 @@ func (a *App) Reload(cfg *config.Config) error {
 	a.cfg.Upstreams, a.cfg.Callers = cfg.Upstreams, cfg.Callers
 	a.watchBudgets()
 	a.metrics.ConfigReloads.WithLabelValues("applied").Inc()
+	a.status.Reloaded(true)
 	a.log.Info("config reloaded", zap.Int("upstreams", len(cfg.Upstreams)), zap.Int("callers", len(cfg.Callers)))
 	return nil
 }
@@ -42,6 +45,7 @@ func (a *App) ReloadFile(path string) error {
 	cfg, err := config.Load(path)
 	if err != nil {
 		a.metrics.ConfigReloads.WithLabelValues("refused").Inc()
+		a.status.Reloaded(false)
 		a.log.Error("config reload refused; the current configuration keeps serving", zap.String("path", path), zap.Error(err))
 		return err
 	}

@@ -34,6 +34,7 @@ type Server struct {
 	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
 	IdleTimeout       time.Duration `yaml:"idle_timeout"`
 	AuthFailureLimit  int           `yaml:"auth_failure_limit"` // failed authentications per address per minute
+	Pprof             bool          `yaml:"pprof"`              // serve net/http/pprof under /debug/pprof/ on admin_listen
 }
 
 // Redis is where shared budgets live; an empty URL and no Addrs means in-memory.
