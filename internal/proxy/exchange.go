@@ -28,8 +28,10 @@ type exchange struct {
 	upElapsed   time.Duration
 	upStatus    int
 	quiet       bool // no access-log line (throttled noise); still counted in metrics
-	// maxWait is how long this request could wait for points (spend's patience).
-	maxWait time.Duration
+	// maxWait is how long this request could wait for points (its patience, set by route);
+	// preferApplied is the Preference-Applied value when the client's Prefer: wait is used.
+	maxWait       time.Duration
+	preferApplied string
 }
 
 type exchangeKey struct{}

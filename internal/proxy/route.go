@@ -31,6 +31,10 @@ func (g *Gateway) route(next http.Handler) http.Handler {
 			return
 		}
 		x.route, x.canonical, x.forwardPath = rt, canonical, fwd
+		// Patience is read here, from the caller's own headers: the share step forwards
+		// only the headers that key a shared read, and a follower waits no longer than
+		// this request would on its own.
+		x.maxWait, x.preferApplied = x.up.patience(x.caller, r.Header)
 		next.ServeHTTP(w, r)
 	})
 }

@@ -70,7 +70,7 @@ func (g *Gateway) share(next http.Handler) http.Handler {
 // its own: max_wait for points plus the upstream timeout, and not past its departure. If
 // the leader has nothing to share, the follower makes its own call within what is left.
 func (g *Gateway) follow(w http.ResponseWriter, r *http.Request, next http.Handler, x *exchange, fl *flight) {
-	ctx, cancel := context.WithTimeout(r.Context(), x.up.maxWait+x.up.timeout)
+	ctx, cancel := context.WithTimeout(r.Context(), x.maxWait+x.up.timeout)
 	defer cancel()
 	waiting := g.metrics.CoalescedWaiting.WithLabelValues(x.up.name)
 	waiting.Inc()
@@ -96,7 +96,7 @@ func (g *Gateway) follow(w http.ResponseWriter, r *http.Request, next http.Handl
 
 func (g *Gateway) sharedReadTimeout(w http.ResponseWriter, r *http.Request, x *exchange) {
 	x.outcome = "shared_read_timeout"
-	writeProblem(w, r, http.StatusGatewayTimeout, "upstream-timeout", "The identical read this request followed was not answered within the gateway's wait for points plus the upstream timeout ("+(x.up.maxWait+x.up.timeout).String()+"). Retry shortly.")
+	writeProblem(w, r, http.StatusGatewayTimeout, "upstream-timeout", "The identical read this request followed was not answered within this request's wait for points plus the upstream timeout ("+(x.maxWait+x.up.timeout).String()+"). Retry shortly.")
 }
 
 // lead makes the upstream call (through the budget) for key, keeping the answer for the

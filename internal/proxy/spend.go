@@ -22,10 +22,9 @@ func (g *Gateway) spend(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		x := exchangeOf(r)
 		ask := budget.Ask{Caller: x.caller.Name, Cost: x.route.Cost, Priority: x.caller.Priority, CallerCap: x.caller.MaxPoints}
-		maxWait, applied := x.up.patience(x.caller, r.Header)
-		x.maxWait = maxWait
-		if applied != "" {
-			w.Header().Set("Preference-Applied", applied)
+		maxWait := x.maxWait
+		if x.preferApplied != "" {
+			w.Header().Set("Preference-Applied", x.preferApplied)
 		}
 		// Waiting ends early when the process drains: the caller retries on a live replica.
 		ctx, cancel := context.WithCancel(r.Context())

@@ -21,6 +21,7 @@ import (
 
 	"github.com/budgetgw/gateway/internal/proxytest"
 	"github.com/budgetgw/gateway/internal/retoolclient"
+	"github.com/budgetgw/gateway/internal/routes"
 	"github.com/budgetgw/gateway/internal/sandbox"
 	"github.com/budgetgw/gateway/internal/testutil"
 )
@@ -48,17 +49,17 @@ server: {listen: "127.0.0.1:0", shutdown_grace: 1s}
 upstreams:
   - name: retool
     mount: /
-    base_url: %q
+    base_url: %[1]q
     profile: retool-v2
-    auth: {scheme: bearer, token_file: %q}
-    token_scopes: ["*"]
+    auth: {scheme: bearer, token_file: %[2]q}
+    token_scopes: ["*", %[4]s]
     spec: {enabled: true}
     budget: {capacity: 1000000, window: 60s, lockout: 60s, max_wait: 5s}
 callers:
   - name: admin
-    scopes: ["*"]
-    keys: [{id: admin-1, sha256: %q}]
-`, st.direct, proxytest.SecretFile(t, st.orgToken), admin.SHA256)})
+    scopes: ["*", %[4]s]
+    keys: [{id: admin-1, sha256: %[3]q}]
+`, st.direct, proxytest.SecretFile(t, st.orgToken), admin.SHA256, sensitiveScopes(t))})
 	return st
 }
 
@@ -415,4 +416,24 @@ func clip(b []byte) string {
 		return string(b[:400]) + "..."
 	}
 	return string(b)
+}
+
+// sensitiveScopes lists, as YAML flow items, the exact scopes of the retool-v2 rows that
+// mint or reveal credentials: "*" never grants those, so a caller that drives every
+// operation must name each one (docs/sensitive-routes.md).
+func sensitiveScopes(t *testing.T) string {
+	t.Helper()
+	p, err := routes.LoadProfile("retool-v2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	var names []string
+	for _, s := range p.Routes {
+		if s.Sensitive && !seen[s.Scope] {
+			seen[s.Scope] = true
+			names = append(names, strconv.Quote(s.Scope))
+		}
+	}
+	return strings.Join(names, ", ")
 }

@@ -34,7 +34,11 @@ func (o *Options) UseRoutes(t *routes.Table) {
 func (o *Options) UseScopes(t *routes.Table, held scopes.Set) {
 	o.Allow = func(method, path string) bool {
 		r, ok := t.Match(method, path)
-		return ok && held.Allows(r.Scope)
+		// Exactness (sensitive rows) is the gateway's own policy, not Retool's: a Retool
+		// token holding the family's scope makes the call, so the simulated one does too.
+		need := r.Scope
+		need.Exact = false
+		return ok && held.Allows(need)
 	}
 	o.Forbidden = func(method, path string) string {
 		r, ok := t.Match(method, path)

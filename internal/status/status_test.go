@@ -216,8 +216,10 @@ callers:
 	// The next call finds Redis gone and runs on this replica's share.
 	gw.Call(t, "GET", "/api/v2/users", key.Raw, nil)
 	snap := getJSON(t, gw.AdminURL)
-	if b := snap.Budgets[0]; !b.Degraded || !strings.Contains(b.Error, "local share") {
-		t.Errorf("budget %+v with Redis down: want degraded, saying it runs on the local share", b)
+	// While degraded the store reports this replica's own estimate (the failover keeps
+	// gateway_budget_points_used alive), so the numbers stay and no error is shown.
+	if b := snap.Budgets[0]; !b.Degraded || b.Used < 2 || b.Error != "" {
+		t.Errorf("budget %+v with Redis down: want degraded, with this replica's estimate of the points in use", b)
 	}
 	s := snap.Store
 	if s.State != "degraded" || len(s.Degraded) != 1 || gw.Metric(t, "gateway_store_degraded", "upstream", "retool") != 1 {
