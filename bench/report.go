@@ -114,8 +114,18 @@ func (r *report) headline(b *strings.Builder) {
 			fmt.Fprintf(b, "| saturated throughput, gateway (Redis store) ÷ plain proxy | ≥ 0.80 | %.2f (%.0f ÷ %.0f rps) | %s |\n",
 				ratio, gw.res.throughput(), plain.res.throughput(), verdict(ratio >= 0.8))
 			if m := o.find(targetMemory, 0); m != nil {
-				fmt.Fprintf(b, "| the same, gateway on the memory store (what Redis costs) | — | %.2f (%.0f rps) | — |\n",
-					m.res.throughput()/plain.res.throughput(), m.res.throughput())
+				mr := m.res.throughput() / plain.res.throughput()
+				fmt.Fprintf(b, "| the same, gateway on the memory store | ≥ 0.95 | %.2f (%.0f rps) | %s |\n",
+					mr, m.res.throughput(), verdict(mr >= 0.95))
+				fmt.Fprintf(b, "| CPU per call at saturation: gateway (memory, Redis) vs plain proxy | — | %.0f µs, %.0f µs vs %.0f µs | — |\n",
+					m.perReq(m.proxyCPU), gw.perReq(gw.proxyCPU), plain.perReq(plain.proxyCPU))
+			}
+			if gw.arrivals > 0 {
+				per := float64(gw.scripts) / float64(gw.arrivals)
+				fmt.Fprintf(b, "| Redis script calls (round trips) per admitted call at %d in flight (`INFO commandstats`, background sync included) | ≤ 0.5 | %.2f (%d for %d calls) | %s |\n",
+					o.workers, per, gw.scripts, gw.arrivals, verdict(per <= 0.5))
+				fmt.Fprintf(b, "| the same, counting every command the scripts run | — | %.1f (%d) | — |\n",
+					float64(gw.redisCmd)/float64(gw.arrivals), gw.redisCmd)
 			}
 		}
 		direct, gw1k := o.find(targetDirect, 1000), o.find(targetGateway, 1000)
@@ -186,6 +196,11 @@ func (o *overheadReport) markdown(b *strings.Builder) {
 			ms(r.res.quantile(0.5)), ms(r.res.quantile(0.99)), ms(r.res.quantile(0.999)), r.res.failures(), proxyCPU, redisCPU, r.perReq(r.upCPU), r.arrivals)
 	}
 	b.WriteString("\n")
+	for _, p := range o.profiles {
+		fmt.Fprintf(b, "CPU profile of the %s at saturation (%d in flight, %s; `go tool pprof -top -nodecount=10`, by flat then by cumulative time). "+
+			"The profiled process is the same app built into the harness (`bench profgateway`), run apart from the measured ones:\n\n```\n%s```\n\n",
+			p.target, o.workers, o.dur, p.top)
+	}
 }
 
 func (s *stormReport) markdown(b *strings.Builder) {

@@ -14,7 +14,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 
 	"github.com/budgetgw/gateway/internal/admin"
 	"github.com/budgetgw/gateway/internal/budget"
@@ -230,17 +229,4 @@ func Listen(cfg *config.Config) (ln, adminLn net.Listener, err error) {
 		return nil, nil, fmt.Errorf("admin listen %s: %w", cfg.Server.AdminListen, err)
 	}
 	return ln, adminLn, nil
-}
-
-// NewLogger builds the JSON logger at level.
-func NewLogger(level string) (*zap.Logger, error) {
-	zc := zap.NewProductionConfig()
-	if err := zc.Level.UnmarshalText([]byte(level)); err != nil {
-		return nil, fmt.Errorf("log.level: %w", err)
-	}
-	zc.Sampling = nil       // every request gets its line
-	zc.DisableCaller = true // "caller" is ours: the calling service
-	zc.EncoderConfig.TimeKey = "ts"
-	zc.EncoderConfig.EncodeTime = zapcore.RFC3339NanoTimeEncoder
-	return zc.Build()
 }
