@@ -84,7 +84,7 @@ func (g *Gateway) answered(x *exchange, resp *http.Response) error {
 		g.metrics.StoreErrors.WithLabelValues("settle").Inc()
 		g.log.Warn("settle failed; the call stays counted until its hold expires", zap.String("request_id", x.id), zap.Error(err))
 	}
-	g.metrics.UpstreamDuration.WithLabelValues(x.up.name, x.route.Family, metrics.Class(resp.StatusCode)).Observe(x.upElapsed.Seconds())
+	g.series(x).UpstreamDuration(metrics.Class(resp.StatusCode)).Observe(x.upElapsed.Seconds())
 	if resp.StatusCode == http.StatusTooManyRequests {
 		g.upstreamLimited(x, resp)
 	} else {

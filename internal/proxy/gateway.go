@@ -75,6 +75,7 @@ type snapshot struct {
 	upstreams []*upstream // longest mount first
 	keys      *auth.Keyring
 	budgets   map[string]*budget.Spec // by upstream name
+	series    *seriesCache            // metric children by (upstream, route, caller)
 }
 
 // upstream is one fronted API, ready to serve.
@@ -161,6 +162,7 @@ func (g *Gateway) SetKeyring(kr *auth.Keyring) {
 	defer g.swap.Unlock()
 	next := *g.current.Load()
 	next.keys = kr
+	next.series = &seriesCache{} // keyed by the old keyring's callers
 	g.current.Store(&next)
 }
 
@@ -186,7 +188,7 @@ func buildSnapshot(c *config.Config) (*snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	snap := &snapshot{keys: keys, budgets: map[string]*budget.Spec{}}
+	snap := &snapshot{keys: keys, budgets: map[string]*budget.Spec{}, series: &seriesCache{}}
 	specs := map[string]*budget.Spec{}
 	for i, uc := range c.Upstreams {
 		u, err := buildUpstream(uc, specs)

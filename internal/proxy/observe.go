@@ -58,7 +58,7 @@ func (g *Gateway) logAccess(sw *statusWriter, r *http.Request, completed bool) {
 		status = 499 // the client left before any answer (nginx's convention; logged only)
 	}
 	elapsed := g.now().Sub(x.start)
-	g.metrics.Requests.WithLabelValues(x.upstreamName(), x.family(), x.callerName(), metrics.Class(status)).Inc()
+	g.series(x).Requests(metrics.Class(status)).Inc()
 	if x.quiet {
 		return
 	}
