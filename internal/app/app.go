@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"github.com/budgetgw/gateway/internal/metrics"
 	"github.com/budgetgw/gateway/internal/proxy"
 	"github.com/budgetgw/gateway/internal/secret"
+	"github.com/budgetgw/gateway/internal/tracing"
 )
 
 // Options carry what the process provides. Zero values get sensible defaults.
@@ -31,6 +33,7 @@ type Options struct {
 	Transport http.RoundTripper    // to the upstreams; nil: the proxy's own
 	Store     budget.Store         // nil: built from the config (memory or Redis)
 	Keys      keys.Store           // nil: built from the config (memory or Redis)
+	Tracing   *tracing.Provider    // nil: from the OTEL_* environment (off unless an endpoint is set)
 }
 
 // App is one gateway process.
@@ -81,6 +84,16 @@ func New(cfg *config.Config, o Options) (*App, error) {
 		}
 	}
 	a.store = o.Store
+	if o.Tracing == nil {
+		tp, err := tracing.FromEnv(context.Background(), os.Getenv)
+		if err != nil {
+			return nil, fmt.Errorf("tracing: %w", err)
+		}
+		if tp != nil {
+			o.Tracing = tp
+			a.closers = append(a.closers, func() error { return shutdownTracing(tp) })
+		}
+	}
 	if cfg.Admin.Enabled() {
 		tok, err := cfg.Admin.Source.Load()
 		if err != nil {
@@ -90,7 +103,8 @@ func New(cfg *config.Config, o Options) (*App, error) {
 	}
 	gw, err := proxy.New(proxy.Options{Config: cfg, Gate: budget.NewGate(a.store, nil), Metrics: a.metrics, Logger: a.log, Transport: o.Transport,
 		AuthFailureLimit: cfg.Server.AuthFailureLimit,
-		OnAuthenticated:  func(id string) { a.keys.Touch(id) }, PublishInvalidation: a.publishInvalidation})
+		OnAuthenticated:  func(id string) { a.keys.Touch(id) }, PublishInvalidation: a.publishInvalidation,
+		Tracing: o.Tracing})
 	if err != nil {
 		return nil, err
 	}
@@ -229,4 +243,12 @@ func Listen(cfg *config.Config) (ln, adminLn net.Listener, err error) {
 		return nil, nil, fmt.Errorf("admin listen %s: %w", cfg.Server.AdminListen, err)
 	}
 	return ln, adminLn, nil
+}
+
+// shutdownTracing sends the spans still batched, bounded so a dead collector cannot hold
+// the process.
+func shutdownTracing(tp *tracing.Provider) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return tp.Shutdown(ctx)
 }

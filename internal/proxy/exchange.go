@@ -28,6 +28,8 @@ type exchange struct {
 	upElapsed   time.Duration
 	upStatus    int
 	quiet       bool // no access-log line (throttled noise); still counted in metrics
+
+	trace *exchangeTrace // nil unless tracing is on
 }
 
 type exchangeKey struct{}

@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
 	"github.com/budgetgw/gateway/internal/auth"
@@ -24,6 +26,7 @@ import (
 	"github.com/budgetgw/gateway/internal/routes"
 	"github.com/budgetgw/gateway/internal/scopes"
 	"github.com/budgetgw/gateway/internal/secret"
+	"github.com/budgetgw/gateway/internal/tracing"
 )
 
 // Options are what a Gateway is built from. Everything is passed in: no globals.
@@ -43,6 +46,8 @@ type Options struct {
 	// OnAuthenticated is told the id of every key that authenticated (last-used marks).
 	// It must not block.
 	OnAuthenticated func(keyID string)
+	// Tracing, when set, traces every request (see trace.go); nil: off, at no cost.
+	Tracing *tracing.Provider
 }
 
 // Gateway is the http.Handler internal services call. Its configuration is an immutable
@@ -68,6 +73,8 @@ type Gateway struct {
 	publishInvalidation func(upstream, path string)
 	drain               context.Context // cancelled when the process starts draining
 	drainNow            context.CancelFunc
+	tracer              trace.Tracer // nil: tracing off
+	propagator          propagation.TextMapPropagator
 }
 
 // snapshot is one configuration, fully built: nothing is parsed on the request path.
@@ -109,6 +116,7 @@ func New(o Options) (*Gateway, error) {
 		o.OnAuthenticated = func(string) {}
 	}
 	g := &Gateway{gate: o.Gate, metrics: o.Metrics, log: o.Logger, transport: o.Transport, now: o.Now, maxBody: o.Config.Server.MaxBodyBytes, onAuth: o.OnAuthenticated}
+	g.setTracing(o.Tracing)
 	snap, err := buildSnapshot(o.Config)
 	if err != nil {
 		return nil, err

@@ -40,6 +40,9 @@ func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 func (g *Gateway) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sw := &statusWriter{ResponseWriter: w}
+		if g.tracer != nil {
+			r = g.startServerSpan(r, exchangeOf(r))
+		}
 		completed := false
 		defer func() { g.logAccess(sw, r, completed) }()
 		next.ServeHTTP(sw, r)
@@ -59,11 +62,14 @@ func (g *Gateway) logAccess(sw *statusWriter, r *http.Request, completed bool) {
 	}
 	elapsed := g.now().Sub(x.start)
 	g.series(x).Requests(metrics.Class(status)).Inc()
+	if x.outcome == "" && !x.quiet {
+		x.outcome = "answered"
+	}
+	if x.trace != nil {
+		g.endServerSpan(x, status)
+	}
 	if x.quiet {
 		return
-	}
-	if x.outcome == "" {
-		x.outcome = "answered"
 	}
 	// Every line has the same keys, routed or not, so a query on route or cost
 	// never silently skips the refusals.
@@ -85,6 +91,9 @@ func (g *Gateway) logAccess(sw *statusWriter, r *http.Request, completed bool) {
 	}
 	if x.keyID != "" {
 		fields = append(fields, zap.String("key_id", x.keyID))
+	}
+	if id := x.traceID(); id != "" {
+		fields = append(fields, zap.String("trace_id", id))
 	}
 	if d := x.decision; d.Cost > 0 {
 		fields = append(fields, zap.Bool("admitted", d.Allowed), zap.Duration("wait", d.Waited), zap.Int64("budget_used", d.Used))
