@@ -19,11 +19,11 @@ const (
 	logFlushEvery = time.Second
 )
 
-// NewLogger builds the JSON logger at level, writing to standard output through the buffer
+// NewLogger builds the JSON logger at level, writing to standard error through the buffer
 // above. Call close on the way out (after the server has drained): it writes what is
 // still buffered and stops the flushing goroutine.
 func NewLogger(level string) (log *zap.Logger, close func() error, err error) {
-	return newLogger(level, zapcore.Lock(os.Stdout), logFlushEvery)
+	return newLogger(level, zapcore.Lock(os.Stderr), logFlushEvery)
 }
 
 func newLogger(level string, out zapcore.WriteSyncer, flushEvery time.Duration) (*zap.Logger, func() error, error) {
