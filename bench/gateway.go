@@ -23,6 +23,10 @@ type env struct {
 	orgToken string
 	quick    bool // seconds per scenario: the harness works, the numbers mean nothing
 	long     bool // minutes per scenario: steadier numbers
+
+	// baseline is a gateway binary built from an earlier revision (-baseline), measured
+	// beside the current one; "" when not asked for.
+	baseline, baselineRev string
 }
 
 // scaled picks a duration by mode.
@@ -58,6 +62,7 @@ type gatewaySpec struct {
 	window   time.Duration
 	maxWait  time.Duration
 	callers  []caller
+	binary   string // "": the gateway built from the working tree
 
 	port, adminPort int // chosen when the configuration is written
 }
@@ -79,7 +84,11 @@ func (e *env) startGateway(s gatewaySpec) (*gatewayProc, error) {
 		return nil, err
 	}
 	logPath := filepath.Join(e.dir, s.name+".log")
-	p, err := startProc(s.name, logPath, e.gateway, "serve", "-config", cfgPath)
+	bin := e.gateway
+	if s.binary != "" {
+		bin = s.binary
+	}
+	p, err := startProc(s.name, logPath, bin, "serve", "-config", cfgPath)
 	if err != nil {
 		return nil, err
 	}

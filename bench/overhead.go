@@ -21,6 +21,7 @@ type overheadTarget struct {
 	header http.Header
 	proxy  *proc // nil when calling the upstream directly
 	redis  *proc // the gateway's Redis; nil otherwise
+	before bool  // the baseline build: measured at saturation and 1000 rps only
 }
 
 // overheadRow is one measured run.
@@ -51,6 +52,7 @@ type overheadReport struct {
 	rateNote     string
 	warm, dur    time.Duration
 	profiles     []gatewayProfile // pprof top-10 of each gateway at saturation
+	baselineRev  string           // the revision the "before" rows were built from
 }
 
 // gatewayProfile is a CPU profile's top entries for one gateway at saturation.
@@ -58,6 +60,11 @@ type gatewayProfile struct {
 	target string
 	top    string
 }
+
+const (
+	targetBeforeMemory  = "gateway before, memory store"
+	targetBeforeGateway = "gateway before, Redis store"
+)
 
 const (
 	targetDirect  = "upstream directly"
@@ -105,7 +112,25 @@ func (e *env) runOverhead() (*overheadReport, error) {
 		{name: targetMemory, url: mem.url + "/api/v2/users", header: bearer(cl.key), proxy: mem.proc},
 		{name: targetGateway, url: gw.url + "/api/v2/users", header: bearer(cl.key), proxy: gw.proc, redis: e.redis.proc},
 	}
-	rep := &overheadReport{workers: saturationWorkers, dur: e.scaled(2*time.Second, 8*time.Second, 30*time.Second)}
+	if e.baseline != "" {
+		for _, b := range []struct {
+			name   string
+			memory bool
+		}{{targetBeforeMemory, true}, {targetBeforeGateway, false}} {
+			g, err := e.startGateway(gatewaySpec{name: "gateway-before-" + strconv.FormatBool(b.memory), binary: e.baseline, memory: b.memory,
+				upstream: upURL, capacity: 1 << 40, window: 10 * time.Second, maxWait: 5 * time.Second, callers: []caller{cl}})
+			if err != nil {
+				return nil, err
+			}
+			defer g.stop(10 * time.Second)
+			t := overheadTarget{name: b.name, url: g.url + "/api/v2/users", header: bearer(cl.key), proxy: g.proc, before: true}
+			if !b.memory {
+				t.redis = e.redis.proc
+			}
+			targets = append(targets, t)
+		}
+	}
+	rep := &overheadReport{workers: saturationWorkers, baselineRev: e.baselineRev, dur: e.scaled(2*time.Second, 8*time.Second, 30*time.Second)}
 	warm := e.scaled(300*time.Millisecond, time.Second, 2*time.Second)
 	rep.warm = warm
 	run := func(t overheadTarget, rate int) {
@@ -143,6 +168,9 @@ func (e *env) runOverhead() (*overheadReport, error) {
 	}
 	for _, rate := range []int{0, 1000, 5000} {
 		for _, t := range targets {
+			if t.before && rate > 1000 {
+				continue
+			}
 			run(t, rate)
 		}
 	}
@@ -155,7 +183,9 @@ func (e *env) runOverhead() (*overheadReport, error) {
 			"at %.0f rps with the load generator, the upstream and Redis on the same %d cores. So every target was also measured at %d rps "+
 			"(60%% of that).", g.res.throughput(), sat, runtime.NumCPU(), rep.fallbackRate)
 		for _, t := range targets {
-			run(t, rep.fallbackRate)
+			if !t.before {
+				run(t, rep.fallbackRate)
+			}
 		}
 	}
 	// Profiles last, one gateway at a time, so that profiling costs no measured run.

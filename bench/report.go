@@ -128,6 +128,12 @@ func (r *report) headline(b *strings.Builder) {
 					float64(gw.redisCmd)/float64(gw.arrivals), gw.redisCmd)
 			}
 		}
+		for _, before := range []struct{ target, now string }{{targetBeforeGateway, targetGateway}, {targetBeforeMemory, targetMemory}} {
+			if bf := o.find(before.target, 0); bf != nil {
+				fmt.Fprintf(b, "| the same, the %s built from `%s` (before) | — | %.2f (%.0f rps, %.0f µs CPU per call) | — |\n",
+					strings.TrimPrefix(before.target, "gateway before, "), o.baselineRev, bf.res.throughput()/plain.res.throughput(), bf.res.throughput(), bf.perReq(bf.proxyCPU))
+			}
+		}
 		direct, gw1k := o.find(targetDirect, 1000), o.find(targetGateway, 1000)
 		if direct != nil && gw1k != nil {
 			added := gw1k.res.quantile(0.99) - direct.res.quantile(0.99)
@@ -135,6 +141,9 @@ func (r *report) headline(b *strings.Builder) {
 				ms(added), ms(gw1k.res.quantile(0.99)), ms(direct.res.quantile(0.99)), verdict(added < time.Millisecond))
 			if p := o.find(targetPlain, 1000); p != nil {
 				fmt.Fprintf(b, "| the same for the plain proxy, for scale | — | %s | — |\n", ms(p.res.quantile(0.99)-direct.res.quantile(0.99)))
+			}
+			if bf := o.find(targetBeforeGateway, 1000); bf != nil {
+				fmt.Fprintf(b, "| the same for the Redis-store gateway built from `%s` (before) | — | %s | — |\n", o.baselineRev, ms(bf.res.quantile(0.99)-direct.res.quantile(0.99)))
 			}
 		}
 	}
@@ -185,7 +194,7 @@ func (o *overheadReport) markdown(b *strings.Builder) {
 		if r.target != targetDirect {
 			proxyCPU = fmt.Sprintf("%.0f", r.perReq(r.proxyCPU))
 		}
-		if r.target == targetGateway {
+		if r.target == targetGateway || r.target == targetBeforeGateway {
 			redisCPU = fmt.Sprintf("%.0f", r.perReq(r.redisCPU))
 		}
 		load := r.load

@@ -76,10 +76,11 @@ func (l *lazy[T]) get(make func() T) T {
 var classes = [...]string{"1xx", "2xx", "3xx", "4xx", "5xx", "other"}
 
 func classIndex(code string) (int, bool) {
-	for i, c := range classes {
-		if c == code {
-			return i, true
-		}
+	switch {
+	case len(code) == 3 && code[0] >= '1' && code[0] <= '5' && code[1:] == "xx":
+		return int(code[0] - '1'), true
+	case code == "other":
+		return len(classes) - 1, true
 	}
 	return 0, false
 }
