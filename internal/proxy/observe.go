@@ -44,7 +44,17 @@ func (g *Gateway) observe(next http.Handler) http.Handler {
 			r = g.startServerSpan(r, exchangeOf(r))
 		}
 		completed := false
-		defer func() { g.logAccess(sw, r, completed) }()
+		defer func() {
+			if !completed && sw.status != 0 {
+				// An answer aborted after its status (the upstream hung up mid-body): send
+				// what is buffered before the connection closes, so the caller sees a
+				// visibly cut answer, not an empty reply its client may retry (and pay
+				// for again). Answers are not flushed per write, so this is the only
+				// flush an aborted answer gets.
+				_ = http.NewResponseController(w).Flush()
+			}
+			g.logAccess(sw, r, completed)
+		}()
 		next.ServeHTTP(sw, r)
 		completed = true
 	})
