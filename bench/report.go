@@ -113,12 +113,21 @@ func (r *report) headline(b *strings.Builder) {
 			ratio := gw.res.throughput() / plain.res.throughput()
 			fmt.Fprintf(b, "| saturated throughput, gateway (Redis store) ÷ plain proxy | ≥ 0.80 | %.2f (%.0f ÷ %.0f rps) | %s |\n",
 				ratio, gw.res.throughput(), plain.res.throughput(), verdict(ratio >= 0.8))
-			if m := o.find(targetMemory, 0); m != nil {
+			m := o.find(targetMemory, 0)
+			if m != nil {
 				mr := m.res.throughput() / plain.res.throughput()
 				fmt.Fprintf(b, "| the same, gateway on the memory store | ≥ 0.95 | %.2f (%.0f rps) | %s |\n",
 					mr, m.res.throughput(), verdict(mr >= 0.95))
-				fmt.Fprintf(b, "| CPU per call at saturation: gateway (memory, Redis) vs plain proxy | — | %.0f µs, %.0f µs vs %.0f µs | — |\n",
-					m.perReq(m.proxyCPU), gw.perReq(gw.proxyCPU), plain.perReq(plain.proxyCPU))
+			}
+			for _, target := range []string{targetBeforeGateway, targetBeforeMemory} {
+				if bf := o.find(target, 0); bf != nil {
+					fmt.Fprintf(b, "| the same, %s built from `%s` (before) | — | %.2f (%.0f rps) | — |\n",
+						strings.TrimPrefix(target, "gateway before, "), o.baselineRev, bf.res.throughput()/plain.res.throughput(), bf.res.throughput())
+				}
+			}
+			if m != nil {
+				fmt.Fprintf(b, "| CPU per call at saturation: gateway (memory, Redis) vs plain proxy | — | %.0f µs, %.0f µs vs %.0f µs%s | — |\n",
+					m.perReq(m.proxyCPU), gw.perReq(gw.proxyCPU), plain.perReq(plain.proxyCPU), o.beforeCPU())
 			}
 			if gw.arrivals > 0 {
 				per := float64(gw.scripts) / float64(gw.arrivals)
@@ -126,12 +135,6 @@ func (r *report) headline(b *strings.Builder) {
 					o.workers, per, gw.scripts, gw.arrivals, verdict(per <= 0.5))
 				fmt.Fprintf(b, "| the same, counting every command the scripts run | — | %.1f (%d) | — |\n",
 					float64(gw.redisCmd)/float64(gw.arrivals), gw.redisCmd)
-			}
-		}
-		for _, before := range []struct{ target, now string }{{targetBeforeGateway, targetGateway}, {targetBeforeMemory, targetMemory}} {
-			if bf := o.find(before.target, 0); bf != nil {
-				fmt.Fprintf(b, "| the same, the %s built from `%s` (before) | — | %.2f (%.0f rps, %.0f µs CPU per call) | — |\n",
-					strings.TrimPrefix(before.target, "gateway before, "), o.baselineRev, bf.res.throughput()/plain.res.throughput(), bf.res.throughput(), bf.perReq(bf.proxyCPU))
 			}
 		}
 		direct, gw1k := o.find(targetDirect, 1000), o.find(targetGateway, 1000)
@@ -164,6 +167,15 @@ func (r *report) headline(b *strings.Builder) {
 			last.conns, mib(last.rss), perConnKiB(m.idle[0], last))
 	}
 	b.WriteString("\n")
+}
+
+// beforeCPU is ", before: memory X µs, Redis Y µs" when a baseline was measured.
+func (o *overheadReport) beforeCPU() string {
+	m, g := o.find(targetBeforeMemory, 0), o.find(targetBeforeGateway, 0)
+	if m == nil || g == nil {
+		return ""
+	}
+	return fmt.Sprintf(" (before: %.0f µs, %.0f µs)", m.perReq(m.proxyCPU), g.perReq(g.proxyCPU))
 }
 
 func (o *overheadReport) find(target string, rate int) *overheadRow {
