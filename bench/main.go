@@ -123,15 +123,16 @@ func run(out string, quick, long bool, only string, keep bool, baseline string) 
 	return nil
 }
 
-// microBenchmarks runs the packages' own go test benchmarks (the budget decision and the
-// route lookup) and returns their result lines.
+// microBenchmarks runs the packages' own go test benchmarks (the budget decision, the
+// route lookup, one forwarded read through the whole pipeline with tracing off and on)
+// and returns their result lines.
 func microBenchmarks(quick bool) (command, out string, err error) {
 	benchtime := "2s"
 	if quick {
 		benchtime = "100ms"
 	}
-	args := []string{"test", "-run", "^$", "-bench", ".", "-benchtime", benchtime, "./internal/budget", "./internal/routes"}
-	command = "go test -run '^$' -bench . -benchtime " + benchtime + " ./internal/budget ./internal/routes"
+	args := []string{"test", "-run", "^$", "-bench", ".", "-benchtime", benchtime, "./internal/budget", "./internal/routes", "./internal/proxy"}
+	command = "go test -run '^$' -bench . -benchtime " + benchtime + " ./internal/budget ./internal/routes ./internal/proxy"
 	b, err := exec.Command("go", args...).CombinedOutput()
 	if err != nil {
 		return command, "", fmt.Errorf("go test -bench: %v\n%s", err, b)
