@@ -127,6 +127,8 @@ func runChild(args []string) (ok bool) {
 		err = runUpstream(args[1:])
 	case "plainproxy":
 		err = runPlainProxy(args[1:])
+	case "profgateway":
+		err = runProfiledGateway(args[1:])
 	default:
 		return false
 	}

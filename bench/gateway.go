@@ -23,6 +23,10 @@ type env struct {
 	orgToken string
 	quick    bool // seconds per scenario: the harness works, the numbers mean nothing
 	long     bool // minutes per scenario: steadier numbers
+
+	// baseline is a gateway binary built from an earlier revision (-baseline), measured
+	// beside the current one; "" when not asked for.
+	baseline, baselineRev string
 }
 
 // scaled picks a duration by mode.
@@ -60,7 +64,13 @@ type gatewaySpec struct {
 	callers  []caller
 	redisURL string        // empty: the shared bench Redis
 	timeout  time.Duration // the upstream timeout; 0: the default (30s)
+	binary   string        // "": the gateway built from the working tree
+
+	port, adminPort int // chosen when the configuration is written
 }
+
+func (s *gatewaySpec) url() string      { return "http://127.0.0.1:" + strconv.Itoa(s.port) }
+func (s *gatewaySpec) adminURL() string { return "http://127.0.0.1:" + strconv.Itoa(s.adminPort) }
 
 // gatewayProc is a running gateway process.
 type gatewayProc struct {
@@ -71,10 +81,34 @@ type gatewayProc struct {
 
 // startGateway writes the configuration and runs `gateway serve` until ready.
 func (e *env) startGateway(s gatewaySpec) (*gatewayProc, error) {
-	port, adminPort := freePort(), freePort()
+	cfgPath, err := e.writeGatewayConfig(&s)
+	if err != nil {
+		return nil, err
+	}
+	logPath := filepath.Join(e.dir, s.name+".log")
+	bin := e.gateway
+	if s.binary != "" {
+		bin = s.binary
+	}
+	p, err := startProc(s.name, logPath, bin, "serve", "-config", cfgPath)
+	if err != nil {
+		return nil, err
+	}
+	g := &gatewayProc{proc: p, url: s.url(), admin: s.adminURL(), logPath: logPath}
+	if err := waitReady(g.admin+"/readyz", http.StatusOK, 15*time.Second); err != nil {
+		p.stop(time.Second)
+		log, _ := os.ReadFile(logPath)
+		return nil, fmt.Errorf("%s: %w; log:\n%s", s.name, err, log)
+	}
+	return g, nil
+}
+
+// writeGatewayConfig picks the ports of s and writes its configuration file.
+func (e *env) writeGatewayConfig(s *gatewaySpec) (string, error) {
+	s.port, s.adminPort = freePort(), freePort()
 	tokenPath := filepath.Join(e.dir, "org-token")
 	if err := os.WriteFile(tokenPath, []byte(e.orgToken+"\n"), 0o600); err != nil {
-		return nil, err
+		return "", err
 	}
 	redisURL := s.redisURL
 	if redisURL == "" {
@@ -100,26 +134,12 @@ upstreams:
     auth: {token_file: %q}%s
     budget: {capacity: %d, window: %s, lockout: %s, max_wait: %s}
 callers:
-`, port, adminPort, redisLine, s.upstream, tokenPath, timeoutLine, s.capacity, s.window, s.window, s.maxWait)
+`, s.port, s.adminPort, redisLine, s.upstream, tokenPath, timeoutLine, s.capacity, s.window, s.window, s.maxWait)
 	for _, c := range s.callers {
 		fmt.Fprintf(&b, "  - {name: %s, scopes: [\"*\"], keys: [{id: %s-1, sha256: %q}]}\n", c.name, c.name, c.sum)
 	}
 	cfgPath := filepath.Join(e.dir, s.name+".yaml")
-	if err := os.WriteFile(cfgPath, []byte(b.String()), 0o600); err != nil {
-		return nil, err
-	}
-	logPath := filepath.Join(e.dir, s.name+".log")
-	p, err := startProc(s.name, logPath, e.gateway, "serve", "-config", cfgPath)
-	if err != nil {
-		return nil, err
-	}
-	g := &gatewayProc{proc: p, url: "http://127.0.0.1:" + strconv.Itoa(port), admin: "http://127.0.0.1:" + strconv.Itoa(adminPort), logPath: logPath}
-	if err := waitReady(g.admin+"/readyz", http.StatusOK, 15*time.Second); err != nil {
-		p.stop(time.Second)
-		log, _ := os.ReadFile(logPath)
-		return nil, fmt.Errorf("%s: %w; log:\n%s", s.name, err, log)
-	}
-	return g, nil
+	return cfgPath, os.WriteFile(cfgPath, []byte(b.String()), 0o600)
 }
 
 // startChild runs one of the harness's own child modes and waits until url answers.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net"
 	"net/http"
 	"slices"
 	"strconv"
@@ -32,7 +33,13 @@ type loadResult struct {
 // attack runs spec and counts answers with status success (200 for proxied calls, 429
 // for a reject storm) as the successes whose latency is kept.
 func attack(spec attackSpec, success int) loadResult {
+	// The harness's own transport (vegeta's defaults), so that its connections can be
+	// closed after the run: an open-loop run beyond capacity opens thousands, and left
+	// idle they add up, run after run, to the descriptor limit.
+	tr := &http.Transport{Proxy: http.ProxyFromEnvironment, DialContext: (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext}
+	defer tr.CloseIdleConnections()
 	opts := []func(*vegeta.Attacker){
+		vegeta.Client(&http.Client{Transport: tr}), // first: the options below tune tr
 		vegeta.KeepAlive(true), vegeta.HTTP2(false), vegeta.Timeout(10 * time.Second),
 		vegeta.Connections(10000), vegeta.MaxBody(0), vegeta.Redirects(vegeta.NoFollow),
 	}

@@ -34,18 +34,19 @@ func main() {
 	long := flag.Bool("long", false, "long runs (about 15 minutes): steadier numbers")
 	only := flag.String("only", "overhead,storm,fidelity,faults,memory,micro", "scenarios to run, comma-separated")
 	keep := flag.Bool("keep", false, "keep the work directory (configs, logs) for inspection")
+	baseline := flag.String("baseline", "", "also measure the gateway built from this git revision (before/after in one run)")
 	flag.Parse()
 	if *quick && *long {
 		fmt.Fprintln(os.Stderr, "bench: -quick and -long exclude each other")
 		os.Exit(2)
 	}
-	if err := run(*out, *quick, *long, *only, *keep); err != nil {
+	if err := run(*out, *quick, *long, *only, *keep, *baseline); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(out string, quick, long bool, only string, keep bool) error {
+func run(out string, quick, long bool, only string, keep bool, baseline string) error {
 	if _, err := os.Stat("go.mod"); err != nil {
 		return fmt.Errorf("run from the module root (no go.mod here)")
 	}
@@ -70,6 +71,13 @@ func run(out string, quick, long bool, only string, keep bool) error {
 	fmt.Println("building ./cmd/gateway")
 	if b, err := exec.Command("go", "build", "-o", e.gateway, "./cmd/gateway").CombinedOutput(); err != nil {
 		return fmt.Errorf("build the gateway: %v\n%s", err, b)
+	}
+	if baseline != "" {
+		fmt.Println("building ./cmd/gateway at", baseline)
+		if e.baseline, err = buildBaseline(dir, baseline); err != nil {
+			return err
+		}
+		e.baselineRev = baseline
 	}
 	if e.redis, err = startRedis(dir); err != nil {
 		return err
@@ -116,15 +124,16 @@ func run(out string, quick, long bool, only string, keep bool) error {
 	return nil
 }
 
-// microBenchmarks runs the packages' own go test benchmarks (the budget decision and the
-// route lookup) and returns their result lines.
+// microBenchmarks runs the packages' own go test benchmarks (the budget decision, the
+// route lookup, one forwarded read through the whole pipeline with tracing off and on)
+// and returns their result lines.
 func microBenchmarks(quick bool) (command, out string, err error) {
 	benchtime := "2s"
 	if quick {
 		benchtime = "100ms"
 	}
-	args := []string{"test", "-run", "^$", "-bench", ".", "-benchtime", benchtime, "./internal/budget", "./internal/routes"}
-	command = "go test -run '^$' -bench . -benchtime " + benchtime + " ./internal/budget ./internal/routes"
+	args := []string{"test", "-run", "^$", "-bench", ".", "-benchtime", benchtime, "./internal/budget", "./internal/routes", "./internal/proxy"}
+	command = "go test -run '^$' -bench . -benchtime " + benchtime + " ./internal/budget ./internal/routes ./internal/proxy"
 	b, err := exec.Command("go", args...).CombinedOutput()
 	if err != nil {
 		return command, "", fmt.Errorf("go test -bench: %v\n%s", err, b)
@@ -147,4 +156,39 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// buildBaseline builds ./cmd/gateway as it was at rev (git archive into the work
+// directory; the module cache serves its dependencies) and returns the binary's path.
+func buildBaseline(dir, rev string) (string, error) {
+	src := filepath.Join(dir, "baseline-src")
+	if err := os.MkdirAll(src, 0o755); err != nil {
+		return "", err
+	}
+	archive := exec.Command("git", "archive", rev)
+	untar := exec.Command("tar", "-x", "-C", src)
+	pipe, err := archive.StdoutPipe()
+	if err != nil {
+		return "", err
+	}
+	untar.Stdin = pipe
+	var stderr strings.Builder
+	archive.Stderr = &stderr
+	if err := untar.Start(); err != nil {
+		return "", err
+	}
+	if err := archive.Run(); err != nil {
+		_ = untar.Wait()
+		return "", fmt.Errorf("git archive %s: %v\n%s", rev, err, stderr.String())
+	}
+	if err := untar.Wait(); err != nil {
+		return "", fmt.Errorf("untar %s: %w", rev, err)
+	}
+	bin := filepath.Join(dir, "gateway-baseline")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/gateway")
+	build.Dir = src
+	if b, err := build.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build the gateway at %s: %v\n%s", rev, err, b)
+	}
+	return bin, nil
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"runtime"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -20,6 +21,7 @@ type overheadTarget struct {
 	header http.Header
 	proxy  *proc // nil when calling the upstream directly
 	redis  *proc // the gateway's Redis; nil otherwise
+	before bool  // the baseline build: measured at saturation and 1000 rps only
 }
 
 // overheadRow is one measured run.
@@ -32,6 +34,8 @@ type overheadRow struct {
 	redisCPU time.Duration
 	upCPU    time.Duration
 	arrivals int64 // calls the upstream counted during the run
+	redisCmd int64 // Redis commands during the run (INFO commandstats), those scripts run included
+	scripts  int64 // of which script calls (EVALSHA, EVAL): round trips that decide or settle
 }
 
 func (r overheadRow) perReq(d time.Duration) float64 {
@@ -47,7 +51,20 @@ type overheadReport struct {
 	fallbackRate int // a fixed rate below 5000 rps, when the gateway could not sustain 5000
 	rateNote     string
 	warm, dur    time.Duration
+	profiles     []gatewayProfile // pprof top-10 of each gateway at saturation
+	baselineRev  string           // the revision the "before" rows were built from
 }
+
+// gatewayProfile is a CPU profile's top entries for one gateway at saturation.
+type gatewayProfile struct {
+	target string
+	top    string
+}
+
+const (
+	targetBeforeMemory  = "gateway before, memory store"
+	targetBeforeGateway = "gateway before, Redis store"
+)
 
 const (
 	targetDirect  = "upstream directly"
@@ -95,7 +112,25 @@ func (e *env) runOverhead() (*overheadReport, error) {
 		{name: targetMemory, url: mem.url + "/api/v2/users", header: bearer(cl.key), proxy: mem.proc},
 		{name: targetGateway, url: gw.url + "/api/v2/users", header: bearer(cl.key), proxy: gw.proc, redis: e.redis.proc},
 	}
-	rep := &overheadReport{workers: saturationWorkers, dur: e.scaled(2*time.Second, 8*time.Second, 30*time.Second)}
+	if e.baseline != "" {
+		for _, b := range []struct {
+			name   string
+			memory bool
+		}{{targetBeforeMemory, true}, {targetBeforeGateway, false}} {
+			g, err := e.startGateway(gatewaySpec{name: "gateway-before-" + strconv.FormatBool(b.memory), binary: e.baseline, memory: b.memory,
+				upstream: upURL, capacity: 1 << 40, window: 10 * time.Second, maxWait: 5 * time.Second, callers: []caller{cl}})
+			if err != nil {
+				return nil, err
+			}
+			defer g.stop(10 * time.Second)
+			t := overheadTarget{name: b.name, url: g.url + "/api/v2/users", header: bearer(cl.key), proxy: g.proc, before: true}
+			if !b.memory {
+				t.redis = e.redis.proc
+			}
+			targets = append(targets, t)
+		}
+	}
+	rep := &overheadReport{workers: saturationWorkers, baselineRev: e.baselineRev, dur: e.scaled(2*time.Second, 8*time.Second, 30*time.Second)}
 	warm := e.scaled(300*time.Millisecond, time.Second, 2*time.Second)
 	rep.warm = warm
 	run := func(t overheadTarget, rate int) {
@@ -107,6 +142,10 @@ func (e *env) runOverhead() (*overheadReport, error) {
 		attack(spec, http.StatusOK) // warm: connection pools, caches, Redis scripts
 		before := cpus(up, t.proxy, t.redis)
 		st0, _ := fetchUpstreamStats(upURL)
+		var cmd0 map[string]int64
+		if t.redis != nil {
+			cmd0, _ = e.redis.commandCalls()
+		}
 		spec.dur = rep.dur
 		res := attack(spec, http.StatusOK)
 		after := cpus(up, t.proxy, t.redis)
@@ -114,12 +153,24 @@ func (e *env) runOverhead() (*overheadReport, error) {
 		row := overheadRow{target: t.name, load: load, rate: rate, res: res,
 			upCPU: after[0] - before[0], proxyCPU: after[1] - before[1], redisCPU: after[2] - before[2],
 			arrivals: st1.Arrivals - st0.Arrivals}
+		if t.redis != nil {
+			cmd1, _ := e.redis.commandCalls()
+			for name, n := range cmd1 {
+				row.redisCmd += n - cmd0[name]
+				if strings.HasPrefix(name, "eval") || strings.HasPrefix(name, "fcall") {
+					row.scripts += n - cmd0[name]
+				}
+			}
+		}
 		fmt.Printf("  %-24s %-26s %8.0f/s  p50 %-9s p99 %-9s p99.9 %-9s failures %d\n", t.name, load, res.throughput(),
 			ms(res.quantile(0.50)), ms(res.quantile(0.99)), ms(res.quantile(0.999)), res.failures())
 		rep.rows = append(rep.rows, row)
 	}
 	for _, rate := range []int{0, 1000, 5000} {
 		for _, t := range targets {
+			if t.before && rate > 1000 {
+				continue
+			}
 			run(t, rate)
 		}
 	}
@@ -132,8 +183,25 @@ func (e *env) runOverhead() (*overheadReport, error) {
 			"at %.0f rps with the load generator, the upstream and Redis on the same %d cores. So every target was also measured at %d rps "+
 			"(60%% of that).", g.res.throughput(), sat, runtime.NumCPU(), rep.fallbackRate)
 		for _, t := range targets {
-			run(t, rep.fallbackRate)
+			if !t.before {
+				run(t, rep.fallbackRate)
+			}
 		}
+	}
+	// Profiles last, one gateway at a time, so that profiling costs no measured run.
+	for _, p := range []struct {
+		target string
+		memory bool
+	}{{targetMemory, true}, {targetGateway, false}} {
+		if err := e.redis.flush(); err != nil {
+			return nil, err
+		}
+		top, err := e.profileGateway(gatewaySpec{name: "gateway-profile", memory: p.memory, upstream: upURL, capacity: 1 << 40,
+			window: 10 * time.Second, maxWait: 5 * time.Second, callers: []caller{cl}}, rep.dur, warm)
+		if err != nil {
+			return nil, fmt.Errorf("profile %s: %w", p.target, err)
+		}
+		rep.profiles = append(rep.profiles, gatewayProfile{target: p.target, top: top})
 	}
 	if st, err := fetchUpstreamStats(upURL); err == nil && st.BadToken > 0 {
 		return nil, fmt.Errorf("the upstream saw %d calls without the org token", st.BadToken)

@@ -117,9 +117,28 @@ func (r *report) headline(b *strings.Builder) {
 			ratio := gw.res.throughput() / plain.res.throughput()
 			fmt.Fprintf(b, "| saturated throughput, gateway (Redis store) ÷ plain proxy | ≥ 0.80 | %.2f (%.0f ÷ %.0f rps) | %s |\n",
 				ratio, gw.res.throughput(), plain.res.throughput(), verdict(ratio >= 0.8))
-			if m := o.find(targetMemory, 0); m != nil {
-				fmt.Fprintf(b, "| the same, gateway on the memory store (what Redis costs) | — | %.2f (%.0f rps) | — |\n",
-					m.res.throughput()/plain.res.throughput(), m.res.throughput())
+			m := o.find(targetMemory, 0)
+			if m != nil {
+				mr := m.res.throughput() / plain.res.throughput()
+				fmt.Fprintf(b, "| the same, gateway on the memory store | ≥ 0.95 | %.2f (%.0f rps) | %s |\n",
+					mr, m.res.throughput(), verdict(mr >= 0.95))
+			}
+			for _, target := range []string{targetBeforeGateway, targetBeforeMemory} {
+				if bf := o.find(target, 0); bf != nil {
+					fmt.Fprintf(b, "| the same, %s built from `%s` (before) | — | %.2f (%.0f rps) | — |\n",
+						strings.TrimPrefix(target, "gateway before, "), o.baselineRev, bf.res.throughput()/plain.res.throughput(), bf.res.throughput())
+				}
+			}
+			if m != nil {
+				fmt.Fprintf(b, "| CPU per call at saturation: gateway (memory, Redis) vs plain proxy | — | %.0f µs, %.0f µs vs %.0f µs%s | — |\n",
+					m.perReq(m.proxyCPU), gw.perReq(gw.proxyCPU), plain.perReq(plain.proxyCPU), o.beforeCPU())
+			}
+			if gw.arrivals > 0 {
+				per := float64(gw.scripts) / float64(gw.arrivals)
+				fmt.Fprintf(b, "| Redis script calls (round trips) per admitted call at %d in flight (`INFO commandstats`, background sync included) | ≤ 0.5 | %.2f (%d for %d calls) | %s |\n",
+					o.workers, per, gw.scripts, gw.arrivals, verdict(per <= 0.5))
+				fmt.Fprintf(b, "| the same, counting every command the scripts run | — | %.1f (%d) | — |\n",
+					float64(gw.redisCmd)/float64(gw.arrivals), gw.redisCmd)
 			}
 		}
 		direct, gw1k := o.find(targetDirect, 1000), o.find(targetGateway, 1000)
@@ -129,6 +148,9 @@ func (r *report) headline(b *strings.Builder) {
 				ms(added), ms(gw1k.res.quantile(0.99)), ms(direct.res.quantile(0.99)), verdict(added < time.Millisecond))
 			if p := o.find(targetPlain, 1000); p != nil {
 				fmt.Fprintf(b, "| the same for the plain proxy, for scale | — | %s | — |\n", ms(p.res.quantile(0.99)-direct.res.quantile(0.99)))
+			}
+			if bf := o.find(targetBeforeGateway, 1000); bf != nil {
+				fmt.Fprintf(b, "| the same for the Redis-store gateway built from `%s` (before) | — | %s | — |\n", o.baselineRev, ms(bf.res.quantile(0.99)-direct.res.quantile(0.99)))
 			}
 		}
 	}
@@ -150,6 +172,15 @@ func (r *report) headline(b *strings.Builder) {
 			last.conns, mib(last.rss), perConnKiB(m.idle[0], last))
 	}
 	b.WriteString("\n")
+}
+
+// beforeCPU is ", before: memory X µs, Redis Y µs" when a baseline was measured.
+func (o *overheadReport) beforeCPU() string {
+	m, g := o.find(targetBeforeMemory, 0), o.find(targetBeforeGateway, 0)
+	if m == nil || g == nil {
+		return ""
+	}
+	return fmt.Sprintf(" (before: %.0f µs, %.0f µs)", m.perReq(m.proxyCPU), g.perReq(g.proxyCPU))
 }
 
 func (o *overheadReport) find(target string, rate int) *overheadRow {
@@ -180,7 +211,7 @@ func (o *overheadReport) markdown(b *strings.Builder) {
 		if r.target != targetDirect {
 			proxyCPU = fmt.Sprintf("%.0f", r.perReq(r.proxyCPU))
 		}
-		if r.target == targetGateway {
+		if r.target == targetGateway || r.target == targetBeforeGateway {
 			redisCPU = fmt.Sprintf("%.0f", r.perReq(r.redisCPU))
 		}
 		load := r.load
@@ -191,6 +222,11 @@ func (o *overheadReport) markdown(b *strings.Builder) {
 			ms(r.res.quantile(0.5)), ms(r.res.quantile(0.99)), ms(r.res.quantile(0.999)), r.res.failures(), proxyCPU, redisCPU, r.perReq(r.upCPU), r.arrivals)
 	}
 	b.WriteString("\n")
+	for _, p := range o.profiles {
+		fmt.Fprintf(b, "CPU profile of the %s at saturation (%d in flight, %s; `go tool pprof -top -nodecount=10`, by flat then by cumulative time). "+
+			"The profiled process is the same app built into the harness (`bench profgateway`), run apart from the measured ones:\n\n```\n%s```\n\n",
+			p.target, o.workers, o.dur, p.top)
+	}
 }
 
 func (s *stormReport) markdown(b *strings.Builder) {

@@ -57,10 +57,11 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	log, err := app.NewLogger(cfg.Log.Level)
+	log, closeLog, err := app.NewLogger(cfg.Log.Level)
 	if err != nil {
 		return err
 	}
+	defer func() { _ = closeLog() }() // after Serve has drained: every buffered line is written
 	a, err := app.New(cfg, app.Options{Logger: log})
 	if err != nil {
 		return err

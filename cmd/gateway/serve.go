@@ -23,12 +23,12 @@ func serveCmd(ctx context.Context, args []string, _, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	log, err := app.NewLogger(cfg.Log.Level)
+	log, closeLog, err := app.NewLogger(cfg.Log.Level)
 	if err != nil {
 		return err
 	}
-	defer func() { _ = log.Sync() }()
-	app.SetRedisLogger(log) // go-redis's logger is process-wide: set once, here
+	defer func() { _ = closeLog() }() // after Serve has drained: every buffered line is written
+	app.SetRedisLogger(log)           // go-redis's logger is process-wide: set once, here
 	a, err := app.New(cfg, app.Options{Logger: log})
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,7 +15,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 
 	"github.com/budgetgw/gateway/internal/admin"
 	"github.com/budgetgw/gateway/internal/budget"
@@ -24,6 +24,7 @@ import (
 	"github.com/budgetgw/gateway/internal/proxy"
 	"github.com/budgetgw/gateway/internal/secret"
 	"github.com/budgetgw/gateway/internal/status"
+	"github.com/budgetgw/gateway/internal/tracing"
 )
 
 // Options carry what the process provides. Zero values get sensible defaults.
@@ -33,6 +34,7 @@ type Options struct {
 	Transport http.RoundTripper    // to the upstreams; nil: the proxy's own
 	Store     budget.Store         // nil: built from the config (memory or Redis)
 	Keys      keys.Store           // nil: built from the config (memory or Redis)
+	Tracing   *tracing.Provider    // nil: from the OTEL_* environment (off unless an endpoint is set)
 }
 
 // App is one gateway process.
@@ -84,6 +86,16 @@ func New(cfg *config.Config, o Options) (*App, error) {
 		}
 	}
 	a.store = o.Store
+	if o.Tracing == nil {
+		tp, err := tracing.FromEnv(context.Background(), os.Getenv)
+		if err != nil {
+			return nil, fmt.Errorf("tracing: %w", err)
+		}
+		if tp != nil {
+			o.Tracing = tp
+			a.closers = append(a.closers, func() error { return shutdownTracing(tp) })
+		}
+	}
 	if cfg.Admin.Enabled() {
 		tok, err := cfg.Admin.Source.Load()
 		if err != nil {
@@ -93,7 +105,8 @@ func New(cfg *config.Config, o Options) (*App, error) {
 	}
 	gw, err := proxy.New(proxy.Options{Config: cfg, Gate: budget.NewGate(a.store, nil), Metrics: a.metrics, Logger: a.log, Transport: o.Transport,
 		AuthFailureLimit: cfg.Server.AuthFailureLimit,
-		OnAuthenticated:  func(id string) { a.keys.Touch(id) }, PublishInvalidation: a.publishInvalidation})
+		OnAuthenticated:  func(id string) { a.keys.Touch(id) }, PublishInvalidation: a.publishInvalidation,
+		Tracing: o.Tracing})
 	if err != nil {
 		return nil, err
 	}
@@ -242,15 +255,10 @@ func Listen(cfg *config.Config) (ln, adminLn net.Listener, err error) {
 	return ln, adminLn, nil
 }
 
-// NewLogger builds the JSON logger at level.
-func NewLogger(level string) (*zap.Logger, error) {
-	zc := zap.NewProductionConfig()
-	if err := zc.Level.UnmarshalText([]byte(level)); err != nil {
-		return nil, fmt.Errorf("log.level: %w", err)
-	}
-	zc.Sampling = nil       // every request gets its line
-	zc.DisableCaller = true // "caller" is ours: the calling service
-	zc.EncoderConfig.TimeKey = "ts"
-	zc.EncoderConfig.EncodeTime = zapcore.RFC3339NanoTimeEncoder
-	return zc.Build()
+// shutdownTracing sends the spans still batched, bounded so a dead collector cannot hold
+// the process.
+func shutdownTracing(tp *tracing.Provider) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return tp.Shutdown(ctx)
 }

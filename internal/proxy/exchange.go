@@ -32,6 +32,8 @@ type exchange struct {
 	// preferApplied is the Preference-Applied value when the client's Prefer: wait is used.
 	maxWait       time.Duration
 	preferApplied string
+
+	trace *exchangeTrace // nil unless tracing is on
 }
 
 type exchangeKey struct{}

@@ -47,7 +47,9 @@ func (g *Gateway) newReverseProxy() *httputil.ReverseProxy {
 		ModifyResponse: func(resp *http.Response) error { return g.answered(exchangeOf(resp.Request), resp) },
 		ErrorHandler:   func(w http.ResponseWriter, r *http.Request, err error) { g.upstreamFailed(exchangeOf(r), w, r, err) },
 		ErrorLog:       g.stdLog,
-		FlushInterval:  -1,
+		// FlushInterval 0: an answer of known length goes out as the server's buffer
+		// fills, not one flush per write; ReverseProxy flushes at once by itself when
+		// the answer streams (text/event-stream, or no Content-Length).
 	}
 }
 
@@ -82,7 +84,7 @@ func (g *Gateway) answered(x *exchange, resp *http.Response) error {
 		g.metrics.StoreErrors.WithLabelValues("settle").Inc()
 		g.log.Warn("settle failed; the call stays counted until its hold expires", zap.String("request_id", x.id), zap.Error(err))
 	}
-	g.metrics.UpstreamDuration.WithLabelValues(x.up.name, x.route.Family, metrics.Class(resp.StatusCode)).Observe(x.upElapsed.Seconds())
+	g.series(x).UpstreamDuration(metrics.Class(resp.StatusCode)).Observe(x.upElapsed.Seconds())
 	if resp.StatusCode == http.StatusTooManyRequests {
 		g.upstreamLimited(x, resp)
 	} else {

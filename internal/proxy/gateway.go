@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
 	"github.com/budgetgw/gateway/internal/auth"
@@ -24,6 +26,7 @@ import (
 	"github.com/budgetgw/gateway/internal/routes"
 	"github.com/budgetgw/gateway/internal/scopes"
 	"github.com/budgetgw/gateway/internal/secret"
+	"github.com/budgetgw/gateway/internal/tracing"
 )
 
 // Options are what a Gateway is built from. Everything is passed in: no globals.
@@ -43,6 +46,8 @@ type Options struct {
 	// OnAuthenticated is told the id of every key that authenticated (last-used marks).
 	// It must not block.
 	OnAuthenticated func(keyID string)
+	// Tracing, when set, traces every request (see trace.go); nil: off, at no cost.
+	Tracing *tracing.Provider
 }
 
 // Gateway is the http.Handler internal services call. Its configuration is an immutable
@@ -70,6 +75,8 @@ type Gateway struct {
 	publishInvalidation func(upstream, path string)
 	drain               context.Context // cancelled when the process starts draining
 	drainNow            context.CancelFunc
+	tracer              trace.Tracer // nil: tracing off
+	propagator          propagation.TextMapPropagator
 }
 
 // snapshot is one configuration, fully built: nothing is parsed on the request path.
@@ -77,6 +84,7 @@ type snapshot struct {
 	upstreams []*upstream // longest mount first
 	keys      *auth.Keyring
 	budgets   map[string]*budget.Spec // by upstream name
+	series    *seriesCache            // metric children by (upstream, route, caller)
 }
 
 // upstream is one fronted API, ready to serve.
@@ -111,6 +119,7 @@ func New(o Options) (*Gateway, error) {
 		o.OnAuthenticated = func(string) {}
 	}
 	g := &Gateway{gate: o.Gate, metrics: o.Metrics, log: o.Logger, transport: o.Transport, now: o.Now, maxBody: o.Config.Server.MaxBodyBytes, onAuth: o.OnAuthenticated}
+	g.setTracing(o.Tracing)
 	snap, err := buildSnapshot(o.Config)
 	if err != nil {
 		return nil, err
@@ -166,6 +175,7 @@ func (g *Gateway) SetKeyring(kr *auth.Keyring) {
 	defer g.swap.Unlock()
 	next := *g.current.Load()
 	next.keys = kr
+	next.series = &seriesCache{} // keyed by the old keyring's callers
 	g.current.Store(&next)
 }
 
@@ -191,7 +201,7 @@ func buildSnapshot(c *config.Config) (*snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	snap := &snapshot{keys: keys, budgets: map[string]*budget.Spec{}}
+	snap := &snapshot{keys: keys, budgets: map[string]*budget.Spec{}, series: &seriesCache{}}
 	specs := map[string]*budget.Spec{}
 	for i, uc := range c.Upstreams {
 		u, err := buildUpstream(uc, specs)

@@ -40,8 +40,21 @@ func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 func (g *Gateway) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sw := &statusWriter{ResponseWriter: w}
+		if g.tracer != nil {
+			r = g.startServerSpan(r, exchangeOf(r))
+		}
 		completed := false
-		defer func() { g.logAccess(sw, r, completed) }()
+		defer func() {
+			if !completed && sw.status != 0 {
+				// An answer aborted after its status (the upstream hung up mid-body): send
+				// what is buffered before the connection closes, so the caller sees a
+				// visibly cut answer, not an empty reply its client may retry (and pay
+				// for again). Answers are not flushed per write, so this is the only
+				// flush an aborted answer gets.
+				_ = http.NewResponseController(w).Flush()
+			}
+			g.logAccess(sw, r, completed)
+		}()
 		next.ServeHTTP(sw, r)
 		completed = true
 	})
@@ -58,12 +71,15 @@ func (g *Gateway) logAccess(sw *statusWriter, r *http.Request, completed bool) {
 		status = 499 // the client left before any answer (nginx's convention; logged only)
 	}
 	elapsed := g.now().Sub(x.start)
-	g.metrics.Requests.WithLabelValues(x.upstreamName(), x.family(), x.callerName(), metrics.Class(status)).Inc()
+	g.series(x).Requests(metrics.Class(status)).Inc()
+	if x.outcome == "" && !x.quiet {
+		x.outcome = "answered"
+	}
+	if x.trace != nil {
+		g.endServerSpan(x, status)
+	}
 	if x.quiet {
 		return
-	}
-	if x.outcome == "" {
-		x.outcome = "answered"
 	}
 	// Every line has the same keys, routed or not, so a query on route or cost
 	// never silently skips the refusals.
@@ -85,6 +101,9 @@ func (g *Gateway) logAccess(sw *statusWriter, r *http.Request, completed bool) {
 	}
 	if x.keyID != "" {
 		fields = append(fields, zap.String("key_id", x.keyID))
+	}
+	if id := x.traceID(); id != "" {
+		fields = append(fields, zap.String("trace_id", id))
 	}
 	if d := x.decision; d.Cost > 0 {
 		fields = append(fields, zap.Bool("admitted", d.Allowed), zap.Duration("wait", d.Waited), zap.Duration("max_wait", x.maxWait), zap.Int64("budget_used", d.Used))

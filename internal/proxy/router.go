@@ -16,12 +16,16 @@ func (g *Gateway) router() http.Handler {
 		g.limitBody,    // 413 before anything is spent
 		g.dispatch,     // which upstream, by mount (404 when none)
 		g.public,       // public rows (health probes): no key, no points, no credentials upstream
+		g.traceAuth,    // tracing (when on): the authenticate+route span opens
 		g.authenticate, // caller key: 401 missing/unknown/expired, 423 disabled
 		g.serveSpec,    // {mount}/api/v2/spec: the OpenAPI document, filtered for this caller
 		g.route,        // canonical path (400), known route (404)
 		g.checkScopes,  // 403, before any point is spent
+		g.traceRouted,  // tracing: the authenticate+route span closes
 		g.share,        // reads: a fresh cached answer, or follow an identical read in flight
+		g.traceWait,    // tracing: the wait-for-points span opens
 		g.spend,        // points from the shared budget: wait, or 429/503
+		g.tracePaid,    // tracing: it closes with the decision (cost, waited, used)
 	)
 	r.Handle("/*", http.HandlerFunc(g.forward)) // org token in, caller credentials out
 	r.NotFound(g.forward)

@@ -37,9 +37,9 @@ func (g *Gateway) spend(next http.Handler) http.Handler {
 		if !d.Allowed {
 			outcome = "refused"
 		}
-		g.metrics.Wait.WithLabelValues(x.up.name, outcome).Observe(d.Waited.Seconds())
+		g.series(x).Wait(outcome).Observe(d.Waited.Seconds())
 		if d.Allowed {
-			g.metrics.PointsAdmitted.WithLabelValues(x.up.name, x.caller.Name).Add(float64(d.Cost))
+			g.series(x).PointsAdmitted().Add(float64(d.Cost))
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/budgetgw/gateway/internal/app"
 	"github.com/budgetgw/gateway/internal/budget"
 	"github.com/budgetgw/gateway/internal/config"
+	"github.com/budgetgw/gateway/internal/tracing"
 )
 
 // maxGrace caps the drain at the end of a test: a test that leaves a request waiting for
@@ -27,6 +28,7 @@ type Options struct {
 	Config    string            // the configuration file's text
 	Store     budget.Store      // nil: the store the configuration asks for
 	Transport http.RoundTripper // to the upstreams; nil: the gateway's own
+	Tracing   *tracing.Provider // nil: from the environment (off in tests unless set)
 }
 
 // Gateway is a gateway under test.
@@ -54,7 +56,7 @@ func Build(t testing.TB, o Options) *Gateway {
 	}
 	cfg.Server.ShutdownGrace = min(cfg.Server.ShutdownGrace, maxGrace)
 	g := &Gateway{Config: cfg, Registry: prometheus.NewRegistry(), Logs: newLogs()}
-	g.App, err = app.New(cfg, app.Options{Logger: g.Logs.Logger(), Registry: g.Registry, Store: o.Store, Transport: o.Transport})
+	g.App, err = app.New(cfg, app.Options{Logger: g.Logs.Logger(), Registry: g.Registry, Store: o.Store, Transport: o.Transport, Tracing: o.Tracing})
 	if err != nil {
 		t.Fatalf("build app: %v", err)
 	}

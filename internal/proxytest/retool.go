@@ -13,6 +13,7 @@ import (
 	"github.com/budgetgw/gateway/internal/budget"
 	"github.com/budgetgw/gateway/internal/routes"
 	"github.com/budgetgw/gateway/internal/sandbox"
+	"github.com/budgetgw/gateway/internal/tracing"
 )
 
 // The callers of the Retool fixture, by the id of the key a test sends.
@@ -52,6 +53,7 @@ type RetoolOptions struct {
 	BaseURL   string
 	Store     budget.Store
 	Transport http.RoundTripper // to the upstream; nil: the gateway's own
+	Tracing   *tracing.Provider // nil: off
 }
 
 // Retool is a gateway in front of a simulated Retool API v2 (the retool-v2 profile), with
@@ -126,7 +128,7 @@ callers:
 		o.Capacity, o.Window, o.Lockout, o.MaxWait,
 		Reader, k[Reader].SHA256, ReaderDisabled, k[ReaderDisabled].SHA256, ReaderExpired, k[ReaderExpired].SHA256,
 		Writer, k[Writer].SHA256, Admin, k[Admin].SHA256, Capped, k[Capped].SHA256)
-	r.Gateway = Start(t, Options{Config: doc, Store: o.Store, Transport: o.Transport})
+	r.Gateway = Start(t, Options{Config: doc, Store: o.Store, Transport: o.Transport, Tracing: o.Tracing})
 	return r
 }
 

@@ -1,0 +1,4 @@
+package app
+
+// Exported for the external tests of this package.
+var NewLoggerTo = newLogger

@@ -1,0 +1,113 @@
+package app_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/budgetgw/gateway/internal/app"
+)
+
+// The access log is buffered so that no request waits for the disk; what that must not
+// cost is a line: every line written before close is in the file afterwards, whole, one
+// JSON object per line, however many requests wrote at once.
+func TestEveryLogLineIsWrittenWholeByClose(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "access.log")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	// An hour between timed flushes: only the buffer filling up and close write anything.
+	log, closeLog, err := app.NewLoggerTo("info", f, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const writers, each = 8, 2000 // well over the buffer's size in all
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				log.Info("request", zap.String("request_id", fmt.Sprintf("w%d-%d", w, i)), zap.String("route", "GET /api/v2/users"), zap.Int("status", 200))
+			}
+		})
+	}
+	wg.Wait()
+	log.Debug("below the level: never written")
+	if err := closeLog(); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+
+	seen := map[string]bool{}
+	r, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		var line struct {
+			Level, Msg, TS string
+			RequestID      string `json:"request_id"`
+			Status         int
+		}
+		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
+			t.Fatalf("a line is not whole JSON: %v: %q", err, sc.Text())
+		}
+		if line.Msg != "request" || line.Level != "info" || line.TS == "" || line.Status != 200 {
+			t.Fatalf("line lost fields: %q", sc.Text())
+		}
+		if seen[line.RequestID] {
+			t.Fatalf("line %s written twice", line.RequestID)
+		}
+		seen[line.RequestID] = true
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != writers*each {
+		t.Errorf("%d lines in the file after close, want %d", len(seen), writers*each)
+	}
+}
+
+// Between requests nothing fills the buffer; the timed flush still writes a lone line
+// soon, so a quiet gateway's log is not hours behind.
+func TestALoneLineIsWrittenByTheTimedFlush(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "access.log")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	log, closeLog, err := app.NewLoggerTo("info", f, 10*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = closeLog() })
+	log.Info("request", zap.String("request_id", "lone"))
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		b, _ := os.ReadFile(path)
+		if len(b) > 0 && b[len(b)-1] == '\n' {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the lone line was not written within 30 s")
+		}
+	}
+}
+
+func TestABadLevelNamesTheKey(t *testing.T) {
+	t.Parallel()
+	if _, _, err := app.NewLogger("loud"); err == nil || err.Error()[:10] != "log.level:" {
+		t.Errorf("error %v, want one naming log.level", err)
+	}
+}
