@@ -28,6 +28,8 @@ type exchange struct {
 	upElapsed   time.Duration
 	upStatus    int
 	quiet       bool // no access-log line (throttled noise); still counted in metrics
+
+	body *deadlineBody // the request body, read under server.read_timeout; nil without one
 }
 
 type exchangeKey struct{}
