@@ -29,7 +29,7 @@ type Metrics struct {
 	CacheEvictions    *prometheus.CounterVec   // upstream
 	Drift             *prometheus.GaugeVec     // budget
 
-	OrgTokenScrubbed  *prometheus.CounterVec // upstream, part (header, body, trailer)
+	OrgTokenScrubbed  *prometheus.CounterVec // upstream, part (header, body, trailer, document)
 	AdminAuthFailures *prometheus.CounterVec // reason (missing, wrong, throttled)
 }
 
@@ -121,7 +121,7 @@ func New(reg prometheus.Registerer) *Metrics {
 		}, []string{"budget"}),
 		OrgTokenScrubbed: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "gateway_org_token_scrubbed_total",
-			Help: "Upstream answers that carried the org token, masked before the caller saw them, by part (header, body, trailer).",
+			Help: "Upstream answers that carried the org token, masked before the caller saw them, by part (header, body, trailer, document).",
 		}, []string{"upstream", "part"}),
 		AdminAuthFailures: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "gateway_admin_auth_failures_total",

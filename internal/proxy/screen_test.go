@@ -1,7 +1,6 @@
 package proxy_test
 
 import (
-	"bytes"
 	"fmt"
 	"net/http"
 	"strings"
@@ -164,4 +163,3 @@ func TestForwardedAnswersCarryTheRequestIDOnce(t *testing.T) {
 	}
 }
 
-func bodyHas(b []byte, s string) bool { return bytes.Contains(b, []byte(s)) }

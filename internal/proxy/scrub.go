@@ -3,10 +3,13 @@ package proxy
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"errors"
 	"io"
 	"net/http"
 	"strings"
+
+	"go.uber.org/zap"
 )
 
 // minTokenScrub is the shortest org token the gateway scrubs from answers: a shorter one
@@ -215,3 +218,20 @@ func (r *scrubReader) fill() {
 }
 
 func (r *scrubReader) Close() error { return r.src.Close() }
+
+// scrubbedFetch masks the token in a document the gateway fetched with it (the OpenAPI
+// document is served to callers).
+func (g *Gateway) scrubbedFetch(u *upstream, fetch func(context.Context) ([]byte, error)) func(context.Context) ([]byte, error) {
+	if u.scrub == nil {
+		return fetch
+	}
+	return func(ctx context.Context) ([]byte, error) {
+		b, err := fetch(ctx)
+		if bytes.Contains(b, u.scrub.bytes) {
+			b = bytes.ReplaceAll(b, u.scrub.bytes, u.scrub.mask)
+			g.metrics.OrgTokenScrubbed.WithLabelValues(u.name, "document").Inc()
+			g.log.Warn("the upstream's OpenAPI document carried the org token; masked before serving it", zap.String("upstream", u.name))
+		}
+		return b, err
+	}
+}
