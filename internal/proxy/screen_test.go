@@ -162,4 +162,3 @@ func TestForwardedAnswersCarryTheRequestIDOnce(t *testing.T) {
 		}
 	}
 }
-

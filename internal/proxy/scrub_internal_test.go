@@ -57,7 +57,7 @@ func TestScrubReaderMasksTheTokenAcrossEveryReadBoundary(t *testing.T) {
 	}
 	for bi, body := range bodies {
 		want := strings.ReplaceAll(body, token, string(s.mask))
-		for _, sizes := range [][]int{{1}, {2, 3}, {len(token) - 1}, {len(token)}, {len(token) + 1}, {7, 1, 64<<10}, {64 << 10}} {
+		for _, sizes := range [][]int{{1}, {2, 3}, {len(token) - 1}, {len(token)}, {len(token) + 1}, {7, 1, 64 << 10}, {64 << 10}} {
 			found := 0
 			r := &scrubReader{src: io.NopCloser(&chunked{b: []byte(body), sizes: sizes}), s: s, found: func() { found++ }}
 			got, err := io.ReadAll(iotest.OneByteReader(r))
