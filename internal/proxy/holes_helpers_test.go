@@ -62,7 +62,7 @@ type holesGateway struct {
 	Key      proxytest.Key
 }
 
-func startHolesGateway(t *testing.T, up *seenUpstream, server string) *holesGateway {
+func startHolesGateway(t testing.TB, up *seenUpstream, server string) *holesGateway {
 	t.Helper()
 	h := &holesGateway{OrgToken: "retool_org_secret_" + strings.Repeat("7f", 12), Key: proxytest.NewKey("app-1")}
 	if server == "" {
