@@ -34,7 +34,7 @@ type Server struct {
 	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
 	ReadTimeout       time.Duration `yaml:"read_timeout"` // a request body must arrive within this of the gateway starting to read it
 	IdleTimeout       time.Duration `yaml:"idle_timeout"`
-	AuthFailureLimit  int           `yaml:"auth_failure_limit"` // failed authentications per address per minute
+	AuthFailureLimit  int           `yaml:"auth_failure_limit"` // failures of one bad key from one address per minute
 }
 
 // Redis is where shared budgets live; an empty URL and no Addrs means in-memory.

@@ -34,8 +34,8 @@ type Options struct {
 	Logger    *zap.Logger
 	Transport http.RoundTripper // nil: a tuned http.Transport
 	Now       func() time.Time  // nil: time.Now
-	// AuthFailureLimit is how many failed authentications one address may make per
-	// minute before it is refused unlogged; 0: 30.
+	// AuthFailureLimit is how many times one bad key may fail from one address per
+	// minute before that key is refused there unlogged (valid keys never are); 0: 30.
 	AuthFailureLimit int
 	// PublishInvalidation tells other replicas that a write made cached reads of path
 	// stale (they call InvalidateLocal). nil: one replica, nothing to tell.
