@@ -56,6 +56,11 @@ func (g *Gateway) limitBody(next http.Handler) http.Handler {
 			r.ContentLength = int64(len(body))
 		}
 		next.ServeHTTP(w, r)
+		if !db.started.Load() {
+			// Refused before forwarding: net/http reads up to 256 KiB of the unread body
+			// before answering (to keep the connection). That read is bounded too.
+			_ = db.rc.SetReadDeadline(g.now().Add(g.readTimeout))
+		}
 	})
 }
 
@@ -76,14 +81,14 @@ type deadlineBody struct {
 	rc      *http.ResponseController
 	timeout time.Duration
 	now     func() time.Time
-	started bool
+	started atomic.Bool // read on the handler's goroutine after the proxy's
 	done    bool
 	expired atomic.Bool // read on another goroutine (the proxy's error handler)
 }
 
 func (b *deadlineBody) Read(p []byte) (int, error) {
-	if !b.started {
-		b.started = true
+	if !b.started.Load() {
+		b.started.Store(true)
 		_ = b.rc.SetReadDeadline(b.now().Add(b.timeout)) // unsupported (tests' recorders): no deadline
 	}
 	n, err := b.ReadCloser.Read(p)

@@ -1,6 +1,6 @@
 // Package proxy is the request path: request id → observe (metrics and the access
-// log) → recover → dispatch to an upstream by mount → authenticate the caller key → body
-// limit → screen (upgrades, method overrides) → canonicalise and route → check scopes →
+// log) → recover → dispatch to an upstream by mount → authenticate the caller key →
+// screen (upgrades, method overrides) → body limit → canonicalise and route → check scopes →
 // spend points → forward with the org token, and the org token scrubbed from the answer.
 // Each step is a small handler in its own file that either answers or passes on; the
 // order is written once, in router.go.

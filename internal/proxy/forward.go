@@ -34,7 +34,7 @@ func (g *Gateway) forward(w http.ResponseWriter, r *http.Request) {
 	flying := g.learn.flying(x.up.spec.Name)
 	flying.Add(x.decision.Cost)
 	defer flying.Add(-x.decision.Cost)
-	g.reverse.ServeHTTP(w, r.WithContext(ctx))
+	g.reverse.ServeHTTP(&informationalGuard{ResponseWriter: w, id: x.id}, r.WithContext(ctx))
 }
 
 // newReverseProxy builds the one ReverseProxy all requests share; each hook finds its

@@ -15,8 +15,8 @@ func (g *Gateway) router() http.Handler {
 		g.recoverPanic, // a bug answers 500 and is logged (inside observe, so it gets its line)
 		g.dispatch,     // which upstream, by mount (404 when none)
 		g.authenticate, // caller key: 401 missing/unknown/expired, 423 disabled; no body byte read before
-		g.limitBody,    // 413 before anything is spent; the body read under server.read_timeout (408)
 		g.screen,       // 400: upgrades (tunnels) and method overrides are refused
+		g.limitBody,    // 413 before anything is spent; the body read under server.read_timeout (408)
 		g.serveSpec,    // {mount}/api/v2/spec: the OpenAPI document, filtered for this caller
 		g.route,        // canonical path (400), known route (404)
 		g.checkScopes,  // 403, before any point is spent

@@ -102,6 +102,25 @@ func TestTheOrgTokenNeverReachesTheCaller(t *testing.T) {
 			t.Fatalf("answer %q; want 502 upstream-encoding", raw)
 		}
 	})
+	t.Run("an early hint (1xx) is not passed on, and the request id survives it", func(t *testing.T) {
+		reflect = func(w http.ResponseWriter, r *http.Request, token string) {
+			w.Header().Set("Link", "</x?t="+token+">; rel=preload")
+			w.WriteHeader(http.StatusEarlyHints)
+			w.Header().Del("Link")
+			_, _ = io.WriteString(w, `{}`)
+		}
+		raw := rawCall(t, g, "GET /api/v2/users HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer "+g.Key.Raw+"\r\nX-Request-Id: hint-1\r\nConnection: close\r\n\r\n")
+		if bytes.Contains(raw, []byte(g.OrgToken)) {
+			t.Fatalf("the caller's answer carries the org token:\n%s", raw)
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(raw)), nil)
+		if err != nil {
+			t.Fatalf("read answer: %v", err)
+		}
+		if ids := resp.Header.Values("X-Request-Id"); resp.StatusCode != http.StatusOK || len(ids) != 1 || ids[0] != "hint-1" {
+			t.Fatalf("first answer %d with X-Request-Id %q; want 200 with hint-1 once (no 1xx before it)", resp.StatusCode, ids)
+		}
+	})
 	for _, ae := range gotEncoding {
 		if ae != "identity" {
 			t.Errorf("upstream was sent Accept-Encoding %q; want identity (so the answer can be read)", ae)
