@@ -25,11 +25,7 @@ func (g *Gateway) authenticate(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody {
-			// Otherwise net/http reads (and waits for) up to 256 KiB of the body before
-			// answering, to keep the connection: a keyless client would hold it.
-			w.Header().Set("Connection", "close")
-		}
+		closeUnreadBody(w, r)
 		peer := peerAddr(r.RemoteAddr)
 		fk := auth.FailureKey(raw)
 		if g.authFails.blocked(peer, fk, now) {
@@ -65,6 +61,15 @@ func (g *Gateway) authenticate(next http.Handler) http.Handler {
 		}[failure]
 		writeProblem(w, r, http.StatusUnauthorized, "key-"+string(failure), detail)
 	})
+}
+
+// closeUnreadBody makes a refusal before authentication close its connection when a body
+// was sent: otherwise net/http reads (and waits for) up to 256 KiB of it before answering,
+// to keep the connection, and a keyless client would hold it as long as it liked.
+func closeUnreadBody(w http.ResponseWriter, r *http.Request) {
+	if r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody {
+		w.Header().Set("Connection", "close")
+	}
 }
 
 // callerKey reads the key from where the upstream's own token would be.

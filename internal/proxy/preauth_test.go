@@ -179,3 +179,26 @@ func TestAStalledBodyIsCutOffAfterTheReadTimeout(t *testing.T) {
 		t.Errorf("upstream received %d calls; want at most the declared-length one (a chunked body is read whole before spending)", n)
 	}
 }
+
+// A refusal that comes before authentication (no upstream at that mount) must not wait
+// for the body either: net/http would read up to 256 KiB of it before answering.
+func TestARefusalBeforeAuthenticationDoesNotWaitForTheBody(t *testing.T) {
+	up := newSeenUpstream(t, nil)
+	g := proxytest.Start(t, proxytest.Options{Config: fmt.Sprintf(`
+upstreams:
+  - {name: retool, mount: /retool, base_url: %q, profile: retool-v2, spec: {enabled: false}, auth: {token_file: %q}}
+`, up.URL, proxytest.SecretFile(t, "retool_org_token_unused_1234"))})
+	for _, target := range []string{"/elsewhere/api/v2/users", "/retool/api/v2/users"} {
+		t.Run(target, func(t *testing.T) {
+			c := dialGateway(t, g)
+			c.send(t, "POST "+target+" HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n") // and nothing more
+			resp, _ := c.response(t, http.MethodPost)
+			if resp.StatusCode != http.StatusNotFound && resp.StatusCode != http.StatusUnauthorized {
+				t.Fatalf("answered %d; want 404 or 401 at once", resp.StatusCode)
+			}
+			if !resp.Close {
+				t.Error("the connection is kept open with the body unread; want Connection: close")
+			}
+		})
+	}
+}
