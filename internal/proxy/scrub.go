@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 
 	"go.uber.org/zap"
 )
@@ -159,13 +160,20 @@ type scrubReader struct {
 	atEOF func()
 
 	buf         []byte
-	start, end  int // buf[start:end] is read and not yet handed out
-	ready       int // buf[start:ready] is scrubbed for good: no token can begin there
+	pooled      *[]byte // buf's pool entry, returned on Close
+	start, end  int     // buf[start:end] is read and not yet handed out
+	ready       int     // buf[start:ready] is scrubbed for good: no token can begin there
 	err         error
 	foundBefore bool
 }
 
 const scrubBuffer = 32 << 10
+
+// maxPooledToken is the longest token whose answers take their buffer from the pool.
+const maxPooledToken = 1 << 10
+
+// scrubBuffers saves the hot path an allocation per answer.
+var scrubBuffers = sync.Pool{New: func() any { b := make([]byte, scrubBuffer+2*maxPooledToken); return &b }}
 
 func (r *scrubReader) Read(p []byte) (int, error) {
 	for r.ready == r.start {
@@ -188,7 +196,12 @@ func (r *scrubReader) Read(p []byte) (int, error) {
 func (r *scrubReader) fill() {
 	tok := r.s.bytes
 	if r.buf == nil {
-		r.buf = make([]byte, scrubBuffer+2*len(tok))
+		if len(tok) <= maxPooledToken {
+			r.pooled = scrubBuffers.Get().(*[]byte)
+			r.buf = *r.pooled
+		} else {
+			r.buf = make([]byte, scrubBuffer+2*len(tok))
+		}
 	}
 	if len(r.buf)-r.end < scrubBuffer/2 {
 		n := copy(r.buf, r.buf[r.start:r.end])
@@ -217,7 +230,14 @@ func (r *scrubReader) fill() {
 	}
 }
 
-func (r *scrubReader) Close() error { return r.src.Close() }
+func (r *scrubReader) Close() error {
+	if r.pooled != nil {
+		scrubBuffers.Put(r.pooled)
+		r.pooled, r.buf = nil, nil
+		r.start, r.end, r.ready = 0, 0, 0
+	}
+	return r.src.Close()
+}
 
 // scrubbedFetch masks the token in a document the gateway fetched with it (the OpenAPI
 // document is served to callers).
