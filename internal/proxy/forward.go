@@ -70,8 +70,8 @@ func (g *Gateway) rewrite(x *exchange, pr *httputil.ProxyRequest) {
 	// Trailers are headers that arrive after the body, past every check above: a chunked
 	// request declaring Trailer: Authorization would otherwise deliver its key.
 	out.Trailer = nil
-	// The gateway has already taken the body on (net/http sent 100 Continue when it was
-	// first read); the upstream's own 100 would reach the caller as a second one.
+	// The gateway answers Expect itself (net/http sends 100 Continue when the body is
+	// first read, after authentication); the upstream's 100 would make a second one.
 	out.Header.Del("Expect")
 	// The answer must be readable to be scrubbed of the org token (see scrub.go).
 	out.Header.Set("Accept-Encoding", "identity")
