@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
 
 	"github.com/budgetgw/gateway/internal/keys"
 	"github.com/budgetgw/gateway/internal/problem"
@@ -23,13 +25,33 @@ type Options struct {
 	Keys  *keys.Manager
 	// Usage reports each caller's points counted now, per budget.
 	Usage func(ctx context.Context) map[string]map[string]int64
+	// Logger gets a warning for each failed login (never the token sent); nil: none.
+	Logger *zap.Logger
+	// Failures counts failed logins by reason (missing, wrong, throttled); nil: not counted.
+	Failures *prometheus.CounterVec
+	// FailureLimit is how many failed logins one address may make per minute before it
+	// is refused whatever it sends; 0: 10.
+	FailureLimit int
+	Now          func() time.Time // nil: time.Now
 }
 
-type api struct{ o Options }
+type api struct {
+	o      Options
+	logins *loginLimiter
+}
 
 // Handler serves /admin/v1/. Mount it at the root of the admin listener.
 func Handler(o Options) http.Handler {
-	a := &api{o: o}
+	if o.Logger == nil {
+		o.Logger = zap.NewNop()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.FailureLimit <= 0 {
+		o.FailureLimit = 10
+	}
+	a := &api{o: o, logins: newLoginLimiter(o.FailureLimit)}
 	r := chi.NewRouter()
 	r.Route("/admin/v1", func(r chi.Router) {
 		r.Use(a.authorize)
@@ -48,26 +70,52 @@ func Handler(o Options) http.Handler {
 	return r
 }
 
-// authorize checks the admin token in constant time.
+// authorize checks the admin token in constant time. Failures are logged (the address
+// and why, never what was sent) and throttled per address.
 func (a *api) authorize(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		now, host := a.o.Now(), remoteHost(r)
+		if blocked, retry := a.logins.blocked(host, now); blocked {
+			a.failed("throttled")
+			p := problem.New(http.StatusTooManyRequests, "admin-throttled", "Too many failed admin logins from your address. Check the admin token, then retry after the Retry-After delay.")
+			p.RetryAfter = max(int64((retry+time.Second-1)/time.Second), 1)
+			problem.Write(w, p)
+			return
+		}
 		scheme, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), []byte(a.o.Token.Reveal())) != 1 {
+			reason := "wrong"
+			if strings.TrimSpace(tok) == "" {
+				reason = "missing"
+			}
+			a.failed(reason)
+			a.o.Logger.Warn("admin login failed", zap.String("remote", host), zap.String("reason", reason),
+				zap.String("method", r.Method), zap.Bool("limit_reached", a.logins.fail(host, now)))
 			w.Header().Set("WWW-Authenticate", `Bearer realm="gateway-admin"`)
 			problem.Write(w, problem.New(http.StatusUnauthorized, "admin-unauthorized", "Send the admin token as Authorization: Bearer <token> (admin.token_env or admin.token_file)."))
 			return
 		}
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(w, r.WithContext(keys.WithClaimedActor(r.Context(), claimedActor(r))))
 	})
 }
 
-// who names the actor for the audit line: X-Actor when plain, else the token.
-func who(r *http.Request) string {
-	a := r.Header.Get("X-Actor")
-	if a == "" || len(a) > 64 || strings.ContainsFunc(a, func(c rune) bool { return c < 0x20 || c > 0x7e }) {
-		a = "admin-token"
+func (a *api) failed(reason string) {
+	if a.o.Failures != nil {
+		a.o.Failures.WithLabelValues(reason).Inc()
 	}
-	return a + "@" + remoteHost(r)
+}
+
+// who names what was verified for the audit line: the admin token, from this address.
+// The client's own X-Actor goes beside it as actor_claimed (nothing verifies it).
+func who(r *http.Request) string { return "admin-token@" + remoteHost(r) }
+
+// claimedActor is X-Actor when short and printable, else "".
+func claimedActor(r *http.Request) string {
+	a := r.Header.Get("X-Actor")
+	if len(a) > 64 || strings.ContainsFunc(a, func(c rune) bool { return c < 0x20 || c > 0x7e }) {
+		return ""
+	}
+	return a
 }
 
 func remoteHost(r *http.Request) string {

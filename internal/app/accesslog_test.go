@@ -30,7 +30,7 @@ func TestEveryRequestGetsExactlyOneAccessLineWithTheSameKeys(t *testing.T) {
 		{"a scope refusal names the route it refused", proxytest.Reader, "GET", "/api/v2/groups", "", want{"reader", "GET /api/v2/groups", 5, 403, "scope-missing"}},
 		{"a non-canonical path has no route", proxytest.Reader, "GET", "/api/v2/users/%2e%2e/groups", "", want{"reader", "none", 0, 400, "path-not-canonical"}},
 		{"an unknown route is logged as none", proxytest.Reader, "GET", "/api/v2/nowhere", "", want{"reader", "none", 0, 404, "unknown-route"}},
-		{"an oversized body is refused before anything else", proxytest.Writer, "POST", "/api/v2/groups", big(), want{"none", "none", 0, 413, "body-too-large"}},
+		{"an oversized body is refused after the key, before anything is spent", proxytest.Writer, "POST", "/api/v2/groups", big(), want{"writer", "none", 0, 413, "body-too-large"}},
 		{"a capped caller's first call is forwarded", proxytest.Capped, "GET", "/api/v2/users", "", want{"capped", "GET /api/v2/users", 2, 200, "forwarded"}},
 		{"a capped caller's second call is refused by the budget", proxytest.Capped, "GET", "/api/v2/users", "", want{"capped", "GET /api/v2/users", 2, 429, "caller-cap"}},
 	}

@@ -145,7 +145,8 @@ func (a *App) AdminHandler() http.Handler {
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	if !a.admin.Empty() {
-		mux.Handle("/admin/", admin.Handler(admin.Options{Token: a.admin, Keys: a.keys, Usage: a.callerUsage}))
+		mux.Handle("/admin/", admin.Handler(admin.Options{Token: a.admin, Keys: a.keys, Usage: a.callerUsage,
+			Logger: a.log.Named("admin"), Failures: a.metrics.AdminAuthFailures}))
 	}
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
 		select {
@@ -165,8 +166,13 @@ func (a *App) AdminHandler() http.Handler {
 // stops accepting, lets requests in flight finish within shutdown_grace, and returns.
 func (a *App) Serve(ctx context.Context, ln, adminLn net.Listener) error {
 	s := a.cfg.Server
+	// The public server has no ReadTimeout: net/http would cancel every request still
+	// waiting for points or the upstream when it passed. The gateway bounds each body
+	// read itself (server.read_timeout), and reads none before authenticating.
 	srv := &http.Server{Handler: a.gateway, ReadHeaderTimeout: s.ReadHeaderTimeout, IdleTimeout: s.IdleTimeout, ErrorLog: zap.NewStdLog(a.log)}
-	admin := &http.Server{Handler: a.AdminHandler(), ReadHeaderTimeout: s.ReadHeaderTimeout}
+	// Admin handlers are short, so the whole request may be bounded here.
+	admin := &http.Server{Handler: a.AdminHandler(), ReadHeaderTimeout: s.ReadHeaderTimeout, ReadTimeout: s.ReadTimeout,
+		WriteTimeout: s.ReadTimeout, IdleTimeout: s.IdleTimeout, ErrorLog: zap.NewStdLog(a.log)}
 	errc := make(chan error, 2)
 	var wg sync.WaitGroup
 	for _, p := range []struct {

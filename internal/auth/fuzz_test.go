@@ -82,3 +82,36 @@ func FuzzAuthenticate(f *testing.F) {
 		}
 	})
 }
+
+// FuzzFailureKey presents arbitrary strings as failed keys. What the auth-failure throttle
+// keeps must be bounded and plain, must not depend on a gateway key's secret part (two keys
+// differing only there are one bad key, and the secret is never kept), and must tell
+// apart keys with different ids.
+func FuzzFailureKey(f *testing.F) {
+	for _, s := range []string{"", "gwk_", "gwk_svc-1_secret", "gwk_svc-1_", "gwk__x", "gwk_a_b_c", "legacy-token",
+		"gwk_" + strings.Repeat("i", 80) + "_s", "gwk_sp ace_x", "gwk_\xff_x", "Bearer gwk_svc-1_x"} {
+		f.Add(s, "other-secret")
+	}
+	f.Fuzz(func(t *testing.T, raw, otherSecret string) {
+		fk := FailureKey(raw)
+		if len(fk) > 4+maxFailureID || fk == "" {
+			t.Fatalf("FailureKey(%q) = %q: empty or longer than %d", raw, fk, 4+maxFailureID)
+		}
+		for i := 0; i < len(fk); i++ {
+			if c := fk[i]; c < 0x21 || c > 0x7e {
+				t.Fatalf("FailureKey(%q) = %q holds byte %#x", raw, fk, c)
+			}
+		}
+		if FailureKey(raw) != fk {
+			t.Fatalf("FailureKey(%q) is not deterministic", raw)
+		}
+		if id := splitKey(raw); id != "" && otherSecret != "" && !strings.Contains(otherSecret, "_") {
+			if other := FailureKey(KeyPrefix + id + "_" + otherSecret); strings.HasPrefix(fk, "id:") && other != fk {
+				t.Fatalf("%q and the same id with another secret count apart: %q vs %q", raw, fk, other)
+			}
+		}
+		if raw == "" && fk != "missing" {
+			t.Fatalf("no key: %q; want missing", fk)
+		}
+	})
+}

@@ -32,8 +32,9 @@ type Server struct {
 	MaxBodyBytes      int64         `yaml:"max_body_bytes"`
 	ShutdownGrace     time.Duration `yaml:"shutdown_grace"`
 	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
+	ReadTimeout       time.Duration `yaml:"read_timeout"` // a request body must arrive within this of the gateway starting to read it
 	IdleTimeout       time.Duration `yaml:"idle_timeout"`
-	AuthFailureLimit  int           `yaml:"auth_failure_limit"` // failed authentications per address per minute
+	AuthFailureLimit  int           `yaml:"auth_failure_limit"` // failures of one bad key from one address per minute
 	Pprof             bool          `yaml:"pprof"`              // serve net/http/pprof under /debug/pprof/ on admin_listen
 }
 

@@ -16,6 +16,7 @@ func (c *Config) applyDefaults() error {
 	setDefault(&s.MaxBodyBytes, 10<<20)
 	setDefault(&s.ShutdownGrace, 20*time.Second)
 	setDefault(&s.ReadHeaderTimeout, 10*time.Second)
+	setDefault(&s.ReadTimeout, 30*time.Second)
 	setDefault(&s.IdleTimeout, 120*time.Second)
 	setDefault(&s.AuthFailureLimit, 30)
 	r := &c.Redis

@@ -38,6 +38,9 @@ func (c *Config) Validate() error {
 	if s.ReadHeaderTimeout <= 0 {
 		bad("server.read_header_timeout", "must be > 0")
 	}
+	if s.ReadTimeout <= 0 {
+		bad("server.read_timeout", "must be > 0")
+	}
 	c.validateRedis(bad)
 	if c.Admin.Env != "" && c.Admin.File != "" {
 		bad("admin", "set token_env or token_file, not both")

@@ -339,7 +339,7 @@ func (m *Manager) mint(ctx context.Context, who, action, caller, name string, tt
 	if err != nil {
 		return Created{}, err
 	}
-	m.audit(who, action, zap.String("key_id", id), zap.String("caller", caller), zap.String("rotates", rotates))
+	m.audit(ctx, who, action, zap.String("key_id", id), zap.String("caller", caller), zap.String("rotates", rotates))
 	_ = m.Refresh(ctx)
 	return Created{Key: viewOf(k, now, time.Time{}), Secret: secretKey}, nil
 }
@@ -372,7 +372,7 @@ func (m *Manager) SetDisabled(ctx context.Context, who, id string, disabled bool
 	if disabled {
 		action = "disable_key"
 	}
-	m.audit(who, action, zap.String("key_id", id), zap.String("caller", out.Caller))
+	m.audit(ctx, who, action, zap.String("key_id", id), zap.String("caller", out.Caller))
 	_ = m.Refresh(ctx)
 	return out, nil
 }
@@ -395,7 +395,7 @@ func (m *Manager) DeleteKey(ctx context.Context, who, id string) error {
 	if err != nil {
 		return err
 	}
-	m.audit(who, "delete_key", zap.String("key_id", id), zap.String("caller", caller))
+	m.audit(ctx, who, "delete_key", zap.String("key_id", id), zap.String("caller", caller))
 	return m.Refresh(ctx)
 }
 
@@ -431,10 +431,10 @@ func (m *Manager) SetCaller(ctx context.Context, who string, cs CallerSettings) 
 	if err := m.o.Store.Update(ctx, func(s *State) error { s.Callers[cs.Name] = cs; return nil }); err != nil {
 		return cs, err
 	}
-	m.audit(who, "set_caller", zap.String("caller", cs.Name), zap.Strings("scopes", cs.Scopes), zap.String("priority", cs.Priority), zap.Int64("max_points", cs.MaxPoints))
+	m.audit(ctx, who, "set_caller", zap.String("caller", cs.Name), zap.Strings("scopes", cs.Scopes), zap.String("priority", cs.Priority), zap.Int64("max_points", cs.MaxPoints))
 	return cs, m.Refresh(ctx)
 }
 
-func (m *Manager) audit(who, action string, fields ...zap.Field) {
-	m.o.Audit.Info("audit", append([]zap.Field{zap.String("who", who), zap.String("action", action), zap.Time("when", m.o.Now())}, fields...)...)
+func (m *Manager) audit(ctx context.Context, who, action string, fields ...zap.Field) {
+	m.o.Audit.Info("audit", append(append([]zap.Field{zap.String("who", who), zap.String("action", action), zap.Time("when", m.o.Now())}, claimedActor(ctx)...), fields...)...)
 }

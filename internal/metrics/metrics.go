@@ -27,6 +27,9 @@ type Metrics struct {
 	Cache             *prometheus.CounterVec   // upstream, result (hit, miss, revalidated, stored)
 	CacheEvictions    *prometheus.CounterVec   // upstream
 	Drift             *prometheus.GaugeVec     // budget
+
+	OrgTokenScrubbed  *prometheus.CounterVec // upstream, part (header, body, trailer, document)
+	AdminAuthFailures *prometheus.CounterVec // reason (missing, wrong, throttled)
 }
 
 // Version is stamped at build time (-ldflags "-X .../metrics.Version=v1.2.3").
@@ -115,6 +118,14 @@ func New(reg prometheus.Registerer) *Metrics {
 			Name: "gateway_budget_drift_points",
 			Help: "Points the upstream says are spent beyond what the gateway counted (spending outside the gateway), at its last answer.",
 		}, []string{"budget"}),
+		OrgTokenScrubbed: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "gateway_org_token_scrubbed_total",
+			Help: "Upstream answers that carried the org token, masked before the caller saw them, by part (header, body, trailer, document).",
+		}, []string{"upstream", "part"}),
+		AdminAuthFailures: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "gateway_admin_auth_failures_total",
+			Help: "Admin API requests refused for their token, by reason (missing, wrong, throttled).",
+		}, []string{"reason"}),
 	}
 }
 

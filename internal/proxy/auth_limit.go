@@ -6,47 +6,63 @@ import (
 	"time"
 )
 
-// failLimiter counts failed authentications per source address in fixed one-minute
-// windows. Past the limit an address is refused without looking at its key and without
-// an access-log line each time, so a misconfigured or hostile client cannot flood the
-// logs. The address is the TCP peer: a forwarded-for header is the client's to forge.
+// failLimiter counts failed authentications in fixed one-minute windows, by the failed
+// key (its id, or a digest of a key with none: auth.FailureKey) and the source address
+// together. It only ever sees failures, so it never refuses a valid key: a key that
+// authenticates passes whatever else was sent from its address.
+//
+// Past the limit, the same bad key from the same address is refused (429) without being
+// looked up again in the logs. Separately, once an address has failed limit times in the
+// window, its further failures are answered as usual but without an access-log line each,
+// so a client that rotates through bad keys cannot flood the logs (metrics still count).
+//
+// The address is the TCP peer: a forwarded-for header is the client's to forge. Behind a
+// load balancer or NAT every client shares one address, which is why the refusal is per
+// key: one client's broken key does not lock out its neighbours, nor their valid keys.
 type failLimiter struct {
 	mu     sync.Mutex
 	limit  int
 	window time.Duration
 	start  time.Time
-	counts map[string]int
+	byKey  map[failKey]int
+	byAddr map[string]int
 }
+
+type failKey struct{ addr, key string }
 
 // maxTracked bounds memory: beyond it the window restarts early (forgiving, never unbounded).
 const maxTracked = 100_000
 
 func newFailLimiter(limit int) *failLimiter {
-	return &failLimiter{limit: limit, window: time.Minute, counts: map[string]int{}}
+	return &failLimiter{limit: limit, window: time.Minute, byKey: map[failKey]int{}, byAddr: map[string]int{}}
 }
 
 func (l *failLimiter) roll(now time.Time) {
-	if now.Sub(l.start) >= l.window || len(l.counts) >= maxTracked {
+	if now.Sub(l.start) >= l.window || len(l.byKey) >= maxTracked || len(l.byAddr) >= maxTracked {
 		l.start = now
-		clear(l.counts)
+		clear(l.byKey)
+		clear(l.byAddr)
 	}
 }
 
-// blocked reports whether addr has failed too often in this window.
-func (l *failLimiter) blocked(addr string, now time.Time) bool {
+// blocked reports whether this bad key has failed too often from addr in this window.
+func (l *failLimiter) blocked(addr, key string, now time.Time) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.roll(now)
-	return l.counts[addr] >= l.limit
+	return l.byKey[failKey{addr, key}] >= l.limit
 }
 
-// fail records a failure and says whether addr just reached the limit (log it once).
-func (l *failLimiter) fail(addr string, now time.Time) (reached bool) {
+// fail records a failure. reached: the address just reached the limit (log that once);
+// quiet: the address is past it, so this failure gets no access-log line.
+func (l *failLimiter) fail(addr, key string, now time.Time) (reached, quiet bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.roll(now)
-	l.counts[addr]++
-	return l.counts[addr] == l.limit
+	l.byKey[failKey{addr, key}]++
+	l.byAddr[addr]++
+	n := l.byAddr[addr]
+	return n == l.limit, n > l.limit
 }
 
 // retryIn is how long until the current window ends.

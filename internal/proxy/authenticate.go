@@ -10,31 +10,38 @@ import (
 )
 
 // authenticate finds the caller from the key sent where the upstream's token would go.
+// It reads nothing of the body: a request that fails here is answered, and its connection
+// closed, with its body unread (no 100 Continue, no bytes buffered). A valid key is never
+// refused; repeated failures of one bad key from one address are (see failLimiter).
 func (g *Gateway) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		x := exchangeOf(r)
 		now := g.now()
-		peer := peerAddr(r.RemoteAddr)
-		if g.authFails.blocked(peer, now) {
-			g.metrics.AuthFailures.WithLabelValues("throttled").Inc()
-			x.outcome, x.quiet = "auth_throttled", true
-			writeProblemWith(w, r, problem{Status: http.StatusTooManyRequests, Type: problemType("auth-throttled"),
-				Detail:     "Too many failed authentications from your address. Fix the caller key your client sends, then retry after the Retry-After delay.",
-				RetryAfter: ceilSeconds(g.authFails.retryIn(now))})
-			return
-		}
 		raw := x.up.callerKey(r)
 		key, failure := x.snap.keys.Authenticate(raw, now)
 		if failure == auth.OK {
-			x.caller, x.keyID = key.Caller, key.ID
+			x.caller, x.keyID, x.rawKey = key.Caller, key.ID, raw
 			g.onAuth(key.ID)
 			next.ServeHTTP(w, r)
 			return
 		}
+		closeUnreadBody(w, r)
+		peer := peerAddr(r.RemoteAddr)
+		fk := auth.FailureKey(raw)
+		if g.authFails.blocked(peer, fk, now) {
+			g.metrics.AuthFailures.WithLabelValues("throttled").Inc()
+			x.outcome, x.quiet = "auth_throttled", true
+			writeProblemWith(w, r, problem{Status: http.StatusTooManyRequests, Type: problemType("auth-throttled"),
+				Detail:     "This key failed too often from your address. Fix the caller key your client sends, then retry after the Retry-After delay.",
+				RetryAfter: ceilSeconds(g.authFails.retryIn(now))})
+			return
+		}
 		g.metrics.AuthFailures.WithLabelValues(string(failure)).Inc()
 		x.outcome = "auth_" + string(failure)
-		if g.authFails.fail(peer, now) {
-			g.log.Warn("authentication failures from one address reached the limit; further ones are refused unlogged until the minute ends",
+		reached, quiet := g.authFails.fail(peer, fk, now)
+		x.quiet = quiet
+		if reached {
+			g.log.Warn("authentication failures from one address reached the limit; its further failures are answered unlogged until the minute ends",
 				zap.String("peer", peer), zap.Int("limit", g.authFails.limit))
 		}
 		if failure == auth.Disabled {
@@ -54,6 +61,15 @@ func (g *Gateway) authenticate(next http.Handler) http.Handler {
 		}[failure]
 		writeProblem(w, r, http.StatusUnauthorized, "key-"+string(failure), detail)
 	})
+}
+
+// closeUnreadBody makes a refusal before authentication close its connection when a body
+// was sent: otherwise net/http reads (and waits for) up to 256 KiB of it before answering,
+// to keep the connection, and a keyless client would hold it as long as it liked.
+func closeUnreadBody(w http.ResponseWriter, r *http.Request) {
+	if r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody {
+		w.Header().Set("Connection", "close")
+	}
 }
 
 // callerKey reads the key from where the upstream's own token would be.

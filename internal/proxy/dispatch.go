@@ -19,6 +19,7 @@ func (g *Gateway) dispatch(next http.Handler) http.Handler {
 				return
 			}
 		}
+		closeUnreadBody(w, r) // before authentication: the body stays unread
 		writeProblem(w, r, http.StatusNotFound, "unknown-route", "No upstream is mounted at this path. Check the gateway base URL your client uses.")
 	})
 }

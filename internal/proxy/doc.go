@@ -1,6 +1,7 @@
 // Package proxy is the request path: request id → observe (metrics and the access
-// log) → recover → body limit → dispatch to an upstream by mount → authenticate the caller
-// key → canonicalise and route → check scopes → spend points → forward with the org token.
+// log) → recover → dispatch to an upstream by mount → authenticate the caller key →
+// screen (upgrades, method overrides) → body limit → canonicalise and route → check scopes →
+// spend points → forward with the org token, and the org token scrubbed from the answer.
 // Each step is a small handler in its own file that either answers or passes on; the
 // order is written once, in router.go.
 //
@@ -9,5 +10,6 @@
 //
 // It must never forward a request it has not routed, authenticated and paid for, never
 // send a caller's credentials upstream, and never put a key, token or raw path in a log
-// line, metric label or response.
+// line, metric label or response. It must never read a body before the caller is
+// authenticated, and never hand an upstream's answer to a caller with the org token in it.
 package proxy

@@ -32,8 +32,14 @@ type exchange struct {
 	// preferApplied is the Preference-Applied value when the client's Prefer: wait is used.
 	maxWait       time.Duration
 	preferApplied string
+	// rawKey is the caller's key as it authenticated: used only to strip it from
+	// anything forwarded (a shared read's request no longer carries the header). Never
+	// logged, never put in a label.
+	rawKey string
 
 	trace *exchangeTrace // nil unless tracing is on
+
+	body *deadlineBody // the request body, read under server.read_timeout; nil without one
 }
 
 type exchangeKey struct{}

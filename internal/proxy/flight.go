@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"strings"
 	"sync"
 
 	"github.com/budgetgw/gateway/internal/cache"
@@ -116,6 +117,15 @@ func (rec *recorder) WriteHeader(code int) {
 	}
 	rec.status = code
 	rec.sent = rec.header.Clone()
+	if rec.hold && streamed(rec.header) {
+		// An event stream may never end while its reader waits: it is not held, not shared
+		// and not cached, only passed on. (A JSON answer without a length is still held:
+		// it ends within the upstream timeout, and sharing it is what saves points.)
+		rec.overflow = true
+		rec.onOverflow()
+		rec.release()
+		return
+	}
 	if !rec.hold {
 		rec.passHeader()
 		rec.w.WriteHeader(code)
@@ -152,6 +162,12 @@ func (rec *recorder) Write(b []byte) (int, error) {
 		return len(b), nil
 	}
 	return rec.w.Write(b)
+}
+
+// streamed reports a server-sent event stream.
+func streamed(h http.Header) bool {
+	mt, _, _ := strings.Cut(h.Get("Content-Type"), ";")
+	return strings.EqualFold(strings.TrimSpace(mt), "text/event-stream")
 }
 
 // release stops holding: it writes the held header and body to the client.

@@ -34,7 +34,7 @@ func (g *Gateway) forward(w http.ResponseWriter, r *http.Request) {
 	flying := g.learn.flying(x.up.spec.Name)
 	flying.Add(x.decision.Cost)
 	defer flying.Add(-x.decision.Cost)
-	g.reverse.ServeHTTP(w, r.WithContext(ctx))
+	g.reverse.ServeHTTP(&informationalGuard{ResponseWriter: w, id: x.id}, r.WithContext(ctx))
 }
 
 // newReverseProxy builds the one ReverseProxy all requests share; each hook finds its
@@ -68,6 +68,15 @@ func (g *Gateway) rewrite(x *exchange, pr *httputil.ProxyRequest) {
 		out.Header.Del(h)
 	}
 	out.Header.Del(u.header)
+	stripCallerKeys(out, x.rawKey, x.snap.keyHeaders)
+	// Trailers are headers that arrive after the body, past every check above: a chunked
+	// request declaring Trailer: Authorization would otherwise deliver its key.
+	out.Trailer = nil
+	// The gateway answers Expect itself (net/http sends 100 Continue when the body is
+	// first read, after authentication); the upstream's 100 would make a second one.
+	out.Header.Del("Expect")
+	// The answer must be readable to be scrubbed of the org token (see scrub.go).
+	out.Header.Set("Accept-Encoding", "identity")
 	if u.bearer {
 		out.Header.Set("Authorization", "Bearer "+u.token.Reveal())
 	} else {
@@ -91,8 +100,18 @@ func (g *Gateway) answered(x *exchange, resp *http.Response) error {
 		g.learnFrom(x, resp.Header) // before our own RateLimit field replaces theirs
 	}
 	x.up.setRateLimitHeaders(resp.Header, x.decision)
-	resp.Header.Set(requestIDHeader, x.id)
-	return nil
+	// The caller's answer already carries the request id (requestID set it); the
+	// upstream's own, or a copy, would make it appear twice.
+	resp.Header.Del(requestIDHeader)
+	return x.up.scrub.scrubAnswer(resp, func(part string) { g.tokenScrubbed(x, part) })
+}
+
+// tokenScrubbed records that an upstream answer carried the org token (masked before the
+// caller saw it). The token itself is never logged.
+func (g *Gateway) tokenScrubbed(x *exchange, part string) {
+	g.metrics.OrgTokenScrubbed.WithLabelValues(x.up.name, part).Inc()
+	g.log.Warn("upstream answer carried the org token; masked before the caller saw it",
+		zap.String("upstream", x.up.name), zap.String("route", x.route.ID), zap.String("part", part), zap.String("request_id", x.id))
 }
 
 // upstreamLimited handles an upstream 429: the organisation is locked out, for every
@@ -137,6 +156,11 @@ func (g *Gateway) upstreamFailed(x *exchange, w http.ResponseWriter, r *http.Req
 	var mbe *http.MaxBytesError
 	var ne net.Error
 	switch {
+	case x.body.timedOut():
+		g.bodyTimeout(w, r)
+	case errors.Is(err, errAnswerEncoding):
+		g.log.Warn("upstream answered in an encoding the gateway cannot scrub; refused", zap.String("upstream", x.up.name), zap.String("request_id", x.id))
+		writeProblem(w, r, http.StatusBadGateway, "upstream-encoding", "The upstream answered in a content encoding the gateway does not pass on unread. Retry; if it persists, tell the operators the request id.")
 	case errors.As(err, &mbe):
 		writeProblem(w, r, http.StatusRequestEntityTooLarge, "body-too-large", "The request body is larger than the gateway's limit. Send a smaller body.")
 	case errors.Is(r.Context().Err(), context.Canceled):

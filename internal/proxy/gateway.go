@@ -37,8 +37,8 @@ type Options struct {
 	Logger    *zap.Logger
 	Transport http.RoundTripper // nil: a tuned http.Transport
 	Now       func() time.Time  // nil: time.Now
-	// AuthFailureLimit is how many failed authentications one address may make per
-	// minute before it is refused unlogged; 0: 30.
+	// AuthFailureLimit is how many times one bad key may fail from one address per
+	// minute before that key is refused there unlogged (valid keys never are); 0: 30.
 	AuthFailureLimit int
 	// PublishInvalidation tells other replicas that a write made cached reads of path
 	// stale (they call InvalidateLocal). nil: one replica, nothing to tell.
@@ -59,6 +59,7 @@ type Gateway struct {
 	transport           http.RoundTripper
 	now                 func() time.Time
 	maxBody             int64
+	readTimeout         time.Duration // a request body must arrive within this once reading starts
 	current             atomic.Pointer[snapshot]
 	swap                sync.Mutex // serialises Reload and SetKeyring, which each replace part of the snapshot
 	handler             http.Handler
@@ -85,6 +86,8 @@ type snapshot struct {
 	keys      *auth.Keyring
 	budgets   map[string]*budget.Spec // by upstream name
 	series    *seriesCache            // metric children by (upstream, route, caller)
+
+	keyHeaders []string // every upstream's key header: a caller key in any of them is stripped
 }
 
 // upstream is one fronted API, ready to serve.
@@ -96,6 +99,7 @@ type upstream struct {
 	header      string // where keys travel, canonical form
 	bearer      bool
 	token       secret.Value
+	scrub       *scrubber // masks the token in answers; nil for a token too short to scrub
 	tokenScopes scopes.Set
 	spec        *budget.Spec
 	lockout     time.Duration
@@ -120,6 +124,10 @@ func New(o Options) (*Gateway, error) {
 	}
 	g := &Gateway{gate: o.Gate, metrics: o.Metrics, log: o.Logger, transport: o.Transport, now: o.Now, maxBody: o.Config.Server.MaxBodyBytes, onAuth: o.OnAuthenticated}
 	g.setTracing(o.Tracing)
+	g.readTimeout = o.Config.Server.ReadTimeout
+	if g.readTimeout <= 0 {
+		g.readTimeout = 30 * time.Second
+	}
 	snap, err := buildSnapshot(o.Config)
 	if err != nil {
 		return nil, err
@@ -209,6 +217,7 @@ func buildSnapshot(c *config.Config) (*snapshot, error) {
 			return nil, fmt.Errorf("upstreams[%d] (%s): %w", i, uc.Name, err)
 		}
 		snap.upstreams = append(snap.upstreams, u)
+		snap.keyHeaders = append(snap.keyHeaders, u.header)
 		snap.budgets[u.name] = u.spec
 	}
 	sort.SliceStable(snap.upstreams, func(i, j int) bool { return len(snap.upstreams[i].mount) > len(snap.upstreams[j].mount) })
@@ -265,6 +274,7 @@ func buildUpstream(uc config.Upstream, specs map[string]*budget.Spec) (*upstream
 		header:      http.CanonicalHeaderKey(uc.Auth.Header),
 		bearer:      uc.Auth.Scheme == "bearer",
 		token:       token,
+		scrub:       newScrubber(token.Reveal()),
 		tokenScopes: tokenScopes,
 		spec:        spec,
 		lockout:     b.LockoutOrZero(),

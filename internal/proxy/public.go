@@ -48,14 +48,14 @@ func (g *Gateway) public(next http.Handler) http.Handler {
 		x.route, x.canonical, x.forwardPath = rt, canonical, fwd
 		now := g.now()
 		peer := peerAddr(r.RemoteAddr)
-		if g.publicHits.blocked(peer, now) {
+		if g.publicHits.blocked(peer, "", now) {
 			x.quiet = true
 			writeProblemWith(w, r, problem{Status: http.StatusTooManyRequests, Type: problemType("public-throttled"),
 				Detail:     "Too many unauthenticated requests (health probes) from your address this minute. Probe less often, then retry after the Retry-After delay.",
 				RetryAfter: ceilSeconds(g.publicHits.retryIn(now))})
 			return
 		}
-		if g.publicHits.fail(peer, now) {
+		if reached, _ := g.publicHits.fail(peer, "", now); reached { // one counter per address: no key here
 			g.log.Warn("public requests (health probes) from one address reached the limit; further ones are refused unlogged until the minute ends",
 				zap.String("peer", peer), zap.Int("limit", g.publicHits.limit))
 		}

@@ -13,11 +13,12 @@ func (g *Gateway) router() http.Handler {
 		g.requestID,    // X-Request-Id: kept if sane, else minted; echoed and forwarded
 		g.observe,      // one access-log line and the request metrics, whatever happens below
 		g.recoverPanic, // a bug answers 500 and is logged (inside observe, so it gets its line)
-		g.limitBody,    // 413 before anything is spent
 		g.dispatch,     // which upstream, by mount (404 when none)
+		g.screen,       // 400: upgrades (tunnels) and method overrides are refused, public rows included
 		g.public,       // public rows (health probes): no key, no points, no credentials upstream
 		g.traceAuth,    // tracing (when on): the authenticate+route span opens
-		g.authenticate, // caller key: 401 missing/unknown/expired, 423 disabled
+		g.authenticate, // caller key: 401 missing/unknown/expired, 423 disabled; no body byte read before
+		g.limitBody,    // 413 before anything is spent; the body read under server.read_timeout (408)
 		g.serveSpec,    // {mount}/api/v2/spec: the OpenAPI document, filtered for this caller
 		g.route,        // canonical path (400), known route (404)
 		g.checkScopes,  // 403, before any point is spent

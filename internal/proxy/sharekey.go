@@ -11,6 +11,10 @@ import (
 // upstream always sees the org token.
 var varyHeaders = []string{"Accept", "Accept-Encoding", "Accept-Language", "Range", "If-None-Match", "If-Modified-Since"}
 
+// traceHeaders (W3C trace context) travel with a shared read but are not in its key: they
+// name the leader's trace, and no upstream answers differently for them.
+var traceHeaders = []string{"Traceparent", "Tracestate"}
+
 // perCallHeaders are set by the gateway for one caller's call: a shared answer never
 // carries the leader's (each follower gets its own request id; it spent no points).
 var perCallHeaders = []string{requestIDHeader, "RateLimit", "RateLimit-Policy"}
@@ -40,7 +44,13 @@ func keyHeaders(in http.Header) http.Header {
 // header cannot hand one caller's header to another.
 func asShared(r *http.Request) *http.Request {
 	r = r.WithContext(r.Context()) // a shallow copy whose fields may be replaced
-	r.Header = keyHeaders(r.Header)
+	h := keyHeaders(r.Header)
+	for _, name := range traceHeaders {
+		if vs := r.Header.Values(name); len(vs) > 0 {
+			h[name] = vs
+		}
+	}
+	r.Header = h
 	r.Body, r.ContentLength, r.TransferEncoding = http.NoBody, 0, nil
 	return r
 }

@@ -128,7 +128,7 @@ func (g *Gateway) specFetch(u *upstream, cost int64) func(context.Context) ([]by
 			r.Header.Set(u.header, u.token.Reveal())
 		}
 	})
-	fetch = recovered(fetch)
+	fetch = g.scrubbedFetch(u, recovered(fetch))
 	if cost <= 0 {
 		return fetch
 	}
