@@ -73,7 +73,7 @@ callers:
 	}
 	for _, want := range []string{
 		"redis.on_failure", "redis.replicas", "upstreams[0].name", "upstreams[0].base_url", "upstreams[0].profile",
-		"upstreams[0].auth.scheme", "upstreams[0].auth:", "upstreams[0].token_scopes", "upstreams[0].budget.capacity",
+		"upstreams[0].auth.scheme", "upstreams[0].auth (", "upstreams[0].token_scopes", "upstreams[0].budget.capacity",
 		"upstreams[0].budget.window", "callers[0].scopes", "callers[0].priority", "callers[0].keys[0].id",
 		"callers[0].keys[0].sha256", "callers[1].name",
 	} {
