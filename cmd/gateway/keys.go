@@ -22,13 +22,15 @@ import (
 var callerName = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,62}$`)
 
 const keysUsage = `usage:
-  gateway keys new -caller NAME [-id ID]                  offline: mint a key, print config lines
+  gateway keys new -caller NAME [-id ID]                  no admin URL: mint offline, print config lines
   gateway keys new -caller NAME [-name N] [-expires-in D] with -admin-url or GATEWAY_ADMIN_URL: create it live
   gateway keys list [-caller NAME]
   gateway keys disable|enable|delete ID
   gateway keys rotate ID [-grace 24h]
-Admin API flags: -admin-url URL (env GATEWAY_ADMIN_URL), -o table|json, -actor NAME;
-the admin token is read from GATEWAY_ADMIN_TOKEN.
+Keys of the config file (SOURCE file) can only be disabled at run time, an emergency
+overlay that survives reloads; enable lifts it. Admin API flags: -admin-url URL (env
+GATEWAY_ADMIN_URL, default http://127.0.0.1:9090), -o table|json, -actor NAME; the admin
+token is read from GATEWAY_ADMIN_TOKEN.
 `
 
 func keysCmd(args []string, stdout, stderr io.Writer) error {
@@ -76,13 +78,20 @@ func keysNew(args []string, stdout, stderr io.Writer) error {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if !set["admin-url"] && os.Getenv(adminURLEnv) == "" {
-		for _, f := range []string{"name", "expires-in", "o", "actor"} {
+		for _, f := range []string{"name", "expires-in", "actor"} {
 			if set[f] {
 				fmt.Fprintf(stderr, "keys new: -%s needs the admin API: set -admin-url or %s\n", f, adminURLEnv)
 				return usageError{fmt.Errorf("-%s without an admin URL", f)}
 			}
 		}
-		return keysNewOffline(*caller, *id, stdout)
+		if err := checkOutput(af.output, stderr); err != nil {
+			return err
+		}
+		if os.Getenv(adminTokenEnv) != "" {
+			// Say so: with an admin token at hand, a live key may have been meant.
+			fmt.Fprintf(stderr, "keys new: no -admin-url or %s, so the key is minted offline (config lines below); give -admin-url to create it live\n", adminURLEnv)
+		}
+		return keysNewOffline(*caller, *id, af.output, stdout)
 	}
 	if set["id"] {
 		fmt.Fprintln(stderr, "keys new: -id is for offline keys; the admin API picks the id")
@@ -113,13 +122,19 @@ func keysNew(args []string, stdout, stderr io.Writer) error {
 	})
 }
 
-func keysNewOffline(caller, id string, stdout io.Writer) error {
+func keysNewOffline(caller, id, output string, stdout io.Writer) error {
 	if id == "" {
 		var b [3]byte
 		_, _ = rand.Read(b[:])
 		id = sanitizeID(caller) + "-" + hex.EncodeToString(b[:])
 	}
 	key, sum := auth.NewKey(id)
+	if output == "json" {
+		b, _ := json.MarshalIndent(map[string]any{"caller": caller, "secret": key.Reveal(),
+			"config": map[string]string{"id": id, "sha256": sum}}, "", "  ")
+		printJSON(stdout, b)
+		return nil
+	}
 	fmt.Fprintf(stdout, `Caller key for %s (shown once; store it in the service's secret store):
 
   %s
@@ -214,10 +229,10 @@ func keysList(args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tCALLER\tNAME\tSOURCE\tACTIVE\tDISABLED\tEXPIRES\tLAST USED")
+	fmt.Fprintln(tw, "ID\tCALLER\tNAME\tSOURCE\tACTIVE\tDISABLED\tEXPIRES\tLAST USED\tOVERLAY")
 	for _, k := range views {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Caller, orDash(k.Name), k.Source,
-			activeState(k), yesNo(k.Disabled), when(k.Expires), when(k.LastUsed))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Caller, orDash(k.Name), k.Source,
+			activeState(k), yesNo(k.Disabled), when(k.Expires), when(k.LastUsed), overlayCell(k.Overlay))
 	}
 	return tw.Flush()
 }
@@ -314,9 +329,18 @@ func keysDelete(args []string, stdout, stderr io.Writer) error {
 	if _, err := c.call(http.MethodDelete, nil, "keys", id); err != nil {
 		return err
 	}
-	if c.output == "table" { // the API answers 204 with no JSON; scripts read the exit code
-		fmt.Fprintf(stdout, "Key %s deleted: it is refused (401) from now on.\n", id)
+	return printDeleted(stdout, c.output, map[string]string{"deleted_key": id}, "Key %s deleted: it is refused (401) from now on.\n", id)
+}
+
+// printDeleted confirms a deletion; the API answers 204 with no body, so -o json prints
+// what was deleted, for scripts.
+func printDeleted(w io.Writer, output string, asJSON map[string]string, format string, args ...any) error {
+	if output == "json" {
+		b, _ := json.Marshal(asJSON)
+		printJSON(w, b)
+		return nil
 	}
+	fmt.Fprintf(w, format, args...)
 	return nil
 }
 
@@ -336,4 +360,12 @@ func sanitizeID(name string) string {
 		}
 	}
 	return string(b)
+}
+
+// overlayCell shows a run-time change over a file key: who disabled it, and when.
+func overlayCell(o *keys.Overlay) string {
+	if o == nil || !o.Disabled {
+		return "-"
+	}
+	return "disabled by " + o.By + " at " + when(o.At)
 }

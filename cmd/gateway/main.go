@@ -18,7 +18,8 @@ func main() {
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		var ue usageError
-		if !errors.As(err, &ue) {
+		var cf checkFailed
+		if !errors.As(err, &ue) && !errors.As(err, &cf) { // those were printed already, once
 			fmt.Fprintln(os.Stderr, "gateway:", err)
 		}
 		os.Exit(exitCode(err))
@@ -28,17 +29,22 @@ func main() {
 const usage = `gateway: an authenticating, budget-sharing reverse proxy
 
 Commands:
-  gateway demo [-listen :8080]        a simulated Retool API with a gateway in front, in one process
-  gateway serve [-config FILE]        run the gateway (without -config: the embedded default)
-  gateway keys new -caller NAME       mint a caller key and print the config lines for it
-  gateway keys|callers ...            manage keys and callers through the admin API (gateway keys help)
-  gateway config check -config FILE   validate a configuration; exit 1 naming every bad field
-  gateway sandbox -listen ADDR        a spec-faithful Retool API v2 stand-in (no points spent)
-  gateway check -config FILE          test connections: each upstream and its token, and Redis
+  gateway demo [-listen 127.0.0.1:8080]  a simulated Retool API with a gateway in front, in one process
+  gateway serve [-config FILE]           run the gateway (without -config: the embedded default)
+  gateway keys new -caller NAME          mint a caller key offline and print the config lines for it
+  gateway keys ...                       list, create, disable, enable, rotate, delete keys (admin API)
+  gateway callers ...                    list and set run-time callers (admin API)
+  gateway config check -config FILE      every check serve runs before listening; exit 1 naming each problem
+  gateway check -config FILE             test connections: each upstream and its token, and Redis
+  gateway sandbox -listen ADDR           a spec-faithful Retool API v2 stand-in (no points spent)
+  gateway version                        the build's version
+Every command takes -h. Admin API commands take -o json.
 `
 
 // usageError is a mistake on the command line; its message was already printed.
 type usageError struct{ error }
+
+func (e usageError) Unwrap() error { return e.error }
 
 // checkFailed means a check ran and found problems (exit 1, already printed).
 type checkFailed struct{ error }
@@ -52,7 +58,20 @@ func exitCode(err error) int {
 }
 
 // run is main without the process: tests call it with their own context and writers.
+// Asking for help (-h, --help) is a success: the usage was printed.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	err := dispatch(ctx, args, stdout, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	return err
+}
+
+func isHelp(arg string) bool {
+	return arg == "help" || arg == "-h" || arg == "-help" || arg == "--help"
+}
+
+func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return usageError{errors.New("no command")}
@@ -72,6 +91,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return checkCmd(ctx, rest, stdout, stderr)
 	case "sandbox":
 		return sandboxCmd(ctx, rest, stdout, stderr)
+	case "version":
+		return versionCmd(rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -35,6 +35,7 @@ func Handler(o Options) http.Handler {
 		r.Use(a.authorize)
 		r.Get("/callers", a.listCallers)
 		r.Put("/callers/{caller}", a.setCaller)
+		r.Delete("/callers/{caller}", a.deleteCaller)
 		r.Post("/callers/{caller}/keys", a.createKey)
 		r.Get("/keys", a.listKeys)
 		r.Post("/keys/{id}/disable", a.setDisabled(true))
@@ -202,6 +203,14 @@ func (a *api) setDisabled(disabled bool) http.HandlerFunc {
 		}
 		writeJSON(w, http.StatusOK, k)
 	}
+}
+
+func (a *api) deleteCaller(w http.ResponseWriter, r *http.Request) {
+	if err := a.o.Keys.DeleteCaller(r.Context(), who(r), chi.URLParam(r, "caller")); err != nil {
+		writeError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func (a *api) deleteKey(w http.ResponseWriter, r *http.Request) {

@@ -98,7 +98,8 @@ func New(cfg *config.Config, o Options) (*App, error) {
 	a.gateway = gw
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	a.keys, err = keys.NewManager(ctx, keys.Options{Store: o.Keys, Callers: cfg.Callers, MaxActive: cfg.Admin.MaxActiveKeys, Apply: gw.SetKeyring, Audit: a.log.Named("audit")})
+	a.keys, err = keys.NewManager(ctx, keys.Options{Store: o.Keys, Callers: cfg.Callers, MaxActive: cfg.Admin.MaxActiveKeys, Apply: gw.SetKeyring, Audit: a.log.Named("audit"),
+		KnownScopes: cfg.KnownScopes()})
 	if err != nil {
 		return nil, fmt.Errorf("load caller keys: %w", err)
 	}

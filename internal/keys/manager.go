@@ -29,6 +29,9 @@ type Options struct {
 	Audit     *zap.Logger // one line per change: who, what, when; never a secret
 	Now       func() time.Time
 	Poll      time.Duration // version poll, covering a missed notification; 0: 500ms
+	// KnownScopes are the scopes the route tables require; a caller's scopes must name
+	// them (nil: syntax only). SetKnownScopes replaces them on a reload.
+	KnownScopes *scopes.Catalogue
 }
 
 // Manager owns the merged view of callers and keys and every change to it.
@@ -36,6 +39,7 @@ type Manager struct {
 	o       Options
 	mu      sync.Mutex
 	callers []config.Caller
+	known   *scopes.Catalogue
 	state   State
 	touched sync.Map // key id -> time.Time of the last Touch sent
 	touches chan string
@@ -55,7 +59,7 @@ func NewManager(ctx context.Context, o Options) (*Manager, error) {
 	if o.Poll <= 0 {
 		o.Poll = 500 * time.Millisecond
 	}
-	m := &Manager{o: o, callers: o.Callers, touches: make(chan string, 256)}
+	m := &Manager{o: o, callers: o.Callers, known: o.KnownScopes, touches: make(chan string, 256)}
 	if err := m.Refresh(ctx); err != nil {
 		return nil, err
 	}
@@ -73,6 +77,13 @@ func (m *Manager) SetConfig(callers []config.Caller) error {
 	m.callers = callers
 	m.o.Apply(kr)
 	return nil
+}
+
+// SetKnownScopes replaces the scopes a caller may be given (a reload's route tables).
+func (m *Manager) SetKnownScopes(c *scopes.Catalogue) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.known = c
 }
 
 // Refresh reloads the dynamic state from the store and re-applies.
@@ -131,15 +142,19 @@ func (m *Manager) Touch(id string) {
 	}
 }
 
-// merge builds the keyring: config callers with their dynamic overrides, callers that
-// exist only dynamically, config keys and dynamic keys.
+// merge builds the keyring: the file's callers as the file says (with any emergency
+// disable laid over their keys), callers added at run time, and keys added at run time.
+// A run-time setting stored for a file caller (by an older version) is ignored: the file
+// owns what it says, so a reload always applies it.
 func merge(callers []config.Caller, s State) (*auth.Keyring, error) {
 	byName := map[string]*config.Caller{}
 	var out []config.Caller
 	for _, c := range callers {
 		c.Keys = slices.Clone(c.Keys)
-		if cs, ok := s.Callers[c.Name]; ok {
-			c.Scopes, c.Priority, c.MaxPoints = cs.Scopes, cs.Priority, cs.MaxPoints
+		for i, k := range c.Keys {
+			if s.Overlays[k.ID].Disabled {
+				c.Keys[i].Disabled = true
+			}
 		}
 		out = append(out, c)
 	}
@@ -164,7 +179,8 @@ type KeyView struct {
 	ID        string    `json:"id"`
 	Caller    string    `json:"caller"`
 	Name      string    `json:"name,omitempty"`
-	Source    string    `json:"source"` // config or dynamic
+	Source    string    `json:"source"`            // file or admin
+	Overlay   *Overlay  `json:"overlay,omitempty"` // a run-time change over a file key
 	Created   time.Time `json:"created,omitzero"`
 	Expires   time.Time `json:"expires,omitzero"`
 	Disabled  bool      `json:"disabled"`
@@ -179,7 +195,7 @@ type CallerView struct {
 	Scopes    []string  `json:"scopes"`
 	Priority  string    `json:"priority"`
 	MaxPoints int64     `json:"max_points"`
-	Source    string    `json:"source"` // config, dynamic, or config+dynamic (overridden)
+	Source    string    `json:"source"` // file or admin
 	Keys      []KeyView `json:"keys"`
 }
 
@@ -190,22 +206,22 @@ func (m *Manager) Callers() []CallerView {
 	now := m.o.Now()
 	views := map[string]*CallerView{}
 	for _, c := range m.callers {
-		v := &CallerView{Name: c.Name, Scopes: c.Scopes, Priority: c.Priority, MaxPoints: c.MaxPoints, Source: "config"}
+		v := &CallerView{Name: c.Name, Scopes: c.Scopes, Priority: c.Priority, MaxPoints: c.MaxPoints, Source: SourceFile}
 		for _, k := range c.Keys {
-			v.Keys = append(v.Keys, KeyView{ID: k.ID, Caller: c.Name, Source: "config", Expires: k.Expires, Disabled: k.Disabled,
-				Active: !k.Disabled && (k.Expires.IsZero() || now.Before(k.Expires)), LastUsed: m.state.LastUsed[k.ID]})
+			kv := KeyView{ID: k.ID, Caller: c.Name, Source: SourceFile, Expires: k.Expires, Disabled: k.Disabled, LastUsed: m.state.LastUsed[k.ID]}
+			if ov, ok := m.state.Overlays[k.ID]; ok {
+				kv.Overlay = &ov
+				kv.Disabled = kv.Disabled || ov.Disabled
+			}
+			kv.Active = !kv.Disabled && (k.Expires.IsZero() || now.Before(k.Expires))
+			v.Keys = append(v.Keys, kv)
 		}
 		views[c.Name] = v
 	}
 	for name, cs := range m.state.Callers {
-		v := views[name]
-		if v == nil {
-			v = &CallerView{Name: name, Source: "dynamic"}
-			views[name] = v
-		} else {
-			v.Source = "config+dynamic"
+		if views[name] == nil { // a setting for a file caller is ignored (see merge)
+			views[name] = &CallerView{Name: name, Source: SourceAdmin, Scopes: cs.Scopes, Priority: cs.Priority, MaxPoints: cs.MaxPoints}
 		}
-		v.Scopes, v.Priority, v.MaxPoints = cs.Scopes, cs.Priority, cs.MaxPoints
 	}
 	for _, k := range m.state.Keys {
 		if v := views[k.Caller]; v != nil {
@@ -222,7 +238,7 @@ func (m *Manager) Callers() []CallerView {
 }
 
 func viewOf(k Key, now, lastUsed time.Time) KeyView {
-	return KeyView{ID: k.ID, Caller: k.Caller, Name: k.Name, Source: "dynamic", Created: k.Created, Expires: k.Expires,
+	return KeyView{ID: k.ID, Caller: k.Caller, Name: k.Name, Source: SourceAdmin, Created: k.Created, Expires: k.Expires,
 		Disabled: k.Disabled, Active: active(k, now), RotatedTo: k.RotatedTo, LastUsed: lastUsed}
 }
 
@@ -230,15 +246,19 @@ func active(k Key, now time.Time) bool {
 	return !k.Disabled && k.RotatedTo == "" && (k.Expires.IsZero() || now.Before(k.Expires))
 }
 
-func (m *Manager) configKey(id string) (string, bool) {
+func (m *Manager) configKey(id string) (config.Key, string, bool) {
 	for _, c := range m.callers {
 		for _, k := range c.Keys {
 			if k.ID == id {
-				return c.Name, true
+				return k, c.Name, true
 			}
 		}
 	}
-	return "", false
+	return config.Key{}, "", false
+}
+
+func (m *Manager) fileCaller(name string) bool {
+	return slices.ContainsFunc(m.callers, func(c config.Caller) bool { return c.Name == name })
 }
 
 func (m *Manager) callerKnown(name string, s *State) bool {
@@ -256,7 +276,7 @@ func (m *Manager) activeKeys(caller, skip string, s *State, now time.Time) []str
 			continue
 		}
 		for _, k := range c.Keys {
-			if !k.Disabled && (k.Expires.IsZero() || now.Before(k.Expires)) {
+			if !k.Disabled && !s.Overlays[k.ID].Disabled && (k.Expires.IsZero() || now.Before(k.Expires)) {
 				ids = append(ids, k.ID)
 			}
 		}
@@ -284,7 +304,7 @@ func (m *Manager) CreateKey(ctx context.Context, who, caller, name string, ttl t
 // RotateKey mints a successor for id; id keeps working for grace, then expires.
 func (m *Manager) RotateKey(ctx context.Context, who, id string, grace time.Duration) (Created, error) {
 	m.mu.Lock()
-	if _, isConfig := m.configKey(id); isConfig {
+	if _, _, isConfig := m.configKey(id); isConfig {
 		m.mu.Unlock()
 		return Created{}, fmt.Errorf("%w: key %s is defined in the config file; rotate it there (gateway keys new prints a new one)", ErrConflict, id)
 	}
@@ -344,12 +364,17 @@ func (m *Manager) mint(ctx context.Context, who, action, caller, name string, tt
 	return Created{Key: viewOf(k, now, time.Time{}), Secret: secretKey}, nil
 }
 
-// SetDisabled disables or enables a dynamic key.
+// SetDisabled disables or enables a key. A key of the config file gets (or loses) an
+// emergency-disable overlay: it stops authenticating on every replica at once, stays
+// disabled across reloads, and enabling it lifts the overlay.
 func (m *Manager) SetDisabled(ctx context.Context, who, id string, disabled bool) (KeyView, error) {
 	var out KeyView
 	err := m.o.Store.Update(ctx, func(s *State) error {
 		m.mu.Lock()
 		defer m.mu.Unlock()
+		if fk, caller, isFile := m.configKey(id); isFile {
+			return m.overlay(s, who, fk, caller, disabled, &out)
+		}
 		k, err := m.dynamicKey(s, id)
 		if err != nil {
 			return err
@@ -399,9 +424,28 @@ func (m *Manager) DeleteKey(ctx context.Context, who, id string) error {
 	return m.Refresh(ctx)
 }
 
+// overlay sets or lifts the emergency disable of a file key.
+func (m *Manager) overlay(s *State, who string, k config.Key, caller string, disabled bool, out *KeyView) error {
+	now := m.o.Now()
+	if disabled {
+		s.Overlays[k.ID] = Overlay{Disabled: true, By: who, At: now}
+	} else {
+		if k.Disabled {
+			return fmt.Errorf("%w: key %s is disabled in the config file; enable it there", ErrConflict, k.ID)
+		}
+		delete(s.Overlays, k.ID)
+	}
+	*out = KeyView{ID: k.ID, Caller: caller, Source: SourceFile, Expires: k.Expires, Disabled: disabled, LastUsed: s.LastUsed[k.ID],
+		Active: !disabled && (k.Expires.IsZero() || now.Before(k.Expires))}
+	if ov, ok := s.Overlays[k.ID]; ok {
+		out.Overlay = &ov
+	}
+	return nil
+}
+
 func (m *Manager) dynamicKey(s *State, id string) (Key, error) {
-	if _, isConfig := m.configKey(id); isConfig {
-		return Key{}, fmt.Errorf("%w: key %s is defined in the config file, which is read-only here; change it there", ErrConflict, id)
+	if _, _, isConfig := m.configKey(id); isConfig {
+		return Key{}, fmt.Errorf("%w: key %s is defined in the config file, which the admin API does not change (only an emergency disable: gateway keys disable %s); change it there", ErrConflict, id, id)
 	}
 	k, ok := s.Keys[id]
 	if !ok {
@@ -410,9 +454,16 @@ func (m *Manager) dynamicKey(s *State, id string) (Key, error) {
 	return k, nil
 }
 
-// SetCaller sets a caller's scopes, priority and max_points (adding the caller if new).
+// SetCaller sets a run-time caller's scopes, priority and max_points (adding the caller
+// if new). A caller of the config file is refused: the file owns it.
 func (m *Manager) SetCaller(ctx context.Context, who string, cs CallerSettings) (CallerSettings, error) {
-	if _, err := scopes.ParseSet(cs.Scopes); err != nil {
+	m.mu.Lock()
+	known, isFile := m.known, m.fileCaller(cs.Name)
+	m.mu.Unlock()
+	if isFile {
+		return cs, fmt.Errorf("%w: caller %s is defined in the config file, which the admin API does not change: edit the file and reload (in an emergency, disable its keys: gateway keys disable ID)", ErrConflict, cs.Name)
+	}
+	if err := known.CheckAll(cs.Scopes); err != nil {
 		return cs, fmt.Errorf("%w: scopes: %v", ErrInvalid, err)
 	}
 	if cs.Priority == "" {
@@ -433,6 +484,39 @@ func (m *Manager) SetCaller(ctx context.Context, who string, cs CallerSettings) 
 	}
 	m.audit(who, "set_caller", zap.String("caller", cs.Name), zap.Strings("scopes", cs.Scopes), zap.String("priority", cs.Priority), zap.Int64("max_points", cs.MaxPoints))
 	return cs, m.Refresh(ctx)
+}
+
+// DeleteCaller removes a run-time caller and its keys (they answer 401 from then on).
+// For a caller of the config file it clears a setting an older version stored for it.
+func (m *Manager) DeleteCaller(ctx context.Context, who, name string) error {
+	err := m.o.Store.Update(ctx, func(s *State) error {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		_, stored := s.Callers[name]
+		if m.fileCaller(name) {
+			if !stored {
+				return fmt.Errorf("%w: caller %s is defined in the config file; remove it there", ErrConflict, name)
+			}
+			delete(s.Callers, name)
+			return nil
+		}
+		if !stored {
+			return fmt.Errorf("%w: no run-time caller %s", ErrNotFound, name)
+		}
+		delete(s.Callers, name)
+		for id, k := range s.Keys {
+			if k.Caller == name {
+				delete(s.Keys, id)
+				delete(s.LastUsed, id)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	m.audit(who, "delete_caller", zap.String("caller", name))
+	return m.Refresh(ctx)
 }
 
 func (m *Manager) audit(who, action string, fields ...zap.Field) {

@@ -18,8 +18,8 @@ import (
 // are the configuration itself (run Redis with persistence if dynamic keys must survive
 // a Redis restart).
 type Redis struct {
-	c                                           redis.UniversalClient
-	keys, callers, version, lastUsed, lock, chn string
+	c                                                     redis.UniversalClient
+	keys, callers, overlays, version, lastUsed, lock, chn string
 }
 
 var _ Store = (*Redis)(nil)
@@ -27,7 +27,7 @@ var _ Store = (*Redis)(nil)
 // NewRedis uses client with keys under prefix (all in one hash tag, one Cluster slot).
 func NewRedis(client redis.UniversalClient, prefix string) *Redis {
 	p := prefix + ":{keys}:"
-	return &Redis{c: client, keys: p + "keys", callers: p + "callers", version: p + "version", lastUsed: p + "lastused", lock: p + "lock", chn: prefix + ":keys:changed"}
+	return &Redis{c: client, keys: p + "keys", callers: p + "callers", overlays: p + "overlays", version: p + "version", lastUsed: p + "lastused", lock: p + "lock", chn: prefix + ":keys:changed"}
 }
 
 func (r *Redis) Load(ctx context.Context) (State, error) {
@@ -36,11 +36,19 @@ func (r *Redis) Load(ctx context.Context) (State, error) {
 	k := pipe.HGetAll(ctx, r.keys)
 	c := pipe.HGetAll(ctx, r.callers)
 	u := pipe.HGetAll(ctx, r.lastUsed)
+	o := pipe.HGetAll(ctx, r.overlays)
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return State{}, fmt.Errorf("load keys: %w", err)
 	}
-	s := State{Keys: map[string]Key{}, Callers: map[string]CallerSettings{}, LastUsed: map[string]time.Time{}}
+	s := emptyState()
 	s.Version, _ = v.Int64()
+	for id, doc := range o.Val() {
+		var ov Overlay
+		if err := json.Unmarshal([]byte(doc), &ov); err != nil {
+			return State{}, fmt.Errorf("load overlay %s: %w", id, err)
+		}
+		s.Overlays[id] = ov
+	}
 	for id, doc := range k.Val() {
 		var key Key
 		if err := json.Unmarshal([]byte(doc), &key); err != nil {
@@ -118,6 +126,15 @@ func (r *Redis) Update(ctx context.Context, fn func(*State) error) error {
 	for name := range before.Callers {
 		if _, ok := after.Callers[name]; !ok {
 			pipe.HDel(ctx, r.callers, name)
+		}
+	}
+	for id, ov := range after.Overlays {
+		doc, _ := json.Marshal(ov)
+		pipe.HSet(ctx, r.overlays, id, doc)
+	}
+	for id := range before.Overlays {
+		if _, ok := after.Overlays[id]; !ok {
+			pipe.HDel(ctx, r.overlays, id)
 		}
 	}
 	pipe.Incr(ctx, r.version)
