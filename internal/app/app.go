@@ -65,6 +65,9 @@ func New(cfg *config.Config, o Options) (*App, error) {
 	for _, result := range []string{"applied", "refused"} {
 		a.metrics.ConfigReloads.WithLabelValues(result)
 	}
+	for _, u := range cfg.Upstreams { // present at 0, so an alert on its increase sees the first one
+		a.metrics.UpstreamAuth.WithLabelValues(u.Name)
+	}
 	if o.Store == nil || o.Keys == nil {
 		rt, err := buildStore(cfg, a.metrics, a.log)
 		if err != nil {

@@ -28,6 +28,7 @@ type Metrics struct {
 	Cache             *prometheus.CounterVec   // upstream, result (hit, miss, revalidated, stored)
 	CacheEvictions    *prometheus.CounterVec   // upstream
 	Drift             *prometheus.GaugeVec     // budget
+	UpstreamAuth      *prometheus.CounterVec   // upstream: 401/403 for calls the token should be allowed
 }
 
 // Version is stamped at build time (-ldflags "-X .../metrics.Version=v1.2.3").
@@ -116,6 +117,10 @@ func New(reg prometheus.Registerer) *Metrics {
 			Name: "gateway_budget_drift_points",
 			Help: "Points the upstream says are spent beyond what the gateway counted (spending outside the gateway), at its last answer.",
 		}, []string{"budget"}),
+		UpstreamAuth: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "gateway_upstream_auth_errors_total",
+			Help: "Upstream 401/403 answers to calls the route table and token_scopes allow: the org token is suspect (revoked, wrong, or lacking a scope).",
+		}, []string{"upstream"}),
 	}
 }
 
