@@ -1,14 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/budgetgw/gateway/internal/config"
 	"github.com/budgetgw/gateway/internal/preflight"
 )
 
@@ -24,10 +25,7 @@ func checkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	cfg, err := loadConfig(*path)
 	if err != nil {
-		fmt.Fprintf(stderr, "%s is not valid:\n", *path)
-		for _, line := range strings.Split(err.Error(), "\n") {
-			fmt.Fprintf(stderr, "  %s\n", line)
-		}
+		printInvalid(stderr, *path, err)
 		return checkFailed{err}
 	}
 	// The Redis client logs dial failures itself; the check reports them once, its own way.
@@ -67,6 +65,13 @@ func (p checkPrinter) Done(_ *preflight.Target, s *preflight.Step, r preflight.R
 	default:
 		fmt.Fprintf(p.w, "ok (%s): %s\n", elapsed, r.Detail)
 	}
+}
+
+func loadConfig(path string) (*config.Config, error) {
+	if path == "" {
+		return config.Parse(bytes.NewReader(config.Default()))
+	}
+	return config.Load(path)
 }
 
 type quietRedis struct{}

@@ -123,8 +123,8 @@ func (a *App) AdminHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{Registry: a.registry}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain")
-		_, _ = w.Write([]byte("ok\n"))
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = fmt.Fprintf(w, "{\"status\":\"ok\",\"version\":%q}\n", metrics.Version)
 	})
 	if !a.admin.Empty() {
 		mux.Handle("/admin/", admin.Handler(admin.Options{Token: a.admin, Keys: a.keys, Usage: a.callerUsage}))
