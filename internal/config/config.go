@@ -178,19 +178,19 @@ func Parse(r io.Reader) (*Config, error) {
 	if root.Kind == 0 || (root.Kind == yaml.DocumentNode && len(root.Content) == 0) {
 		return nil, errors.New("config is empty")
 	}
-	d, err := checkTree(&root, reflect.TypeOf(Config{}))
-	if err != nil {
-		return nil, err
-	}
+	d, treeErr := checkTree(&root, reflect.TypeOf(Config{}))
 	var c Config
 	if err := root.Decode(&c); err != nil {
-		// checkTree let through something the decoder refuses: say so without Go's words.
+		if treeErr != nil { // a value of the wrong shape: the walk said where, in words
+			return nil, treeErr
+		}
 		return nil, fmt.Errorf("config could not be read: %s", plainYAMLError(err))
 	}
 	if err := c.applyDefaults(); err != nil {
 		return nil, err
 	}
-	errs := c.explicitZeros(d.zeros)
+	// Unknown keys do not stop the decoding: report them with everything else.
+	errs := append(unjoin(treeErr), c.explicitZeros(d.zeros)...)
 	if err := c.Validate(); err != nil {
 		errs = append(errs, unjoin(err)...)
 	}
