@@ -15,38 +15,6 @@ import (
 	"github.com/budgetgw/gateway/internal/keys"
 )
 
-const callersUsage = `usage:
-  gateway callers list
-  gateway callers set NAME [-scopes users:read,groups:write] [-priority critical|normal|batch] [-max-points N]
-  gateway callers delete NAME
-Callers of the config file (SOURCE file) change only in the file, then a reload; set and
-delete work on run-time callers (SOURCE admin). Flags left out of set keep the caller's
-current value (a new caller needs -scopes; its priority is normal unless given).
-Admin API flags: -admin-url URL (env GATEWAY_ADMIN_URL, default http://127.0.0.1:9090),
--o table|json, -actor NAME; the token is read from GATEWAY_ADMIN_TOKEN.
-`
-
-func callersCmd(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, callersUsage)
-		return usageError{errors.New("callers: expected a subcommand")}
-	}
-	switch sub, rest := args[0], args[1:]; sub {
-	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, callersUsage)
-		return nil
-	case "list":
-		return callersList(rest, stdout, stderr)
-	case "set":
-		return callersSet(rest, stdout, stderr)
-	case "delete":
-		return callersDelete(rest, stdout, stderr)
-	default:
-		fmt.Fprintf(stderr, "unknown callers subcommand %q\n%s", sub, callersUsage)
-		return usageError{fmt.Errorf("callers: unknown subcommand %q", sub)}
-	}
-}
-
 // callerOut is a caller as GET /admin/v1/callers shows it.
 type callerOut struct {
 	keys.CallerView

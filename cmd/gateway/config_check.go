@@ -10,27 +10,16 @@ import (
 	"github.com/budgetgw/gateway/internal/config"
 )
 
-const configUsage = `usage: gateway config check -config FILE [-skip-sources] [-o table|json]
-Runs every check serve runs before it opens a listener: keys and values, addresses,
-durations, scopes against the route tables, and the token sources (token_env set,
-token_file readable). -skip-sources leaves the token sources out, to check a file away
-from where it runs (in CI, say).
-`
-
-func configCmd(args []string, stdout, stderr io.Writer) error {
-	if len(args) > 0 && isHelp(args[0]) {
-		fmt.Fprint(stdout, configUsage)
-		return nil
-	}
-	if len(args) == 0 || args[0] != "check" {
-		fmt.Fprint(stderr, configUsage)
-		return usageError{errors.New("config: expected the check subcommand")}
-	}
+// configCheck runs every check serve runs before it opens a listener: keys and values,
+// addresses, durations, scopes against the route tables, and the token sources
+// (token_env set, token_file readable). -skip-sources leaves the token sources out, to
+// check a file away from where it runs (in CI, say).
+func configCheck(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("config check", stderr)
 	path := fs.String("config", "", "configuration file to validate")
 	skipSources := fs.Bool("skip-sources", false, "do not read token_env/token_file (checking a file away from where it runs)")
 	output := fs.String("o", "table", "output: table, or json")
-	if err := parseFlags(fs, args[1:]); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *path == "" {

@@ -21,43 +21,6 @@ import (
 
 var callerName = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,62}$`)
 
-const keysUsage = `usage:
-  gateway keys new -caller NAME [-id ID]                  no admin URL: mint offline, print config lines
-  gateway keys new -caller NAME [-name N] [-expires-in D] with -admin-url or GATEWAY_ADMIN_URL: create it live
-  gateway keys list [-caller NAME]
-  gateway keys disable|enable|delete ID
-  gateway keys rotate ID [-grace 24h]
-Keys of the config file (SOURCE file) can only be disabled at run time, an emergency
-overlay that survives reloads; enable lifts it. Admin API flags: -admin-url URL (env
-GATEWAY_ADMIN_URL, default http://127.0.0.1:9090), -o table|json, -actor NAME; the admin
-token is read from GATEWAY_ADMIN_TOKEN.
-`
-
-func keysCmd(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, keysUsage)
-		return usageError{errors.New("keys: expected a subcommand")}
-	}
-	switch sub, rest := args[0], args[1:]; sub {
-	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, keysUsage)
-		return nil
-	case "new":
-		return keysNew(rest, stdout, stderr)
-	case "list":
-		return keysList(rest, stdout, stderr)
-	case "disable", "enable":
-		return keysSetDisabled(sub, rest, stdout, stderr)
-	case "rotate":
-		return keysRotate(rest, stdout, stderr)
-	case "delete":
-		return keysDelete(rest, stdout, stderr)
-	default:
-		fmt.Fprintf(stderr, "unknown keys subcommand %q\n%s", sub, keysUsage)
-		return usageError{fmt.Errorf("keys: unknown subcommand %q", sub)}
-	}
-}
-
 // keysNew creates a key through the admin API when one is named (-admin-url or
 // GATEWAY_ADMIN_URL); otherwise it mints one offline and prints config lines, as it
 // always has, so a gateway without an admin API can still be given keys.

@@ -26,21 +26,6 @@ func main() {
 	}
 }
 
-const usage = `gateway: an authenticating, budget-sharing reverse proxy
-
-Commands:
-  gateway demo [-listen 127.0.0.1:8080]  a simulated Retool API with a gateway in front, in one process
-  gateway serve [-config FILE]           run the gateway (without -config: the embedded default)
-  gateway keys new -caller NAME          mint a caller key offline and print the config lines for it
-  gateway keys ...                       list, create, disable, enable, rotate, delete keys (admin API)
-  gateway callers ...                    list and set run-time callers (admin API)
-  gateway config check -config FILE      every check serve runs before listening; exit 1 naming each problem
-  gateway check -config FILE             test connections: each upstream and its token, and Redis
-  gateway sandbox -listen ADDR           a spec-faithful Retool API v2 stand-in (no points spent)
-  gateway version                        the build's version
-Every command takes -h. Admin API commands take -o json.
-`
-
 // usageError is a mistake on the command line; its message was already printed.
 type usageError struct{ error }
 
@@ -69,37 +54,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 func isHelp(arg string) bool {
 	return arg == "help" || arg == "-h" || arg == "-help" || arg == "--help"
-}
-
-func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return usageError{errors.New("no command")}
-	}
-	switch cmd, rest := args[0], args[1:]; cmd {
-	case "serve":
-		return serveCmd(ctx, rest, stdout, stderr)
-	case "demo":
-		return demoCmd(ctx, rest, stdout, stderr)
-	case "keys":
-		return keysCmd(rest, stdout, stderr)
-	case "callers":
-		return callersCmd(rest, stdout, stderr)
-	case "config":
-		return configCmd(rest, stdout, stderr)
-	case "check":
-		return checkCmd(ctx, rest, stdout, stderr)
-	case "sandbox":
-		return sandboxCmd(ctx, rest, stdout, stderr)
-	case "version":
-		return versionCmd(rest, stdout, stderr)
-	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, usage)
-		return nil
-	default:
-		fmt.Fprintf(stderr, "unknown command %q\n\n%s", cmd, usage)
-		return usageError{fmt.Errorf("unknown command %q", cmd)}
-	}
 }
 
 // newFlags makes a FlagSet that reports errors to stderr and returns them, not exits.
