@@ -44,7 +44,7 @@ func Handler(o Options) http.Handler {
 		r.Delete("/keys/{id}", a.deleteKey)
 	})
 	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
-		problem.Write(w, problem.New(http.StatusNotFound, "admin-unknown-route", "No such admin API route. See the README's admin API section."))
+		problem.Write(w, problem.New(http.StatusNotFound, "admin-unknown-route", "No such admin API route. See docs/operations.md, section Admin API."))
 	})
 	return r
 }
