@@ -79,6 +79,11 @@ func TestConfigErrorsNameTheKeyPathAndLineInPlainWords(t *testing.T) {
 			want: []string{`server.listen (line 1): "localhost" must be host:port, e.g. :8080 or 127.0.0.1:9090`},
 		},
 		{
+			name: "a log level the logger would refuse at start is refused here",
+			doc:  "log: {level: loud}\n" + okUpstream,
+			want: []string{`log.level (line 1): must be debug, info, warn or error, not "loud"`},
+		},
+		{
 			name: "scope typos are refused with the closest valid name",
 			doc: okUpstream + `    token_scopes: ["users:raed"]
 callers:

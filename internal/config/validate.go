@@ -39,6 +39,11 @@ func (c *Config) Validate() error {
 	if s.ReadHeaderTimeout <= 0 {
 		bad("server.read_header_timeout", "must be > 0")
 	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log.level", "must be debug, info, warn or error, not %q", c.Log.Level)
+	}
 	c.validateRedis(bad)
 	if c.Admin.Env != "" && c.Admin.File != "" {
 		bad("admin", "set token_env or token_file, not both")
