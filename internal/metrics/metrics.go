@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"runtime"
+	"runtime/debug"
 	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -31,8 +32,15 @@ type Metrics struct {
 	UpstreamAuth      *prometheus.CounterVec   // upstream: 401/403 for calls the token should be allowed
 }
 
-// Version is stamped at build time (-ldflags "-X .../metrics.Version=v1.2.3").
+// Version is stamped at build time (-ldflags "-X .../metrics.Version=v1.2.3"); unstamped,
+// it is the module version `go install ...@v1.2.3` records, else "dev".
 var Version = "dev"
+
+func init() {
+	if bi, ok := debug.ReadBuildInfo(); ok && Version == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		Version = bi.Main.Version
+	}
+}
 
 // New registers every collector on reg.
 func New(reg prometheus.Registerer) *Metrics {
