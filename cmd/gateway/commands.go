@@ -26,7 +26,7 @@ var commands = []command{
 	{"demo", "[-listen 127.0.0.1:8080] [-admin-listen 127.0.0.1:9090]", "a simulated Retool API with a gateway in front, in one process", demoCmd},
 	{"serve", "[-config FILE]", "run the gateway (without -config: the embedded default, which says what is missing)", serveCmd},
 	{"config check", "-config FILE [-skip-sources] [-o json]", "every check serve runs before listening; exit 1 naming each problem with its key path and line", noCtx(configCheck)},
-	{"check", "[-config FILE] [-skip-token] [-timeout 10s]", "test connections: each upstream and its org token (one paid call), and Redis", checkCmd},
+	{"check", "[-config FILE] [-skip-token] [-timeout 10s] [-o json]", "test connections: each upstream and its org token (one paid call), and Redis", checkCmd},
 	{"keys new", "-caller NAME [-id ID | -name N -expires-in D]", "a caller key: offline (config lines) unless -admin-url or GATEWAY_ADMIN_URL is set, then live", noCtx(keysNew)},
 	{"keys list", "[-caller NAME]", "every key with its source (file, admin) and any overlay; never a secret", noCtx(keysList)},
 	{"keys disable", "ID", "disable a key; for a key of the file, an emergency overlay that survives reloads", noCtx(func(a []string, o, e io.Writer) error { return keysSetDisabled("disable", a, o, e) })},

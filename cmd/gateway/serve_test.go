@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -76,5 +78,35 @@ func TestTheEmbeddedDefaultWithAnAdminTokenServesTheAdminAPIOnMemory(t *testing.
 	var health map[string]string
 	if err := json.Unmarshal(rec.Body.Bytes(), &health); err != nil || health["status"] != "ok" || health["version"] == "" {
 		t.Errorf("/healthz = %s (%v); want JSON with status and version", rec.Body, err)
+	}
+}
+
+func TestCheckPrintsJSONForScripts(t *testing.T) {
+	dead := httptest.NewServer(nil)
+	dead.Close()
+	t.Setenv("CHECK_JSON_TOKEN", "x")
+	path := filepath.Join(t.TempDir(), "gateway.yaml")
+	doc := "upstreams:\n  - {name: r, base_url: \"" + dead.URL + "\", profile: retool-v2, auth: {token_env: CHECK_JSON_TOKEN}}\n"
+	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	err := run(t.Context(), []string{"check", "-config", path, "-o", "json", "-skip-token", "-timeout", "2s"}, &stdout, &stderr)
+	if exitCode(err) != 1 {
+		t.Fatalf("err %v; want a failed check", err)
+	}
+	var out struct {
+		OK    bool
+		Steps []struct{ Target, Step, Result, Detail string }
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil || out.OK || len(out.Steps) == 0 {
+		t.Fatalf("check -o json printed %s (%v)", stdout.String(), err)
+	}
+	failed := false
+	for _, s := range out.Steps {
+		failed = failed || s.Result == "failed" && s.Step == "connect"
+	}
+	if !failed {
+		t.Errorf("no failed connect step in %+v", out.Steps)
 	}
 }
