@@ -12,14 +12,11 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/budgetgw/gateway/internal/admin"
 	"github.com/budgetgw/gateway/internal/keys"
 )
 
-// callerOut is a caller as GET /admin/v1/callers shows it.
-type callerOut struct {
-	keys.CallerView
-	Usage map[string]int64 `json:"usage"` // points counted now, per budget
-}
+type callerOut = admin.CallerOut
 
 func getCallers(c *adminClient) ([]byte, []callerOut, error) {
 	b, err := c.call(http.MethodGet, nil, "callers")
@@ -122,11 +119,7 @@ func callersSet(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	in := struct {
-		Scopes    []string `json:"scopes"`
-		Priority  string   `json:"priority"`
-		MaxPoints int64    `json:"max_points"`
-	}{Scopes: []string{}, Priority: cmpOr(*priority, "normal"), MaxPoints: *maxPts}
+	in := admin.CallerIn{Scopes: []string{}, Priority: cmpOr(*priority, "normal"), MaxPoints: *maxPts}
 	if i := slices.IndexFunc(callers, func(cv callerOut) bool { return cv.Name == name }); i >= 0 {
 		cur := callers[i]
 		in.Scopes = append(in.Scopes, cur.Scopes...)

@@ -15,6 +15,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/budgetgw/gateway/internal/admin"
 	"github.com/budgetgw/gateway/internal/auth"
 	"github.com/budgetgw/gateway/internal/keys"
 )
@@ -69,9 +70,9 @@ func keysNew(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer c.close()
-	in := map[string]string{"name": *name}
+	in := admin.CreateIn{Name: *name}
 	if *expiresIn > 0 {
-		in["expires_in"] = expiresIn.String()
+		in.ExpiresIn = expiresIn.String()
 	}
 	b, err := c.call(http.MethodPost, in, "callers", *caller, "keys")
 	if err != nil {
@@ -115,19 +116,13 @@ Add this to the caller in the gateway config (only the hash is stored):
 	return nil
 }
 
-// createdOut is the admin API's answer to creating or rotating a key.
-type createdOut struct {
-	Key    keys.KeyView `json:"key"`
-	Secret string       `json:"secret"`
-}
-
 // printCreated shows a new key's secret, the one time anyone will see it.
 func printCreated(w io.Writer, output string, body []byte, headline func(keys.KeyView) string) error {
 	if output == "json" {
 		printJSON(w, body)
 		return nil
 	}
-	var c createdOut
+	var c admin.CreatedOut
 	if err := json.Unmarshal(body, &c); err != nil {
 		return fmt.Errorf("read the new key: %w", err)
 	}
@@ -267,7 +262,7 @@ func keysRotate(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer c.close()
-	b, err := c.call(http.MethodPost, map[string]string{"grace": grace.String()}, "keys", id, "rotate")
+	b, err := c.call(http.MethodPost, admin.RotateIn{Grace: grace.String()}, "keys", id, "rotate")
 	if err != nil {
 		return err
 	}

@@ -79,10 +79,7 @@ func remoteHost(r *http.Request) string {
 	return host
 }
 
-type callerOut struct {
-	keys.CallerView
-	Usage map[string]int64 `json:"usage"` // points counted now, per budget
-}
+type callerOut = CallerOut
 
 func (a *api) listCallers(w http.ResponseWriter, r *http.Request) {
 	usage := map[string]map[string]int64{}
@@ -111,11 +108,7 @@ func (a *api) listKeys(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"keys": out})
 }
 
-type callerIn struct {
-	Scopes    []string `json:"scopes"`
-	Priority  string   `json:"priority"`
-	MaxPoints int64    `json:"max_points"`
-}
+type callerIn = CallerIn
 
 func (a *api) setCaller(w http.ResponseWriter, r *http.Request) {
 	var in callerIn
@@ -130,16 +123,9 @@ func (a *api) setCaller(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, cs)
 }
 
-type createIn struct {
-	Name      string `json:"name"`
-	ExpiresIn string `json:"expires_in"` // Go duration, e.g. 720h; empty: never
-}
+type createIn = CreateIn
 
-type createdOut struct {
-	Key    keys.KeyView `json:"key"`
-	Secret string       `json:"secret"` // shown once
-	Note   string       `json:"note"`
-}
+type createdOut = CreatedOut
 
 func (a *api) createKey(w http.ResponseWriter, r *http.Request) {
 	var in createIn
@@ -163,9 +149,7 @@ func (a *api) createKey(w http.ResponseWriter, r *http.Request) {
 	writeCreated(w, c)
 }
 
-type rotateIn struct {
-	Grace string `json:"grace"` // how long the old key keeps working; default 24h
-}
+type rotateIn = RotateIn
 
 func (a *api) rotate(w http.ResponseWriter, r *http.Request) {
 	var in rotateIn
