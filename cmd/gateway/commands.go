@@ -52,7 +52,7 @@ func usageOf(group string) string {
 		if group != "" && !strings.HasPrefix(c.name, group+" ") {
 			continue
 		}
-		fmt.Fprintf(&b, "  gateway %s %s\n      %s\n", c.name, c.args, c.summary)
+		fmt.Fprintf(&b, "  %s\n      %s\n", strings.TrimSpace("gateway "+c.name+" "+c.args), c.summary)
 	}
 	b.WriteString("Every command takes -h. Admin API commands (keys, callers; keys new with an admin URL) read the\n" +
 		"admin token from GATEWAY_ADMIN_TOKEN and the URL from -admin-url, GATEWAY_ADMIN_URL or\n" +
