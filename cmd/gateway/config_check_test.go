@@ -96,6 +96,14 @@ upstreams:
 			if !errors.As(err, &failed) || exitCode(err) != 1 {
 				t.Fatalf("err = %v (exit %d), want a failed check (exit 1)", err, exitCode(err))
 			}
+			printError(&stderr, err) // what main adds: nothing, the check printed it
+			seen := map[string]bool{}
+			for _, line := range strings.Split(strings.TrimSpace(stderr.String()), "\n") {
+				if seen[line] {
+					t.Errorf("stderr says twice: %s", line)
+				}
+				seen[line] = true
+			}
 			for _, w := range tc.want {
 				if !strings.Contains(stderr.String(), w) {
 					t.Errorf("stderr does not name %q:\n%s", w, stderr.String())

@@ -19,6 +19,7 @@ import (
 	"github.com/budgetgw/gateway/internal/auth"
 	"github.com/budgetgw/gateway/internal/config"
 	"github.com/budgetgw/gateway/internal/keys"
+	"github.com/budgetgw/gateway/internal/scopes"
 	"github.com/budgetgw/gateway/internal/secret"
 )
 
@@ -48,6 +49,8 @@ func newAdminEnv(t *testing.T) *adminEnv {
 		Callers: []config.Caller{{Name: "svc", Scopes: []string{"users:read"}, Priority: "normal"}},
 		Apply:   func(kr *auth.Keyring) { e.mu.Lock(); e.ring = kr; e.mu.Unlock() },
 		Audit:   zap.New(core),
+		KnownScopes: scopes.NewCatalogue(scopes.Scope{Family: "users", Level: "read"}, scopes.Scope{Family: "groups", Level: "write"},
+			scopes.Scope{Family: "apps", Level: "read"}),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -394,5 +397,14 @@ func TestVersionPrintsTheBuild(t *testing.T) {
 	var v map[string]string
 	if err := json.Unmarshal(stdout.Bytes(), &v); err != nil || v["version"] == "" || v["goversion"] == "" {
 		t.Errorf("version -o json = %s (%v)", stdout.String(), err)
+	}
+}
+
+func TestAScopeTypoIsRefusedWithTheClosestName(t *testing.T) {
+	e := newAdminEnv(t)
+	_, err := e.gw("callers", "set", "reporting", "-scopes", "appz:raed")
+	var ae apiError
+	if !errors.As(err, &ae) || ae.Status != 400 || !strings.Contains(err.Error(), "did you mean apps:read?") {
+		t.Fatalf("err = %v; want a 400 suggesting apps:read", err)
 	}
 }

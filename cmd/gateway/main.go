@@ -17,12 +17,18 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		var ue usageError
-		var cf checkFailed
-		if !errors.As(err, &ue) && !errors.As(err, &cf) { // those were printed already, once
-			fmt.Fprintln(os.Stderr, "gateway:", err)
-		}
+		printError(os.Stderr, err)
 		os.Exit(exitCode(err))
+	}
+}
+
+// printError prints an error run returned, unless the command printed it already: every
+// problem is said once.
+func printError(w io.Writer, err error) {
+	var ue usageError
+	var cf checkFailed
+	if !errors.As(err, &ue) && !errors.As(err, &cf) {
+		fmt.Fprintln(w, "gateway:", err)
 	}
 }
 
