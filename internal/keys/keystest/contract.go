@@ -6,6 +6,7 @@ package keystest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -82,5 +83,34 @@ func Run(t *testing.T, store keys.Store) {
 	s = load()
 	if len(s.Keys) != 0 || len(s.Callers) != 0 || len(s.Overlays) != 0 || len(s.LastUsed) != 0 {
 		t.Errorf("after deleting everything the state still holds %+v", s)
+	}
+}
+
+// RunConcurrent checks that concurrent updates never lose one another: each of n writers
+// adds its own key on the state it read, and all n keys must be there at the end (a
+// read-decide-write that is not atomic loses some). store must start empty.
+func RunConcurrent(t *testing.T, store keys.Store, n int) {
+	ctx := context.Background()
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			errs <- store.Update(ctx, func(s *keys.State) error {
+				id := fmt.Sprintf("k%d", i)
+				s.Keys[id] = keys.Key{ID: id, Caller: "svc", SHA256: "00"}
+				return nil
+			})
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := store.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Keys) != n {
+		t.Fatalf("after %d concurrent updates the state holds %d keys: updates were lost", n, len(s.Keys))
 	}
 }
