@@ -40,6 +40,11 @@ func (m *Memory) Update(_ context.Context, fn func(*State) error) error {
 		m.mu.Unlock()
 		return err
 	}
+	for id := range m.state.Keys { // as in Redis: a removed key's last use goes with it
+		if _, kept := next.Keys[id]; !kept {
+			delete(next.LastUsed, id)
+		}
+	}
 	next.Version = m.state.Version + 1
 	m.state = next
 	subs := m.subs

@@ -72,8 +72,7 @@ func Run(t *testing.T, store keys.Store) {
 	}
 
 	if err := update(func(s *keys.State) error {
-		delete(s.Keys, "k1")
-		delete(s.LastUsed, "k1")
+		delete(s.Keys, "k1") // its last use must go with it, without being asked
 		delete(s.Callers, "reports")
 		delete(s.Overlays, "file-1")
 		return nil
