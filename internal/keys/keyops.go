@@ -23,7 +23,7 @@ type Created struct {
 
 // CreateKey mints a key for caller. At most MaxActive keys may be active per caller.
 func (m *Manager) CreateKey(ctx context.Context, who, caller, name string, ttl time.Duration) (Created, error) {
-	return m.mint(ctx, who, "create_key", caller, name, ttl, "", 0)
+	return m.mint(ctx, mintOptions{who: who, action: "create_key", caller: caller, name: name, ttl: ttl})
 }
 
 // RotateKey mints a successor for id; id keeps working for grace, then expires.
@@ -42,10 +42,21 @@ func (m *Manager) RotateKey(ctx context.Context, who, id string, grace time.Dura
 	if !old.Expires.IsZero() {
 		ttl = old.Expires.Sub(old.Created)
 	}
-	return m.mint(ctx, who, "rotate_key", old.Caller, old.Name, ttl, id, grace)
+	return m.mint(ctx, mintOptions{who: who, action: "rotate_key", caller: old.Caller, name: old.Name, ttl: ttl, rotates: id, grace: grace})
 }
 
-func (m *Manager) mint(ctx context.Context, who, action, caller, name string, ttl time.Duration, rotates string, grace time.Duration) (Created, error) {
+// mintOptions describe a key to mint: for whom, why, and (for a rotation) which key it
+// replaces and how long that one keeps working.
+type mintOptions struct {
+	who, action  string // for the audit line
+	caller, name string
+	ttl          time.Duration // 0: never expires
+	rotates      string        // the key this one replaces, if any
+	grace        time.Duration // how long the replaced key keeps working
+}
+
+func (m *Manager) mint(ctx context.Context, o mintOptions) (Created, error) {
+	who, action, caller, name, ttl, rotates, grace := o.who, o.action, o.caller, o.name, o.ttl, o.rotates, o.grace
 	var b [3]byte
 	_, _ = rand.Read(b[:])
 	id := strings.NewReplacer("_", "-", ".", "-").Replace(caller) + "-" + hex.EncodeToString(b[:])
