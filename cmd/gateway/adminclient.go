@@ -43,8 +43,7 @@ func addAdminFlags(fs *flag.FlagSet) *adminFlags {
 	if def == "" {
 		def = defaultAdminURL
 	}
-	fs.StringVar(&af.url, "admin-url", def, "admin API base URL (env "+adminURLEnv+"); the token is read from "+adminTokenEnv+
-		" (keys new: only when given, or "+adminURLEnv+" is set; otherwise it mints offline)")
+	fs.StringVar(&af.url, "admin-url", def, "admin API base URL (env "+adminURLEnv+"); the token is read from "+adminTokenEnv)
 	fs.StringVar(&af.output, "o", "table", "output: table, or json (the API's JSON, for scripts)")
 	fs.StringVar(&af.actor, "actor", os.Getenv("USER"), "who is acting, for the gateway's audit log (X-Actor)")
 	return af

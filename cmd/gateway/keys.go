@@ -32,6 +32,12 @@ func keysNew(args []string, stdout, stderr io.Writer) error {
 	name := fs.String("name", "", "admin API only: a label for the key, e.g. the deployment using it")
 	expiresIn := fs.Duration("expires-in", 0, "admin API only: the key stops working after this long, e.g. 720h (default: never)")
 	af := addAdminFlags(fs)
+	if os.Getenv(adminURLEnv) == "" {
+		// No URL in the environment: the key is minted offline unless -admin-url is given,
+		// so the help must not show a default that is not used.
+		f := fs.Lookup("admin-url")
+		f.DefValue, f.Usage = "", "admin API base URL: give it (or set "+adminURLEnv+") to create the key live; without it the key is minted offline and the config lines printed"
+	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -408,3 +408,15 @@ func TestAScopeTypoIsRefusedWithTheClosestName(t *testing.T) {
 		t.Fatalf("err = %v; want a 400 suggesting apps:read", err)
 	}
 }
+
+func TestKeysNewHelpShowsNoAdminURLItWouldNotUse(t *testing.T) {
+	t.Setenv(adminURLEnv, "")
+	var stdout, stderr bytes.Buffer
+	if err := run(t.Context(), []string{"keys", "new", "-h"}, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	help := stdout.String() + stderr.String()
+	if strings.Contains(help, defaultAdminURL) || !strings.Contains(help, "minted offline") {
+		t.Errorf("keys new -h should say it mints offline without an admin URL, and show no default URL:\n%s", help)
+	}
+}
