@@ -94,6 +94,11 @@ func TestDashboardShowsWhatOperatorsNeed(t *testing.T) {
 		"top callers by points":         `topk\(10, sum by \(caller\) \((rate|increase)\(gateway_budget_points_admitted_total`,
 		"lockouts as annotations":       `annotation .*gateway_lockout_active`,
 		"degraded store as annotations": `annotation .*gateway_store_degraded`,
+		"points saved by reason":        `sum by \(reason\) \(increase\(gateway_points_saved_total`,
+		"coalescing":                    `gateway_coalesced_requests_total`,
+		"cache results":                 `sum by \(result\) \(rate\(gateway_cache_requests_total`,
+		"budget drift":                  `gateway_budget_drift_points`,
+		"org token refused upstream":    `gateway_upstream_auth_errors_total`,
 	} {
 		if !regexp.MustCompile(pattern).MatchString(all.String()) {
 			t.Errorf("the dashboard does not show %s (nothing matches %s)", what, pattern)

@@ -12,40 +12,11 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/budgetgw/gateway/internal/admin"
 	"github.com/budgetgw/gateway/internal/keys"
 )
 
-const callersUsage = `usage:
-  gateway callers list
-  gateway callers set NAME [-scopes users:read,groups:write] [-priority normal] [-max-points 0]
-Flags left out of set keep the caller's current value. Admin API flags: -admin-url URL
-(env GATEWAY_ADMIN_URL), -o table|json, -actor NAME; the token is read from GATEWAY_ADMIN_TOKEN.
-`
-
-func callersCmd(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, callersUsage)
-		return usageError{errors.New("callers: expected a subcommand")}
-	}
-	switch sub, rest := args[0], args[1:]; sub {
-	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, callersUsage)
-		return nil
-	case "list":
-		return callersList(rest, stdout, stderr)
-	case "set":
-		return callersSet(rest, stdout, stderr)
-	default:
-		fmt.Fprintf(stderr, "unknown callers subcommand %q\n%s", sub, callersUsage)
-		return usageError{fmt.Errorf("callers: unknown subcommand %q", sub)}
-	}
-}
-
-// callerOut is a caller as GET /admin/v1/callers shows it.
-type callerOut struct {
-	keys.CallerView
-	Usage map[string]int64 `json:"usage"` // points counted now, per budget
-}
+type callerOut = admin.CallerOut
 
 func getCallers(c *adminClient) ([]byte, []callerOut, error) {
 	b, err := c.call(http.MethodGet, nil, "callers")
@@ -81,7 +52,7 @@ func callersList(args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tPRIORITY\tMAX_POINTS\tSCOPES\tKEYS\tUSAGE")
+	fmt.Fprintln(tw, "NAME\tSOURCE\tPRIORITY\tMAX_POINTS\tSCOPES\tKEYS\tUSAGE")
 	for _, cv := range callers {
 		active := 0
 		for _, k := range cv.Keys {
@@ -89,7 +60,7 @@ func callersList(args []string, stdout, stderr io.Writer) error {
 				active++
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d (%d active)\t%s\n", cv.Name, cv.Priority, maxPoints(cv.MaxPoints),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d (%d active)\t%s\n", cv.Name, cv.Source, cv.Priority, maxPoints(cv.MaxPoints),
 			orDash(strings.Join(cv.Scopes, ",")), len(cv.Keys), active, usageCell(cv.Usage))
 	}
 	return tw.Flush()
@@ -122,8 +93,8 @@ func usageCell(u map[string]int64) string {
 func callersSet(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("callers set", stderr)
 	scopeList := fs.String("scopes", "", "comma-separated scopes, e.g. users:read,groups:write (\"\" removes all)")
-	priority := fs.String("priority", "normal", "critical, normal or batch: who is served first when the budget is short")
-	maxPts := fs.Int64("max-points", 0, "points per window this caller may spend at most (0: no cap)")
+	priority := fs.String("priority", "", "critical, normal or batch: who is served first when the budget is short (left out: unchanged; normal for a new caller)")
+	maxPts := fs.Int64("max-points", 0, "points per window this caller may spend at most, 0 for no cap (left out: unchanged)")
 	af := addAdminFlags(fs)
 	name, err := parseArgs(fs, args, "name")
 	if err != nil {
@@ -148,11 +119,7 @@ func callersSet(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	in := struct {
-		Scopes    []string `json:"scopes"`
-		Priority  string   `json:"priority"`
-		MaxPoints int64    `json:"max_points"`
-	}{Scopes: []string{}, Priority: *priority, MaxPoints: *maxPts}
+	in := admin.CallerIn{Scopes: []string{}, Priority: cmpOr(*priority, "normal"), MaxPoints: *maxPts}
 	if i := slices.IndexFunc(callers, func(cv callerOut) bool { return cv.Name == name }); i >= 0 {
 		cur := callers[i]
 		in.Scopes = append(in.Scopes, cur.Scopes...)
@@ -194,4 +161,30 @@ func splitScopes(s string) []string {
 		}
 	}
 	return out
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func callersDelete(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("callers delete", stderr)
+	af := addAdminFlags(fs)
+	name, err := parseArgs(fs, args, "name")
+	if err != nil {
+		return err
+	}
+	c, err := newAdminClient(af, stderr)
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	if _, err := c.call(http.MethodDelete, nil, "callers", name); err != nil {
+		return err
+	}
+	return printDeleted(stdout, c.output, map[string]string{"deleted_caller": name},
+		"Caller %s deleted with its run-time keys: they are refused (401) from now on.\n", name)
 }

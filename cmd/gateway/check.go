@@ -1,14 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/budgetgw/gateway/internal/config"
 	"github.com/budgetgw/gateway/internal/preflight"
 )
 
@@ -19,22 +21,34 @@ func checkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	path := fs.String("config", "", "configuration file (default: the embedded default)")
 	timeout := fs.Duration("timeout", 10*time.Second, "limit for each step")
 	skipToken := fs.Bool("skip-token", false, "do not make the one paid call per upstream that checks the org token")
+	output := fs.String("o", "table", "output: table, or json (one object per step, for scripts)")
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := checkOutput(*output, stderr); err != nil {
 		return err
 	}
 	cfg, err := loadConfig(*path)
 	if err != nil {
-		fmt.Fprintf(stderr, "%s is not valid:\n", *path)
-		for _, line := range strings.Split(err.Error(), "\n") {
-			fmt.Fprintf(stderr, "  %s\n", line)
-		}
+		printInvalid(stderr, *path, err)
 		return checkFailed{err}
 	}
 	// The Redis client logs dial failures itself; the check reports them once, its own way.
 	redis.SetLogger(quietRedis{})
 	check := preflight.New(cfg, preflight.Options{Timeout: *timeout, SkipTokenCall: *skipToken})
-	report := check.Run(ctx, checkPrinter{stdout})
+	var printer preflight.Observer = checkPrinter{stdout}
+	if *output == "json" {
+		printer = quietPrinter{}
+	}
+	report := check.Run(ctx, printer)
 	failures := report.Failures()
+	if *output == "json" {
+		printCheckJSON(stdout, report)
+		if len(failures) > 0 {
+			return checkFailed{fmt.Errorf("check: %d of %d checks failed", len(failures), len(report.Results))}
+		}
+		return nil
+	}
 	if len(failures) == 0 {
 		fmt.Fprintf(stdout, "\nall %d checks passed\n", len(report.Results))
 		return nil
@@ -69,6 +83,46 @@ func (p checkPrinter) Done(_ *preflight.Target, s *preflight.Step, r preflight.R
 	}
 }
 
+func loadConfig(path string) (*config.Config, error) {
+	if path == "" {
+		return config.Parse(bytes.NewReader(config.Default()))
+	}
+	return config.Load(path)
+}
+
 type quietRedis struct{}
 
 func (quietRedis) Printf(context.Context, string, ...any) {}
+
+// quietPrinter prints nothing as the steps run: -o json prints the whole report at the end.
+type quietPrinter struct{}
+
+func (quietPrinter) Target(*preflight.Target)                                  {}
+func (quietPrinter) Step(*preflight.Target, *preflight.Step)                   {}
+func (quietPrinter) Done(*preflight.Target, *preflight.Step, preflight.Result) {}
+
+func printCheckJSON(w io.Writer, r preflight.Report) {
+	type step struct {
+		Target  string  `json:"target"`
+		Step    string  `json:"step"`
+		Result  string  `json:"result"` // ok, skipped, failed
+		Detail  string  `json:"detail"`
+		Seconds float64 `json:"seconds"`
+	}
+	out := struct {
+		OK    bool   `json:"ok"`
+		Steps []step `json:"steps"`
+	}{OK: len(r.Failures()) == 0, Steps: []step{}}
+	for _, res := range r.Results {
+		s := step{Target: res.Target, Step: res.Step, Result: "ok", Detail: res.Detail, Seconds: res.Elapsed.Seconds()}
+		switch {
+		case res.Skipped:
+			s.Result = "skipped"
+		case res.Err != nil:
+			s.Result, s.Detail = "failed", res.Err.Error()
+		}
+		out.Steps = append(out.Steps, s)
+	}
+	b, _ := json.MarshalIndent(out, "", "  ")
+	printJSON(w, b)
+}

@@ -9,15 +9,15 @@ import (
 	"testing"
 )
 
-func TestConfigCheckAcceptsTheExampleWithoutTheOrgTokenInTheEnvironment(t *testing.T) {
-	// The token is read at serve time; checking a file must not need it.
+func TestConfigCheckSkipSourcesAcceptsTheExampleWithoutTheOrgTokenInTheEnvironment(t *testing.T) {
+	// -skip-sources checks a file away from where it runs (in CI): no token needed.
 	t.Setenv("RETOOL_API_TOKEN", "")
 	if err := os.Unsetenv("RETOOL_API_TOKEN"); err != nil {
 		t.Fatal(err)
 	}
 	var stdout, stderr bytes.Buffer
 
-	err := run(t.Context(), []string{"config", "check", "-config", filepath.Join("..", "..", "config.example.yaml")}, &stdout, &stderr)
+	err := run(t.Context(), []string{"config", "check", "-skip-sources", "-config", filepath.Join("..", "..", "config.example.yaml")}, &stdout, &stderr)
 
 	if err != nil {
 		t.Fatalf("config check on config.example.yaml: %v\n%s", err, stderr.String())
@@ -50,8 +50,8 @@ callers:
     keys: [{id: Billing_2026, sha256: "not-hex"}]
 `,
 			want: []string{
-				"upstreams[0].budget.window: must be > 0",
-				"upstreams[0].budget.max_wait: must be >= 0",
+				"upstreams[0].budget.window (line 7): must be > 0",
+				"upstreams[0].budget.max_wait (line 7): must be >= 0",
 				"callers[0].scopes",
 				"callers[0].priority",
 				"callers[0].keys[0].id",
@@ -95,6 +95,14 @@ upstreams:
 			var failed checkFailed
 			if !errors.As(err, &failed) || exitCode(err) != 1 {
 				t.Fatalf("err = %v (exit %d), want a failed check (exit 1)", err, exitCode(err))
+			}
+			printError(&stderr, err) // what main adds: nothing, the check printed it
+			seen := map[string]bool{}
+			for _, line := range strings.Split(strings.TrimSpace(stderr.String()), "\n") {
+				if seen[line] {
+					t.Errorf("stderr says twice: %s", line)
+				}
+				seen[line] = true
 			}
 			for _, w := range tc.want {
 				if !strings.Contains(stderr.String(), w) {

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/budgetgw/gateway/internal/app"
@@ -17,10 +18,6 @@ import (
 	"github.com/budgetgw/gateway/internal/routes"
 	"github.com/budgetgw/gateway/internal/sandbox"
 )
-
-// demoTokenEnv carries the simulated org token from the demo to its own gateway config,
-// the same way a real deployment passes RETOOL_API_TOKEN.
-const demoTokenEnv = "GATEWAY_DEMO_ORG_TOKEN"
 
 func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("demo", stderr)
@@ -49,11 +46,20 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	sb := &http.Server{Handler: sandbox.New(sbOpts), ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = sb.Serve(sbLn) }()
 	defer sb.Close()
-	if err := os.Setenv(demoTokenEnv, orgToken); err != nil {
+	// The simulated org token reaches the gateway the way a production token does: in a
+	// token_file (private to this process, removed on exit), never in the environment
+	// of the whole process.
+	dir, err := os.MkdirTemp("", "gateway-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	tokenFile := filepath.Join(dir, "org-token")
+	if err := os.WriteFile(tokenFile, []byte(orgToken), 0o600); err != nil {
 		return err
 	}
 	key, sum := auth.NewKey("demo-1")
-	cfg, err := demoConfig(*listen, *adminListen, "http://"+sbLn.Addr().String(), sum)
+	cfg, err := demoConfig(*listen, *adminListen, "http://"+sbLn.Addr().String(), tokenFile, sum)
 	if err != nil {
 		return err
 	}
@@ -91,7 +97,7 @@ Press Ctrl-C to stop.
 	return a.Serve(ctx, ln, adminLn)
 }
 
-func demoConfig(listen, adminListen, upstreamURL, keyHash string) (*config.Config, error) {
+func demoConfig(listen, adminListen, upstreamURL, tokenFile, keyHash string) (*config.Config, error) {
 	doc := fmt.Sprintf(`
 server: {listen: %q, admin_listen: %q, shutdown_grace: 2s}
 log: {level: info}
@@ -100,12 +106,12 @@ upstreams:
     mount: /
     base_url: %q
     profile: retool-v2
-    auth: {scheme: bearer, token_env: %s}
+    auth: {scheme: bearer, token_file: %q}
     budget: {max_wait: 5s}
 callers:
   - name: demo
     scopes: [users:read, groups:write, folders:read]
     keys: [{id: demo-1, sha256: %q}]
-`, listen, adminListen, upstreamURL, demoTokenEnv, keyHash)
+`, listen, adminListen, upstreamURL, tokenFile, keyHash)
 	return config.Parse(stringsReader(doc))
 }

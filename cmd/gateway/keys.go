@@ -15,46 +15,12 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/budgetgw/gateway/internal/admin"
 	"github.com/budgetgw/gateway/internal/auth"
 	"github.com/budgetgw/gateway/internal/keys"
 )
 
 var callerName = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,62}$`)
-
-const keysUsage = `usage:
-  gateway keys new -caller NAME [-id ID]                  offline: mint a key, print config lines
-  gateway keys new -caller NAME [-name N] [-expires-in D] with -admin-url or GATEWAY_ADMIN_URL: create it live
-  gateway keys list [-caller NAME]
-  gateway keys disable|enable|delete ID
-  gateway keys rotate ID [-grace 24h]
-Admin API flags: -admin-url URL (env GATEWAY_ADMIN_URL), -o table|json, -actor NAME;
-the admin token is read from GATEWAY_ADMIN_TOKEN.
-`
-
-func keysCmd(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, keysUsage)
-		return usageError{errors.New("keys: expected a subcommand")}
-	}
-	switch sub, rest := args[0], args[1:]; sub {
-	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, keysUsage)
-		return nil
-	case "new":
-		return keysNew(rest, stdout, stderr)
-	case "list":
-		return keysList(rest, stdout, stderr)
-	case "disable", "enable":
-		return keysSetDisabled(sub, rest, stdout, stderr)
-	case "rotate":
-		return keysRotate(rest, stdout, stderr)
-	case "delete":
-		return keysDelete(rest, stdout, stderr)
-	default:
-		fmt.Fprintf(stderr, "unknown keys subcommand %q\n%s", sub, keysUsage)
-		return usageError{fmt.Errorf("keys: unknown subcommand %q", sub)}
-	}
-}
 
 // keysNew creates a key through the admin API when one is named (-admin-url or
 // GATEWAY_ADMIN_URL); otherwise it mints one offline and prints config lines, as it
@@ -66,6 +32,12 @@ func keysNew(args []string, stdout, stderr io.Writer) error {
 	name := fs.String("name", "", "admin API only: a label for the key, e.g. the deployment using it")
 	expiresIn := fs.Duration("expires-in", 0, "admin API only: the key stops working after this long, e.g. 720h (default: never)")
 	af := addAdminFlags(fs)
+	if os.Getenv(adminURLEnv) == "" {
+		// No URL in the environment: the key is minted offline unless -admin-url is given,
+		// so the help must not show a default that is not used.
+		f := fs.Lookup("admin-url")
+		f.DefValue, f.Usage = "", "admin API base URL: give it (or set "+adminURLEnv+") to create the key live; without it the key is minted offline and the config lines printed"
+	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -76,13 +48,20 @@ func keysNew(args []string, stdout, stderr io.Writer) error {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if !set["admin-url"] && os.Getenv(adminURLEnv) == "" {
-		for _, f := range []string{"name", "expires-in", "o", "actor"} {
+		for _, f := range []string{"name", "expires-in", "actor"} {
 			if set[f] {
 				fmt.Fprintf(stderr, "keys new: -%s needs the admin API: set -admin-url or %s\n", f, adminURLEnv)
 				return usageError{fmt.Errorf("-%s without an admin URL", f)}
 			}
 		}
-		return keysNewOffline(*caller, *id, stdout)
+		if err := checkOutput(af.output, stderr); err != nil {
+			return err
+		}
+		if os.Getenv(adminTokenEnv) != "" {
+			// Say so: with an admin token at hand, a live key may have been meant.
+			fmt.Fprintf(stderr, "keys new: no -admin-url or %s, so the key is minted offline (config lines below); give -admin-url to create it live\n", adminURLEnv)
+		}
+		return keysNewOffline(*caller, *id, af.output, stdout)
 	}
 	if set["id"] {
 		fmt.Fprintln(stderr, "keys new: -id is for offline keys; the admin API picks the id")
@@ -97,9 +76,9 @@ func keysNew(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer c.close()
-	in := map[string]string{"name": *name}
+	in := admin.CreateIn{Name: *name}
 	if *expiresIn > 0 {
-		in["expires_in"] = expiresIn.String()
+		in.ExpiresIn = expiresIn.String()
 	}
 	b, err := c.call(http.MethodPost, in, "callers", *caller, "keys")
 	if err != nil {
@@ -113,13 +92,19 @@ func keysNew(args []string, stdout, stderr io.Writer) error {
 	})
 }
 
-func keysNewOffline(caller, id string, stdout io.Writer) error {
+func keysNewOffline(caller, id, output string, stdout io.Writer) error {
 	if id == "" {
 		var b [3]byte
 		_, _ = rand.Read(b[:])
 		id = sanitizeID(caller) + "-" + hex.EncodeToString(b[:])
 	}
 	key, sum := auth.NewKey(id)
+	if output == "json" {
+		b, _ := json.MarshalIndent(map[string]any{"caller": caller, "secret": key.Reveal(),
+			"config": map[string]string{"id": id, "sha256": sum}}, "", "  ")
+		printJSON(stdout, b)
+		return nil
+	}
 	fmt.Fprintf(stdout, `Caller key for %s (shown once; store it in the service's secret store):
 
   %s
@@ -137,19 +122,13 @@ Add this to the caller in the gateway config (only the hash is stored):
 	return nil
 }
 
-// createdOut is the admin API's answer to creating or rotating a key.
-type createdOut struct {
-	Key    keys.KeyView `json:"key"`
-	Secret string       `json:"secret"`
-}
-
 // printCreated shows a new key's secret, the one time anyone will see it.
 func printCreated(w io.Writer, output string, body []byte, headline func(keys.KeyView) string) error {
 	if output == "json" {
 		printJSON(w, body)
 		return nil
 	}
-	var c createdOut
+	var c admin.CreatedOut
 	if err := json.Unmarshal(body, &c); err != nil {
 		return fmt.Errorf("read the new key: %w", err)
 	}
@@ -214,10 +193,10 @@ func keysList(args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tCALLER\tNAME\tSOURCE\tACTIVE\tDISABLED\tEXPIRES\tLAST USED")
+	fmt.Fprintln(tw, "ID\tCALLER\tNAME\tSOURCE\tACTIVE\tDISABLED\tEXPIRES\tLAST USED\tOVERLAY")
 	for _, k := range views {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Caller, orDash(k.Name), k.Source,
-			activeState(k), yesNo(k.Disabled), when(k.Expires), when(k.LastUsed))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Caller, orDash(k.Name), k.Source,
+			activeState(k), yesNo(k.Disabled), when(k.Expires), when(k.LastUsed), overlayCell(k.Overlay))
 	}
 	return tw.Flush()
 }
@@ -289,7 +268,7 @@ func keysRotate(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer c.close()
-	b, err := c.call(http.MethodPost, map[string]string{"grace": grace.String()}, "keys", id, "rotate")
+	b, err := c.call(http.MethodPost, admin.RotateIn{Grace: grace.String()}, "keys", id, "rotate")
 	if err != nil {
 		return err
 	}
@@ -314,9 +293,18 @@ func keysDelete(args []string, stdout, stderr io.Writer) error {
 	if _, err := c.call(http.MethodDelete, nil, "keys", id); err != nil {
 		return err
 	}
-	if c.output == "table" { // the API answers 204 with no JSON; scripts read the exit code
-		fmt.Fprintf(stdout, "Key %s deleted: it is refused (401) from now on.\n", id)
+	return printDeleted(stdout, c.output, map[string]string{"deleted_key": id}, "Key %s deleted: it is refused (401) from now on.\n", id)
+}
+
+// printDeleted confirms a deletion; the API answers 204 with no body, so -o json prints
+// what was deleted, for scripts.
+func printDeleted(w io.Writer, output string, asJSON map[string]string, format string, args ...any) error {
+	if output == "json" {
+		b, _ := json.Marshal(asJSON)
+		printJSON(w, b)
+		return nil
 	}
+	fmt.Fprintf(w, format, args...)
 	return nil
 }
 
@@ -336,4 +324,12 @@ func sanitizeID(name string) string {
 		}
 	}
 	return string(b)
+}
+
+// overlayCell shows a run-time change over a file key: who disabled it, and when.
+func overlayCell(o *keys.Overlay) string {
+	if o == nil || !o.Disabled {
+		return "-"
+	}
+	return "disabled by " + o.By + " at " + when(o.At)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/budgetgw/gateway/internal/auth"
 	"github.com/budgetgw/gateway/internal/config"
 	"github.com/budgetgw/gateway/internal/keys"
+	"github.com/budgetgw/gateway/internal/scopes"
 	"github.com/budgetgw/gateway/internal/secret"
 )
 
@@ -34,6 +35,7 @@ type adminEnv struct {
 
 	mu   sync.Mutex
 	ring *auth.Keyring
+	keys *keys.Manager
 
 	out bytes.Buffer // all stdout and stderr, and every returned error, for the leak check
 }
@@ -47,10 +49,13 @@ func newAdminEnv(t *testing.T) *adminEnv {
 		Callers: []config.Caller{{Name: "svc", Scopes: []string{"users:read"}, Priority: "normal"}},
 		Apply:   func(kr *auth.Keyring) { e.mu.Lock(); e.ring = kr; e.mu.Unlock() },
 		Audit:   zap.New(core),
+		KnownScopes: scopes.NewCatalogue(scopes.Scope{Family: "users", Level: "read"}, scopes.Scope{Family: "groups", Level: "write"},
+			scopes.Scope{Family: "apps", Level: "read"}),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.keys = m
 	srv := httptest.NewServer(admin.Handler(admin.Options{
 		Token: secret.New(adminToken), Keys: m,
 		Usage: func(context.Context) map[string]map[string]int64 {
@@ -139,8 +144,8 @@ func TestKeyLifecycleThroughTheAdminAPI(t *testing.T) {
 		t.Errorf("the key list has no header:\n%s", list)
 	}
 	r := row(t, list, firstID)
-	if len(r) != 8 || r[1] != "svc" || r[2] != "deploy-a" || r[3] != "dynamic" || r[4] != "yes" || r[5] != "no" || r[7] != "-" {
-		t.Errorf("row for the new key = %q, want svc deploy-a dynamic yes no <expiry> -", r)
+	if len(r) != 9 || r[1] != "svc" || r[2] != "deploy-a" || r[3] != "admin" || r[4] != "yes" || r[5] != "no" || r[7] != "-" || r[8] != "-" {
+		t.Errorf("row for the new key = %q, want svc deploy-a admin yes no <expiry> - -", r)
 	}
 	if _, err := time.Parse(time.RFC3339, r[6]); err != nil {
 		t.Errorf("EXPIRES %q is not RFC 3339: %v", r[6], err)
@@ -244,24 +249,27 @@ func TestJSONOutputIsTheAPIsJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(e.ok("callers", "list", "-o", "json")), &callers); err != nil || len(callers.Callers) != 1 || callers.Callers[0].Usage["retool"] != 42 {
 		t.Errorf("callers list -o json: %v, %+v", err, callers)
 	}
-	if out := e.ok("keys", "delete", made.Key.ID, "-o", "json"); out != "" {
-		t.Errorf("keys delete -o json printed %q; the API answers 204 with no body", out)
+	var deleted map[string]string
+	if err := json.Unmarshal([]byte(e.ok("keys", "delete", made.Key.ID, "-o", "json")), &deleted); err != nil || deleted["deleted_key"] != made.Key.ID {
+		t.Errorf("keys delete -o json: %v, %v; want the deleted key's id", err, deleted)
 	}
 }
 
 func TestCallersSetChangesOnlyWhatItIsGiven(t *testing.T) {
 	e := newAdminEnv(t)
 
-	e.ok("callers", "set", "svc", "-priority", "critical", "-max-points", "50")
-	list := e.ok("callers", "list")
-	if !regexp.MustCompile(`(?m)^svc\s+critical\s+50\s+users:read\s+0 \(0 active\)\s+retool=42\s*$`).MatchString(list) {
-		t.Errorf("after setting priority and cap, svc's scopes must be unchanged:\n%s", list)
-	}
-
 	e.ok("callers", "set", "reports", "-scopes", "users:read, groups:write")
-	list = e.ok("callers", "list")
-	if !regexp.MustCompile(`(?m)^reports\s+normal\s+none\s+users:read,groups:write\s+0 \(0 active\)\s+retool=0\s*$`).MatchString(list) {
+	list := e.ok("callers", "list")
+	if !regexp.MustCompile(`(?m)^reports\s+admin\s+normal\s+none\s+users:read,groups:write\s+0 \(0 active\)\s+retool=0\s*$`).MatchString(list) {
 		t.Errorf("the new caller is not listed with its scopes:\n%s", list)
+	}
+	e.ok("callers", "set", "reports", "-priority", "critical", "-max-points", "50")
+	list = e.ok("callers", "list")
+	if !regexp.MustCompile(`(?m)^reports\s+admin\s+critical\s+50\s+users:read,groups:write\s+0 \(0 active\)\s+retool=0\s*$`).MatchString(list) {
+		t.Errorf("after setting priority and cap, the scopes must be unchanged:\n%s", list)
+	}
+	if !regexp.MustCompile(`(?m)^svc\s+file\s+normal\s+none\s+users:read\s+`).MatchString(list) {
+		t.Errorf("the file's caller is not listed with SOURCE file:\n%s", list)
 	}
 	e.ok("keys", "new", "-caller", "reports")
 
@@ -271,9 +279,10 @@ func TestCallersSetChangesOnlyWhatItIsGiven(t *testing.T) {
 		status int // 0: a usage error
 	}{
 		{"a new caller without scopes", []string{"callers", "set", "typo-svc", "-priority", "batch"}, 0},
-		{"nothing to set", []string{"callers", "set", "svc"}, 0},
-		{"a malformed scope", []string{"callers", "set", "svc", "-scopes", "Users Read"}, 400},
-		{"a priority that does not exist", []string{"callers", "set", "svc", "-priority", "urgent"}, 400},
+		{"nothing to set", []string{"callers", "set", "reports"}, 0},
+		{"a malformed scope", []string{"callers", "set", "reports", "-scopes", "Users Read"}, 400},
+		{"a priority that does not exist", []string{"callers", "set", "reports", "-priority", "urgent"}, 400},
+		{"a caller of the config file", []string{"callers", "set", "svc", "-scopes", "groups:read"}, 409},
 		{"a key for a caller that does not exist", []string{"keys", "new", "-caller", "ghost"}, 404},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -343,5 +352,72 @@ func TestOfflineKeysNewRefusesFlagsThatNeedTheAdminAPI(t *testing.T) {
 	err := run(t.Context(), []string{"keys", "new", "-caller", "svc", "-expires-in", "24h"}, &stdout, &stderr)
 	if exitCode(err) != 2 || !strings.Contains(stderr.String(), adminURLEnv) || strings.Contains(stdout.String(), "gwk_") {
 		t.Errorf("err = %v (exit %d), stderr %q: want a usage error naming %s and no key", err, exitCode(err), stderr.String(), adminURLEnv)
+	}
+}
+
+func TestAFileKeyCanBeDisabledInAnEmergencyAndTheOverlayShows(t *testing.T) {
+	e := newAdminEnv(t)
+	// newAdminEnv's svc comes from the file without keys; give it one through a reload.
+	fileKey, sum := auth.NewKey("svc-file")
+	if err := e.keys.SetConfig([]config.Caller{{Name: "svc", Scopes: []string{"users:read"}, Priority: "normal",
+		Keys: []config.Key{{ID: "svc-file", SHA256: sum}}}}); err != nil {
+		t.Fatal(err)
+	}
+	e.ok("keys", "disable", "svc-file", "-actor", "oncall")
+	r := row(t, e.ok("keys", "list"), "svc-file")
+	if len(r) != 9 || r[3] != "file" || r[5] != "yes" || !strings.HasPrefix(r[8], "disabled by oncall (claimed; admin-token@") {
+		t.Errorf("row = %q; want SOURCE file, DISABLED yes and the overlay naming oncall", r)
+	}
+	if e.authenticates(fileKey.Reveal()) {
+		t.Error("an emergency-disabled file key still authenticates")
+	}
+	e.ok("keys", "enable", "svc-file")
+	if r := row(t, e.ok("keys", "list"), "svc-file"); r[8] != "-" || !e.authenticates(fileKey.Reveal()) {
+		t.Errorf("after enable: row %q; want the overlay lifted and the key working", r)
+	}
+}
+
+func TestHelpExitsZeroEverywhere(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"--help"}, {"serve", "-h"}, {"serve", "--help"}, {"keys", "new", "-h"},
+		{"callers", "set", "-h"}, {"config", "check", "-h"}, {"config", "-h"}, {"version", "-h"}, {"demo", "-h"}, {"check", "-h"}} {
+		var stdout, stderr bytes.Buffer
+		if err := run(t.Context(), args, &stdout, &stderr); err != nil {
+			t.Errorf("gateway %s: %v; want success", strings.Join(args, " "), err)
+		}
+		if stdout.Len()+stderr.Len() == 0 {
+			t.Errorf("gateway %s printed no help", strings.Join(args, " "))
+		}
+	}
+}
+
+func TestVersionPrintsTheBuild(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if err := run(t.Context(), []string{"version", "-o", "json"}, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	var v map[string]string
+	if err := json.Unmarshal(stdout.Bytes(), &v); err != nil || v["version"] == "" || v["goversion"] == "" {
+		t.Errorf("version -o json = %s (%v)", stdout.String(), err)
+	}
+}
+
+func TestAScopeTypoIsRefusedWithTheClosestName(t *testing.T) {
+	e := newAdminEnv(t)
+	_, err := e.gw("callers", "set", "reporting", "-scopes", "appz:raed")
+	var ae apiError
+	if !errors.As(err, &ae) || ae.Status != 400 || !strings.Contains(err.Error(), "did you mean apps:read?") {
+		t.Fatalf("err = %v; want a 400 suggesting apps:read", err)
+	}
+}
+
+func TestKeysNewHelpShowsNoAdminURLItWouldNotUse(t *testing.T) {
+	t.Setenv(adminURLEnv, "")
+	var stdout, stderr bytes.Buffer
+	if err := run(t.Context(), []string{"keys", "new", "-h"}, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	help := stdout.String() + stderr.String()
+	if strings.Contains(help, defaultAdminURL) || !strings.Contains(help, "minted offline") {
+		t.Errorf("keys new -h should say it mints offline without an admin URL, and show no default URL:\n%s", help)
 	}
 }

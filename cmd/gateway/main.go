@@ -17,28 +17,25 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		var ue usageError
-		if !errors.As(err, &ue) {
-			fmt.Fprintln(os.Stderr, "gateway:", err)
-		}
+		printError(os.Stderr, err)
 		os.Exit(exitCode(err))
 	}
 }
 
-const usage = `gateway: an authenticating, budget-sharing reverse proxy
-
-Commands:
-  gateway demo [-listen :8080]        a simulated Retool API with a gateway in front, in one process
-  gateway serve [-config FILE]        run the gateway (without -config: the embedded default)
-  gateway keys new -caller NAME       mint a caller key and print the config lines for it
-  gateway keys|callers ...            manage keys and callers through the admin API (gateway keys help)
-  gateway config check -config FILE   validate a configuration; exit 1 naming every bad field
-  gateway sandbox -listen ADDR        a spec-faithful Retool API v2 stand-in (no points spent)
-  gateway check -config FILE          test connections: each upstream and its token, and Redis
-`
+// printError prints an error run returned, unless the command printed it already: every
+// problem is said once.
+func printError(w io.Writer, err error) {
+	var ue usageError
+	var cf checkFailed
+	if !errors.As(err, &ue) && !errors.As(err, &cf) {
+		fmt.Fprintln(w, "gateway:", err)
+	}
+}
 
 // usageError is a mistake on the command line; its message was already printed.
 type usageError struct{ error }
+
+func (e usageError) Unwrap() error { return e.error }
 
 // checkFailed means a check ran and found problems (exit 1, already printed).
 type checkFailed struct{ error }
@@ -52,33 +49,17 @@ func exitCode(err error) int {
 }
 
 // run is main without the process: tests call it with their own context and writers.
+// Asking for help (-h, --help) is a success: the usage was printed.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return usageError{errors.New("no command")}
-	}
-	switch cmd, rest := args[0], args[1:]; cmd {
-	case "serve":
-		return serveCmd(ctx, rest, stdout, stderr)
-	case "demo":
-		return demoCmd(ctx, rest, stdout, stderr)
-	case "keys":
-		return keysCmd(rest, stdout, stderr)
-	case "callers":
-		return callersCmd(rest, stdout, stderr)
-	case "config":
-		return configCmd(rest, stdout, stderr)
-	case "check":
-		return checkCmd(ctx, rest, stdout, stderr)
-	case "sandbox":
-		return sandboxCmd(ctx, rest, stdout, stderr)
-	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, usage)
+	err := dispatch(ctx, args, stdout, stderr)
+	if errors.Is(err, flag.ErrHelp) {
 		return nil
-	default:
-		fmt.Fprintf(stderr, "unknown command %q\n\n%s", cmd, usage)
-		return usageError{fmt.Errorf("unknown command %q", cmd)}
 	}
+	return err
+}
+
+func isHelp(arg string) bool {
+	return arg == "help" || arg == "-h" || arg == "-help" || arg == "--help"
 }
 
 // newFlags makes a FlagSet that reports errors to stderr and returns them, not exits.

@@ -57,6 +57,7 @@ func Handler(o Options) http.Handler {
 		r.Use(a.authorize)
 		r.Get("/callers", a.listCallers)
 		r.Put("/callers/{caller}", a.setCaller)
+		r.Delete("/callers/{caller}", a.deleteCaller)
 		r.Post("/callers/{caller}/keys", a.createKey)
 		r.Get("/keys", a.listKeys)
 		r.Post("/keys/{id}/disable", a.setDisabled(true))
@@ -65,7 +66,7 @@ func Handler(o Options) http.Handler {
 		r.Delete("/keys/{id}", a.deleteKey)
 	})
 	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
-		problem.Write(w, problem.New(http.StatusNotFound, "admin-unknown-route", "No such admin API route. See the README's admin API section."))
+		problem.Write(w, problem.New(http.StatusNotFound, "admin-unknown-route", "No such admin API route. See docs/operations.md, section Admin API."))
 	})
 	return r
 }
@@ -126,10 +127,7 @@ func remoteHost(r *http.Request) string {
 	return host
 }
 
-type callerOut struct {
-	keys.CallerView
-	Usage map[string]int64 `json:"usage"` // points counted now, per budget
-}
+type callerOut = CallerOut
 
 func (a *api) listCallers(w http.ResponseWriter, r *http.Request) {
 	usage := map[string]map[string]int64{}
@@ -158,11 +156,7 @@ func (a *api) listKeys(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"keys": out})
 }
 
-type callerIn struct {
-	Scopes    []string `json:"scopes"`
-	Priority  string   `json:"priority"`
-	MaxPoints int64    `json:"max_points"`
-}
+type callerIn = CallerIn
 
 func (a *api) setCaller(w http.ResponseWriter, r *http.Request) {
 	var in callerIn
@@ -177,16 +171,9 @@ func (a *api) setCaller(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, cs)
 }
 
-type createIn struct {
-	Name      string `json:"name"`
-	ExpiresIn string `json:"expires_in"` // Go duration, e.g. 720h; empty: never
-}
+type createIn = CreateIn
 
-type createdOut struct {
-	Key    keys.KeyView `json:"key"`
-	Secret string       `json:"secret"` // shown once
-	Note   string       `json:"note"`
-}
+type createdOut = CreatedOut
 
 func (a *api) createKey(w http.ResponseWriter, r *http.Request) {
 	var in createIn
@@ -210,9 +197,7 @@ func (a *api) createKey(w http.ResponseWriter, r *http.Request) {
 	writeCreated(w, c)
 }
 
-type rotateIn struct {
-	Grace string `json:"grace"` // how long the old key keeps working; default 24h
-}
+type rotateIn = RotateIn
 
 func (a *api) rotate(w http.ResponseWriter, r *http.Request) {
 	var in rotateIn
@@ -250,6 +235,14 @@ func (a *api) setDisabled(disabled bool) http.HandlerFunc {
 		}
 		writeJSON(w, http.StatusOK, k)
 	}
+}
+
+func (a *api) deleteCaller(w http.ResponseWriter, r *http.Request) {
+	if err := a.o.Keys.DeleteCaller(r.Context(), who(r), chi.URLParam(r, "caller")); err != nil {
+		writeError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func (a *api) deleteKey(w http.ResponseWriter, r *http.Request) {

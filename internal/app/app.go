@@ -69,6 +69,9 @@ func New(cfg *config.Config, o Options) (*App, error) {
 	for _, result := range []string{"applied", "refused"} {
 		a.metrics.ConfigReloads.WithLabelValues(result)
 	}
+	for _, u := range cfg.Upstreams { // present at 0, so an alert on its increase sees the first one
+		a.metrics.UpstreamAuth.WithLabelValues(u.Name)
+	}
 	if o.Store == nil || o.Keys == nil {
 		rt, err := buildStore(cfg, a.metrics, a.log)
 		if err != nil {
@@ -113,7 +116,8 @@ func New(cfg *config.Config, o Options) (*App, error) {
 	a.gateway = gw
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	a.keys, err = keys.NewManager(ctx, keys.Options{Store: o.Keys, Callers: cfg.Callers, MaxActive: cfg.Admin.MaxActiveKeys, Apply: gw.SetKeyring, Audit: a.log.Named("audit")})
+	a.keys, err = keys.NewManager(ctx, keys.Options{Store: o.Keys, Callers: cfg.Callers, MaxActive: cfg.Admin.MaxActiveKeys, Apply: gw.SetKeyring, Audit: a.log.Named("audit"),
+		KnownScopes: cfg.KnownScopes()})
 	if err != nil {
 		return nil, fmt.Errorf("load caller keys: %w", err)
 	}
@@ -141,8 +145,8 @@ func (a *App) AdminHandler() http.Handler {
 	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{Registry: a.registry}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain")
-		_, _ = w.Write([]byte("ok\n"))
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = fmt.Fprintf(w, "{\"status\":\"ok\",\"version\":%q}\n", metrics.Version)
 	})
 	if !a.admin.Empty() {
 		mux.Handle("/admin/", admin.Handler(admin.Options{Token: a.admin, Keys: a.keys, Usage: a.callerUsage,

@@ -5,9 +5,11 @@ import (
 	"crypto/sha256"
 	"os"
 	"reflect"
+	"strings"
 	"time"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/budgetgw/gateway/internal/config"
 )
@@ -18,17 +20,14 @@ import (
 // configuration that cannot be built is refused and the current one keeps serving.
 func (a *App) Reload(cfg *config.Config) error {
 	if err := a.gateway.Reload(cfg); err != nil {
-		a.metrics.ConfigReloads.WithLabelValues("refused").Inc()
-		a.status.Reloaded(false)
-		a.log.Error("config reload refused; the current configuration keeps serving", zap.Error(err))
+		a.refused("", err)
 		return err
 	}
 	if err := a.keys.SetConfig(cfg.Callers); err != nil {
-		a.metrics.ConfigReloads.WithLabelValues("refused").Inc()
-		a.status.Reloaded(false)
-		a.log.Error("config reload refused (callers); the current callers keep serving", zap.Error(err))
+		a.refused("", err)
 		return err
 	}
+	a.keys.SetKnownScopes(cfg.KnownScopes())
 	if cfg.Server != a.cfg.Server || !reflect.DeepEqual(cfg.Redis, a.cfg.Redis) || cfg.Admin != a.cfg.Admin {
 		a.log.Warn("server, redis and admin settings changed in the file; they take effect after a restart")
 	}
@@ -43,13 +42,26 @@ func (a *App) Reload(cfg *config.Config) error {
 // ReloadFile loads path and applies it.
 func (a *App) ReloadFile(path string) error {
 	cfg, err := config.Load(path)
+	if err == nil {
+		err = cfg.CheckSources()
+	}
 	if err != nil {
-		a.metrics.ConfigReloads.WithLabelValues("refused").Inc()
-		a.status.Reloaded(false)
-		a.log.Error("config reload refused; the current configuration keeps serving", zap.String("path", path), zap.Error(err))
+		a.refused(path, err)
 		return err
 	}
 	return a.Reload(cfg)
+}
+
+// refused logs a refused reload as one line that lists every problem (a list, not a
+// joined blob, and no stack trace: the problem is the file, not the code).
+func (a *App) refused(path string, err error) {
+	a.metrics.ConfigReloads.WithLabelValues("refused").Inc()
+	a.status.Reloaded(false)
+	fields := []zap.Field{zap.Strings("errors", strings.Split(err.Error(), "\n"))}
+	if path != "" {
+		fields = append(fields, zap.String("path", path))
+	}
+	a.log.WithOptions(zap.AddStacktrace(zapcore.FatalLevel)).Error("config reload refused; the current configuration keeps serving", fields...)
 }
 
 // Watcher returns a loop that reloads path on a signal from hup and whenever the file,

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -23,6 +25,8 @@ type Config struct {
 	Log       Log        `yaml:"log"`
 	Upstreams []Upstream `yaml:"upstreams"`
 	Callers   []Caller   `yaml:"callers"`
+
+	lines map[string]int // key path -> line in the file it was read from
 }
 
 // Server is the listeners and their hygiene.
@@ -168,22 +172,39 @@ func Load(path string) (*Config, error) {
 	return Parse(f)
 }
 
-// Parse decodes strictly, fills defaults and validates.
+// Parse decodes strictly, fills defaults and validates. Every problem is reported at
+// once, each once, as a FieldError naming the key path and, where known, its line.
 func Parse(r io.Reader) (*Config, error) {
-	dec := yaml.NewDecoder(r)
-	dec.KnownFields(true)
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, fmt.Errorf("not valid YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if root.Kind == 0 || (root.Kind == yaml.DocumentNode && len(root.Content) == 0) {
+		return nil, errors.New("config is empty")
+	}
+	d, treeErr := checkTree(&root, reflect.TypeOf(Config{}))
 	var c Config
-	if err := dec.Decode(&c); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, errors.New("config is empty")
+	if err := root.Decode(&c); err != nil {
+		if treeErr != nil { // a value of the wrong shape: the walk said where, in words
+			return nil, treeErr
 		}
-		return nil, fmt.Errorf("decode config: %w", err)
+		return nil, fmt.Errorf("config could not be read: %s", plainYAMLError(err))
 	}
 	if err := c.applyDefaults(); err != nil {
 		return nil, err
 	}
+	// Unknown keys do not stop the decoding: report them with everything else.
+	errs := append(unjoin(treeErr), c.explicitZeros(d.zeros)...)
 	if err := c.Validate(); err != nil {
-		return nil, err
+		errs = append(errs, unjoin(err)...)
 	}
+	if len(errs) > 0 {
+		return nil, errors.Join(withLines(errs, d.lines)...)
+	}
+	c.lines = d.lines
 	return &c, nil
 }

@@ -73,7 +73,7 @@ callers:
 	}
 	for _, want := range []string{
 		"redis.on_failure", "redis.replicas", "upstreams[0].name", "upstreams[0].base_url", "upstreams[0].profile",
-		"upstreams[0].auth.scheme", "upstreams[0].auth:", "upstreams[0].token_scopes", "upstreams[0].budget.capacity",
+		"upstreams[0].auth.scheme", "upstreams[0].auth (", "upstreams[0].token_scopes", "upstreams[0].budget.capacity",
 		"upstreams[0].budget.window", "callers[0].scopes", "callers[0].priority", "callers[0].keys[0].id",
 		"callers[0].keys[0].sha256", "callers[1].name",
 	} {
@@ -152,9 +152,9 @@ callers:
   - {name: odd, scopes: ["*"], max_wait: -1s}
 `))
 	for _, want := range []string{
-		"upstreams[0].budget.max_wait: 3m0s is above budget.max_wait_ceiling (2m0s)",
-		"callers[0].max_wait: 5m0s is above upstreams[0].budget.max_wait_ceiling (2m0s)",
-		"callers[1].max_wait: must be >= 0",
+		"upstreams[0].budget.max_wait (line 3): 3m0s is above budget.max_wait_ceiling (2m0s)",
+		"callers[0].max_wait (line 6): 5m0s is above upstreams[0].budget.max_wait_ceiling (2m0s)",
+		"callers[1].max_wait (line 7): must be >= 0",
 	} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)

@@ -31,17 +31,16 @@ func (c *Config) applyDefaults() error {
 		setDefault(&u.Mount, "/")
 		setDefault(&u.Timeout, 30*time.Second)
 		if u.Profile != "" {
-			p, err := routes.LoadProfile(u.Profile)
-			if err != nil {
-				// Reported by Validate with the field name; keep going.
-				continue
-			}
-			setDefault(&u.Auth.Scheme, p.Auth.Scheme)
-			setDefault(&u.Auth.Header, p.Auth.Header)
-			setDefault(&u.Budget.Capacity, p.Budget.Capacity)
-			setDefault(&u.Budget.Window, p.Budget.Window)
-			if u.Budget.Lockout == nil {
-				u.Budget.Lockout = &p.Budget.Lockout
+			// An unknown profile is reported by Validate with the field name; the other
+			// defaults still apply, so it is the only error.
+			if p, err := routes.LoadProfile(u.Profile); err == nil {
+				setDefault(&u.Auth.Scheme, p.Auth.Scheme)
+				setDefault(&u.Auth.Header, p.Auth.Header)
+				setDefault(&u.Budget.Capacity, p.Budget.Capacity)
+				setDefault(&u.Budget.Window, p.Budget.Window)
+				if u.Budget.Lockout == nil {
+					u.Budget.Lockout = &p.Budget.Lockout
+				}
 			}
 		}
 		setDefault(&u.Auth.Scheme, "bearer")

@@ -4,8 +4,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/budgetgw/gateway/internal/budget"
@@ -23,12 +25,11 @@ var (
 func (c *Config) Validate() error {
 	var errs []error
 	bad := func(fieldName, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%s: %s", fieldName, fmt.Sprintf(format, args...)))
+		errs = append(errs, &FieldError{Path: fieldName, Msg: fmt.Sprintf(format, args...)})
 	}
 	s := c.Server
-	if s.Listen == "" {
-		bad("server.listen", "must not be empty")
-	}
+	checkAddress("server.listen", s.Listen, bad)
+	checkAddress("server.admin_listen", s.AdminListen, bad)
 	if s.MaxBodyBytes <= 0 {
 		bad("server.max_body_bytes", "must be > 0")
 	}
@@ -41,6 +42,11 @@ func (c *Config) Validate() error {
 	if s.ReadTimeout <= 0 {
 		bad("server.read_timeout", "must be > 0")
 	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log.level", "must be debug, info, warn or error, not %q", c.Log.Level)
+	}
 	c.validateRedis(bad)
 	if c.Admin.Env != "" && c.Admin.File != "" {
 		bad("admin", "set token_env or token_file, not both")
@@ -52,8 +58,9 @@ func (c *Config) Validate() error {
 		bad("upstreams", "must list at least one upstream")
 	}
 	names, mounts, budgets := map[string]int{}, map[string]int{}, map[string]int{}
+	known := scopes.NewCatalogue()
 	for i, u := range c.Upstreams {
-		c.validateUpstream(i, u, bad)
+		c.validateUpstream(i, u, known, bad)
 		if j, dup := names[u.Name]; dup {
 			bad(field("upstreams", i, "name"), "%q is already upstreams[%d]", u.Name, j)
 		}
@@ -74,7 +81,7 @@ func (c *Config) Validate() error {
 	keyIDs := map[string]string{}
 	callerNames := map[string]int{}
 	for i, cl := range c.Callers {
-		validateCaller(i, cl, keyIDs, bad)
+		validateCaller(i, cl, keyIDs, known, bad)
 		c.validateCallerWait(i, cl, bad)
 		if j, dup := callerNames[cl.Name]; dup {
 			bad(field("callers", i, "name"), "%q is already callers[%d]", cl.Name, j)
@@ -119,7 +126,7 @@ func (c *Config) validateRedis(bad reporter) {
 	}
 }
 
-func (c *Config) validateUpstream(i int, u Upstream, bad reporter) {
+func (c *Config) validateUpstream(i int, u Upstream, known *scopes.Catalogue, bad reporter) {
 	f := func(name string) string { return field("upstreams", i, name) }
 	if !namePattern.MatchString(u.Name) {
 		bad(f("name"), "%q must match %s", u.Name, namePattern)
@@ -146,10 +153,21 @@ func (c *Config) validateUpstream(i int, u Upstream, bad reporter) {
 	} else {
 		profile = p
 	}
+	own := scopes.NewCatalogue()
 	if profile != nil {
-		if _, err := routes.Compile(profile, u.Routes); err != nil {
-			for _, e := range unjoin(err) {
+		table, err := routes.Compile(profile, u.Routes)
+		for _, e := range unjoin(err) {
+			// "routes[3].scope: ..." names a row of this upstream: make it a full key path.
+			if row, msg, ok := strings.Cut(e.Error(), ": "); ok && strings.HasPrefix(row, "routes[") {
+				bad(f(row), "%s", msg)
+			} else if err != nil {
 				bad(f("routes"), "%v", e)
+			}
+		}
+		if table != nil {
+			for _, r := range table.Routes() {
+				own.Add(r.Scope)
+				known.Add(r.Scope)
 			}
 		}
 	}
@@ -167,14 +185,16 @@ func (c *Config) validateUpstream(i int, u Upstream, bad reporter) {
 	}
 	if len(u.TokenScopes) == 0 {
 		bad(f("token_scopes"), "an empty list grants the org token nothing, so every call would be refused; list its scopes, or leave the key out for all")
-	} else if _, err := scopes.ParseSet(u.TokenScopes); err != nil {
+	} else if err := own.CheckAll(u.TokenScopes); err != nil {
 		bad(f("token_scopes"), "%v", err)
 	}
 	b := u.Budget
-	if b.Capacity <= 0 {
+	// Without its profile the budget has no defaults: one error (the profile) says it all.
+	profileMissing := u.Profile != "" && profile == nil
+	if b.Capacity <= 0 && !(profileMissing && b.Capacity == 0) {
 		bad(f("budget.capacity"), "must be > 0")
 	}
-	if b.Window <= 0 {
+	if b.Window <= 0 && !(profileMissing && b.Window == 0) {
 		bad(f("budget.window"), "must be > 0")
 	}
 	if b.Reserve < 0 || (b.Capacity > 0 && b.Reserve >= b.Capacity) {
@@ -208,12 +228,12 @@ func (c *Config) validateUpstream(i int, u Upstream, bad reporter) {
 	}
 }
 
-func validateCaller(i int, cl Caller, keyIDs map[string]string, bad reporter) {
+func validateCaller(i int, cl Caller, keyIDs map[string]string, known *scopes.Catalogue, bad reporter) {
 	f := func(name string) string { return field("callers", i, name) }
 	if !namePattern.MatchString(cl.Name) {
 		bad(f("name"), "%q must match %s", cl.Name, namePattern)
 	}
-	if _, err := scopes.ParseSet(cl.Scopes); err != nil {
+	if err := known.CheckAll(cl.Scopes); err != nil {
 		bad(f("scopes"), "%v", err)
 	}
 	if _, err := budget.ParsePriority(cl.Priority); err != nil {
@@ -253,7 +273,27 @@ func (c *Config) validateCallerWait(i int, cl Caller, bad reporter) {
 	}
 }
 
+// checkAddress refuses what net.Listen would: an address needs a port ("localhost"
+// alone fails only when serve starts, long after config check said yes).
+func checkAddress(key, addr string, bad reporter) {
+	if addr == "" {
+		bad(key, "must not be empty (host:port, e.g. :8080 or 127.0.0.1:9090)")
+		return
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		bad(key, "%q must be host:port, e.g. :8080 or 127.0.0.1:9090", addr)
+		return
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		bad(key, "%q: the port must be a number from 0 to 65535", addr)
+	}
+}
+
 func unjoin(err error) []error {
+	if err == nil {
+		return nil
+	}
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		return j.Unwrap()
 	}

@@ -169,12 +169,24 @@ func TestAdminKeyLifecycleAcrossReplicas(t *testing.T) {
 		return kf.call(t, 0, key2) == http.StatusUnauthorized && kf.call(t, 1, key2) == http.StatusUnauthorized
 	})
 
-	// Scopes set through the API apply everywhere.
-	if s, out := kf.admin(t, 0, "PUT", "/admin/v1/callers/svc", `{"scopes":["groups:read"],"priority":"batch"}`); s != http.StatusOK {
+	// The file owns its callers: the API does not change them.
+	if s, out := kf.admin(t, 0, "PUT", "/admin/v1/callers/svc", `{"scopes":["groups:read"]}`); s != http.StatusConflict {
+		t.Fatalf("set a file caller: %d %v; want 409", s, out)
+	}
+	// Scopes of a run-time caller set through the API apply everywhere.
+	if s, out := kf.admin(t, 0, "PUT", "/admin/v1/callers/reports", `{"scopes":["users:read"],"priority":"batch"}`); s != http.StatusOK {
+		t.Fatalf("add a caller: %d %v", s, out)
+	}
+	_, key4 := kf.newKey(t, 1, "reports")
+	secrets = append(secrets, key4)
+	eventually(t, time.Second, "the run-time caller's key works on every replica", func() bool {
+		return kf.call(t, 0, key4) == http.StatusOK && kf.call(t, 1, key4) == http.StatusOK
+	})
+	if s, out := kf.admin(t, 1, "PUT", "/admin/v1/callers/reports", `{"scopes":["groups:read"]}`); s != http.StatusOK {
 		t.Fatalf("set caller: %d %v", s, out)
 	}
 	eventually(t, time.Second, "a removed scope is refused on every replica", func() bool {
-		return kf.call(t, 0, key3) == http.StatusForbidden && kf.call(t, 1, key3) == http.StatusForbidden
+		return kf.call(t, 0, key4) == http.StatusForbidden && kf.call(t, 1, key4) == http.StatusForbidden
 	})
 	status, out = kf.admin(t, 1, "GET", "/admin/v1/callers", "")
 	if status != http.StatusOK || !strings.Contains(fmt.Sprint(out), "groups:read") {

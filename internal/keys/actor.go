@@ -24,3 +24,12 @@ func claimedActor(ctx context.Context) []zap.Field {
 	}
 	return nil
 }
+
+// byline names who did something for a record people read later (an overlay): the claimed
+// actor first, marked as claimed, then what was verified.
+func byline(ctx context.Context, who string) string {
+	if a, ok := ctx.Value(claimedActorKey{}).(string); ok {
+		return a + " (claimed; " + who + ")"
+	}
+	return who
+}

@@ -18,7 +18,7 @@ var _ Store = (*Memory)(nil)
 
 // NewMemory returns an empty store.
 func NewMemory() *Memory {
-	return &Memory{state: State{Keys: map[string]Key{}, Callers: map[string]CallerSettings{}, LastUsed: map[string]time.Time{}}}
+	return &Memory{state: emptyState()}
 }
 
 func (m *Memory) Load(context.Context) (State, error) {
@@ -39,6 +39,11 @@ func (m *Memory) Update(_ context.Context, fn func(*State) error) error {
 	if err := fn(&next); err != nil {
 		m.mu.Unlock()
 		return err
+	}
+	for id := range m.state.Keys { // as in Redis: a removed key's last use goes with it
+		if _, kept := next.Keys[id]; !kept {
+			delete(next.LastUsed, id)
+		}
 	}
 	next.Version = m.state.Version + 1
 	m.state = next
@@ -79,6 +84,14 @@ func (m *Memory) Changes(ctx context.Context) <-chan struct{} {
 	return c
 }
 
+func emptyState() State {
+	return State{Keys: map[string]Key{}, Callers: map[string]CallerSettings{}, LastUsed: map[string]time.Time{}, Overlays: map[string]Overlay{}}
+}
+
 func cloneState(s State) State {
-	return State{Version: s.Version, Keys: maps.Clone(s.Keys), Callers: maps.Clone(s.Callers), LastUsed: maps.Clone(s.LastUsed)}
+	c := State{Version: s.Version, Keys: maps.Clone(s.Keys), Callers: maps.Clone(s.Callers), LastUsed: maps.Clone(s.LastUsed), Overlays: maps.Clone(s.Overlays)}
+	if c.Overlays == nil {
+		c.Overlays = map[string]Overlay{}
+	}
+	return c
 }

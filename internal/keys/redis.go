@@ -2,8 +2,6 @@ package keys
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,8 +16,8 @@ import (
 // are the configuration itself (run Redis with persistence if dynamic keys must survive
 // a Redis restart).
 type Redis struct {
-	c                                           redis.UniversalClient
-	keys, callers, version, lastUsed, lock, chn string
+	c                                               redis.UniversalClient
+	keys, callers, overlays, version, lastUsed, chn string
 }
 
 var _ Store = (*Redis)(nil)
@@ -27,20 +25,30 @@ var _ Store = (*Redis)(nil)
 // NewRedis uses client with keys under prefix (all in one hash tag, one Cluster slot).
 func NewRedis(client redis.UniversalClient, prefix string) *Redis {
 	p := prefix + ":{keys}:"
-	return &Redis{c: client, keys: p + "keys", callers: p + "callers", version: p + "version", lastUsed: p + "lastused", lock: p + "lock", chn: prefix + ":keys:changed"}
+	return &Redis{c: client, keys: p + "keys", callers: p + "callers", overlays: p + "overlays", version: p + "version", lastUsed: p + "lastused", chn: prefix + ":keys:changed"}
 }
 
-func (r *Redis) Load(ctx context.Context) (State, error) {
-	pipe := r.c.Pipeline()
+func (r *Redis) Load(ctx context.Context) (State, error) { return r.load(ctx, r.c) }
+
+func (r *Redis) load(ctx context.Context, conn redis.Cmdable) (State, error) {
+	pipe := conn.Pipeline()
 	v := pipe.Get(ctx, r.version)
 	k := pipe.HGetAll(ctx, r.keys)
 	c := pipe.HGetAll(ctx, r.callers)
 	u := pipe.HGetAll(ctx, r.lastUsed)
+	o := pipe.HGetAll(ctx, r.overlays)
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return State{}, fmt.Errorf("load keys: %w", err)
 	}
-	s := State{Keys: map[string]Key{}, Callers: map[string]CallerSettings{}, LastUsed: map[string]time.Time{}}
+	s := emptyState()
 	s.Version, _ = v.Int64()
+	for id, doc := range o.Val() {
+		var ov Overlay
+		if err := json.Unmarshal([]byte(doc), &ov); err != nil {
+			return State{}, fmt.Errorf("load overlay %s: %w", id, err)
+		}
+		s.Overlays[id] = ov
+	}
 	for id, doc := range k.Val() {
 		var key Key
 		if err := json.Unmarshal([]byte(doc), &key); err != nil {
@@ -71,36 +79,48 @@ func (r *Redis) Version(ctx context.Context) (int64, error) {
 	return v, err
 }
 
-// Update takes a short lock (SET NX PX) so two admins on two replicas cannot both add a
-// third key; the lock expires by itself if a replica dies holding it.
+// Update is optimistic: it reads the state while WATCHing the version key, applies fn,
+// and writes the result in one MULTI that also bumps the version. If any replica changed
+// the state meanwhile, the version moved, the MULTI is refused and the whole
+// read-decide-write runs again on the new state, so two admins on two replicas can never
+// both add a third key (fn must only change the state it is given).
 func (r *Redis) Update(ctx context.Context, fn func(*State) error) error {
-	var tok [8]byte
-	_, _ = rand.Read(tok[:])
-	token := hex.EncodeToString(tok[:])
-	deadline := time.Now().Add(3 * time.Second)
-	for {
-		ok, err := r.c.SetNX(ctx, r.lock, token, 5*time.Second).Result()
-		if err != nil {
-			return fmt.Errorf("lock keys: %w", err)
+	for range updateAttempts {
+		var refused error
+		err := r.c.Watch(ctx, func(tx *redis.Tx) error {
+			before, err := r.load(ctx, tx)
+			if err != nil {
+				return err
+			}
+			after := cloneState(before)
+			if refused = fn(&after); refused != nil {
+				return refused
+			}
+			_, err = tx.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
+				r.write(ctx, pipe, before, after)
+				return nil
+			})
+			return err
+		}, r.version)
+		switch {
+		case errors.Is(err, redis.TxFailedErr):
+			continue // another change won the race: decide again on what it left
+		case refused != nil:
+			return refused
+		case err != nil:
+			return fmt.Errorf("store keys: %w", err)
 		}
-		if ok {
-			break
-		}
-		if time.Now().After(deadline) {
-			return errors.New("lock keys: another change is in progress; try again")
-		}
-		time.Sleep(20 * time.Millisecond)
+		return nil
 	}
-	defer r.unlock(token)
-	before, err := r.Load(ctx)
-	if err != nil {
-		return err
-	}
-	after := cloneState(before)
-	if err := fn(&after); err != nil {
-		return err
-	}
-	pipe := r.c.TxPipeline()
+	return errors.New("store keys: other changes kept winning; try again")
+}
+
+// updateAttempts bounds the retries of Update under contention (admin changes are rare).
+const updateAttempts = 20
+
+// write queues the difference between before and after, the version bump and the
+// notification.
+func (r *Redis) write(ctx context.Context, pipe redis.Pipeliner, before, after State) {
 	for id := range before.Keys {
 		if _, ok := after.Keys[id]; !ok {
 			pipe.HDel(ctx, r.keys, id)
@@ -120,21 +140,17 @@ func (r *Redis) Update(ctx context.Context, fn func(*State) error) error {
 			pipe.HDel(ctx, r.callers, name)
 		}
 	}
+	for id, ov := range after.Overlays {
+		doc, _ := json.Marshal(ov)
+		pipe.HSet(ctx, r.overlays, id, doc)
+	}
+	for id := range before.Overlays {
+		if _, ok := after.Overlays[id]; !ok {
+			pipe.HDel(ctx, r.overlays, id)
+		}
+	}
 	pipe.Incr(ctx, r.version)
 	pipe.Publish(ctx, r.chn, "changed")
-	if _, err := pipe.Exec(ctx); err != nil {
-		return fmt.Errorf("store keys: %w", err)
-	}
-	return nil
-}
-
-// unlockScript deletes the lock only if it is still ours.
-var unlockScript = redis.NewScript(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`)
-
-func (r *Redis) unlock(token string) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	_ = unlockScript.Run(ctx, r.c, []string{r.lock}, token).Err()
 }
 
 func (r *Redis) Touch(ctx context.Context, id string, t time.Time) error {

@@ -28,12 +28,29 @@ type CallerSettings struct {
 	Updated   time.Time `json:"updated"`
 }
 
-// State is everything dynamic, as of one version.
+// Where an item comes from. The file owns what it says; the admin API adds callers and
+// keys beside it and never changes the file's, except for one run-time overlay: an
+// emergency disable of a file key, which survives reloads until it is lifted.
+const (
+	SourceFile  = "file"
+	SourceAdmin = "admin"
+)
+
+// Overlay is a run-time change laid over a key of the config file: today only an
+// emergency disable. It is lifted by enabling the key again.
+type Overlay struct {
+	Disabled bool      `json:"disabled"`
+	By       string    `json:"by"`
+	At       time.Time `json:"at"`
+}
+
+// State is everything set at run time, as of one version.
 type State struct {
 	Version  int64
 	Keys     map[string]Key
 	Callers  map[string]CallerSettings
 	LastUsed map[string]time.Time
+	Overlays map[string]Overlay // file key id -> overlay
 }
 
 // Store holds the dynamic state shared by replicas.

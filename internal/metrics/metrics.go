@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"runtime"
+	"runtime/debug"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
@@ -30,10 +31,18 @@ type Metrics struct {
 
 	OrgTokenScrubbed  *prometheus.CounterVec // upstream, part (header, body, trailer, document)
 	AdminAuthFailures *prometheus.CounterVec // reason (missing, wrong, throttled)
+	UpstreamAuth      *prometheus.CounterVec // upstream: 401/403 for calls the token should be allowed
 }
 
-// Version is stamped at build time (-ldflags "-X .../metrics.Version=v1.2.3").
+// Version is stamped at build time (-ldflags "-X .../metrics.Version=v1.2.3"); unstamped,
+// it is the module version `go install ...@v1.2.3` records, else "dev".
 var Version = "dev"
+
+func init() {
+	if bi, ok := debug.ReadBuildInfo(); ok && Version == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		Version = bi.Main.Version
+	}
+}
 
 // New registers every collector on reg.
 func New(reg prometheus.Registerer) *Metrics {
@@ -126,6 +135,10 @@ func New(reg prometheus.Registerer) *Metrics {
 			Name: "gateway_admin_auth_failures_total",
 			Help: "Admin API requests refused for their token, by reason (missing, wrong, throttled).",
 		}, []string{"reason"}),
+		UpstreamAuth: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "gateway_upstream_auth_errors_total",
+			Help: "Upstream 401/403 answers to calls the route table and token_scopes allow: the org token is suspect (revoked, wrong, or lacking a scope).",
+		}, []string{"upstream"}),
 	}
 }
 

@@ -96,7 +96,9 @@ func (c *upstreamCheck) judge(p pricedProbe, resp *http.Response, said string) (
 	case code >= 200 && code < 300:
 		return st + ": the org token is accepted", nil
 	case code == http.StatusUnauthorized:
-		return "", fmt.Errorf("%s: the upstream refuses the org token from %s%s", st, src, said)
+		// The same failure serving calls shows as gateway_upstream_auth_errors_total and
+		// the GatewayOrgTokenSuspect alert: name what to do, not only what happened.
+		return "", fmt.Errorf("%s: the upstream refuses the org token from %s%s; it is revoked, expired or mistyped: put the right one there (runbook: GatewayOrgTokenSuspect)", st, src, said)
 	case code == http.StatusLocked:
 		return "", fmt.Errorf("%s: the upstream says the org token from %s is disabled%s", st, src, said)
 	case code == http.StatusForbidden:

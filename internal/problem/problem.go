@@ -1,6 +1,6 @@
 // Package problem writes RFC 9457 problem details. Every error the gateway itself answers
 // (proxy and admin API) goes through Write, so they all share one shape and one set of
-// type URIs (urn:budgetgw:problem:<slug>, listed in the README).
+// type URIs (urn:budgetgw:problem:<slug>, catalogued in types.go and docs/http-api.md).
 package problem
 
 import (

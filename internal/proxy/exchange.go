@@ -23,7 +23,7 @@ type exchange struct {
 	canonical   string // decoded canonical path, relative to the mount
 	forwardPath string // escaped path sent upstream, relative to the base URL
 	decision    budget.Decision
-	outcome     string // what the gateway decided, e.g. forwarded, unknown_route
+	outcome     string // what the gateway decided, e.g. forwarded, or a problem slug such as unknown-route
 	upStart     time.Time
 	upElapsed   time.Duration
 	upStatus    int

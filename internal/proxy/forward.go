@@ -94,6 +94,9 @@ func (g *Gateway) answered(x *exchange, resp *http.Response) error {
 		g.log.Warn("settle failed; the call stays counted until its hold expires", zap.String("request_id", x.id), zap.Error(err))
 	}
 	g.series(x).UpstreamDuration(metrics.Class(resp.StatusCode)).Observe(x.upElapsed.Seconds())
+	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
+		g.orgTokenSuspect(x, resp.StatusCode)
+	}
 	if resp.StatusCode == http.StatusTooManyRequests {
 		g.upstreamLimited(x, resp)
 	} else {
@@ -128,6 +131,16 @@ func (g *Gateway) upstreamLimited(x *exchange, resp *http.Response) {
 		g.metrics.StoreErrors.WithLabelValues("lock").Inc()
 	}
 	g.log.Warn("upstream rate-limited the organisation; locking out", zap.String("upstream", x.up.name), zap.Duration("lockout", d), zap.String("request_id", x.id))
+}
+
+// orgTokenSuspect reports an upstream 401/403. The call got here only because the route
+// table and token_scopes say the org token may make it, so the refusal is the token's
+// (revoked, mistyped, or lacking a scope token_scopes claims), not the caller's: without
+// this, callers see the upstream's 401 and blame their own key.
+func (g *Gateway) orgTokenSuspect(x *exchange, status int) {
+	g.metrics.UpstreamAuth.WithLabelValues(x.up.name).Inc()
+	g.log.Warn("upstream refused the org token for a call the route table and token_scopes allow: the org token is suspect (run gateway check; runbook: GatewayOrgTokenSuspect)",
+		zap.String("upstream", x.up.name), zap.Int("status", status), zap.String("route", x.route.ID), zap.String("scope", x.route.Scope.String()), zap.String("request_id", x.id))
 }
 
 // parseRetryAfter reads delta-seconds or an HTTP date, bounded to one hour.
