@@ -69,7 +69,7 @@ var Catalogue = []Entry{
 	{BodyTooLarge, 413, "body over `server.max_body_bytes`"},
 	{KeyDisabled, 423, "the key is disabled"},
 	{AuthThrottled, 429, "this bad key failed too often from this address this minute (a valid key is never refused)"},
-	{PublicThrottled, 429, "too many requests for public rows (health probes) from this address this minute"},
+	{PublicThrottled, 429, "too many public requests (health probes) from this address reached the upstream this minute (cached answers are still served)"},
 	{BudgetExhausted, 429, "no points within `max_wait`"},
 	{CallerCap, 429, "the caller's `max_points` is spent"},
 	{UpstreamLockout, 429, "the upstream locked the organisation out"},

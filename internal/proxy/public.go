@@ -17,8 +17,9 @@ import (
 // Such a call has no caller, needs no scope and spends no points, so it is forwarded with
 // no credentials at all: neither the caller's nor the org token. It still gets its request
 // id, access-log line and metrics, and shares answers (the row's cache TTL, coalescing).
-// Nobody is accountable for it, so each source address may make only as many per minute
-// as it may fail authentications; past that it is refused without a log line.
+// Nobody is accountable for it, so each source address may send only as many per minute
+// to the upstream (cache misses) as it may fail authentications; past that a miss is
+// refused without a log line, while cached answers are still served.
 //
 // A request that is not for a public row passes on untouched; one whose path does not
 // canonicalise passes on too, and the route step refuses it after authentication.
@@ -46,19 +47,6 @@ func (g *Gateway) public(next http.Handler) http.Handler {
 			return
 		}
 		x.route, x.canonical, x.forwardPath = rt, canonical, fwd
-		now := g.now()
-		peer := peerAddr(r.RemoteAddr)
-		if g.publicHits.blocked(peer, "", now) {
-			x.quiet = true
-			writeProblemWith(w, r, problem{Status: http.StatusTooManyRequests, Type: problemType("public-throttled"),
-				Detail:     "Too many unauthenticated requests (health probes) from your address this minute. Probe less often, then retry after the Retry-After delay.",
-				RetryAfter: ceilSeconds(g.publicHits.retryIn(now))})
-			return
-		}
-		if reached, _ := g.publicHits.fail(peer, "", now); reached { // one counter per address: no key here
-			g.log.Warn("public requests (health probes) from one address reached the limit; further ones are refused unlogged until the minute ends",
-				zap.String("peer", peer), zap.Int("limit", g.publicHits.limit))
-		}
 		serve.ServeHTTP(w, r)
 	})
 }
@@ -71,10 +59,26 @@ func (g *Gateway) forwardPublic(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusNotFound, "unknown-route", "The gateway does not know this operation.")
 		return
 	}
+	// Only probes that reach the upstream count against the address's limit: a cached or
+	// coalesced answer costs the upstream nothing, and busy tools (Terraform probes before
+	// every command) must not be refused for asking what the cache already knows.
+	now := g.now()
+	peer := peerAddr(r.RemoteAddr)
+	if g.publicHits.blocked(peer, "", now) {
+		x.quiet = true
+		writeProblemWith(w, r, problem{Status: http.StatusTooManyRequests, Type: problemType("public-throttled"),
+			Detail:     "Too many unauthenticated requests (health probes) from your address reached the upstream this minute. Probe less often, then retry after the Retry-After delay.",
+			RetryAfter: ceilSeconds(g.publicHits.retryIn(now))})
+		return
+	}
+	if reached, _ := g.publicHits.fail(peer, "", now); reached { // one counter per address: no key here
+		g.log.Warn("public requests (health probes) from one address reached the limit; further ones that miss the cache are refused unlogged until the minute ends",
+			zap.String("peer", peer), zap.Int("limit", g.publicHits.limit))
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), x.up.timeout)
 	defer cancel()
 	x.outcome = "forwarded"
-	x.upStart = g.now()
+	x.upStart = now
 	g.publicProxy.ServeHTTP(w, r.WithContext(ctx))
 }
 
@@ -87,7 +91,6 @@ func (g *Gateway) newPublicProxy() *httputil.ReverseProxy {
 		ModifyResponse: func(resp *http.Response) error { return g.answeredPublic(exchangeOf(resp.Request), resp) },
 		ErrorHandler:   func(w http.ResponseWriter, r *http.Request, err error) { g.upstreamFailed(exchangeOf(r), w, r, err) },
 		ErrorLog:       g.stdLog,
-		FlushInterval:  -1,
 	}
 }
 
