@@ -92,8 +92,9 @@ The caller "demo" holds users:read, groups:write and folders:read. Try:
   # the budget, as Prometheus sees it
   curl -s http://%s/metrics | grep '^gateway_budget'
 
+The live status page (budget, waiters, callers, savings): http://%s/
 Press Ctrl-C to stop.
-`, sbLn.Addr(), base, key.Reveal(), base, key.Reveal(), base, key.Reveal(), base, base, adminLn.Addr())
+`, sbLn.Addr(), base, key.Reveal(), base, key.Reveal(), base, key.Reveal(), base, base, adminLn.Addr(), adminLn.Addr())
 	return a.Serve(ctx, ln, adminLn)
 }
 
