@@ -73,6 +73,12 @@ func (sq *settleQueue) flushLoop(f *Failover) {
 // counted until their crash expiry, and the journal, written back after an outage, moves
 // their releases to Window after the answers.
 func (f *Failover) sendSettles(spec *Spec, ts []Ticket) {
+	f.mu.Lock()
+	down := f.down
+	f.mu.Unlock()
+	if down {
+		return // the journal already holds the earlier releases; the write-back carries them
+	}
 	ctx, cancel, sent := f.call(context.Background())
 	defer cancel()
 	if err := f.redis.settleMany(ctx, spec, ts); err != nil {
