@@ -58,6 +58,24 @@
 // to matter idles a large part of the budget, and the fleet's utilisation target (≥ 0.97)
 // is missed. Heartbeats cost nothing while Redis answers (one HSET in a script that runs
 // anyway); their price is paid only in an outage of several replicas: nothing is spent
-// alone for Stale+Hold+Window. Fewer round trips on the hot path (issue 15) come from
-// batching decisions, which heartbeats do not hinder: a batch carries one heartbeat.
+// alone for Stale+Hold+Window. Fewer round trips on the hot path come from batching
+// decisions, which heartbeats do not hinder: a batch carries one heartbeat.
+//
+// # Batches (Redis)
+//
+// Group commit, per budget and replica (batch.go): an ask that finds no batch of its
+// budget in flight is sent at once, alone, on its own goroutine (one round trip, nothing
+// added); asks that arrive meanwhile queue, and the next batch (up to 128) leaves as soon
+// as the one in flight is answered. The take script decides a batch's asks one after the
+// other at one Redis instant, exactly as separate calls would (the waiting line, priorities,
+// caps and outage shares included), so every guarantee above holds. Failover builds the
+// batch's one heartbeat when it is sent, from an earlier answer's clock. Each ask waits for
+// its answer at most CallTimeout from when it queued; the batch's call ends by the latest
+// deadline of its asks; an ask whose caller left before its batch is sent is dropped, and
+// one whose caller left after is cancelled by the write-back like any lost answer.
+//
+// Failover sends settles asynchronously, batched the same way (settle.go): the caller does
+// not wait for Redis. A late settle only keeps points counted longer; a lost one leaves
+// them counted until Hold+Window after admission. Run sends the settles still queued
+// before it returns, so a replica that drains and stops loses none.
 package budget

@@ -42,6 +42,8 @@ type Failover struct {
 	lastAnswer time.Time // when Redis last answered any call
 	restoring  bool      // a probe is writing journals back: local admissions wait for it
 	closed     bool      // said goodbye: never spend alone again
+
+	settles settleQueue // settles on their way to Redis (settle.go)
 }
 
 var _ Store = (*Failover)(nil)
@@ -105,7 +107,9 @@ func NewFailover(r *Redis, o FailoverOptions) *Failover {
 	if o.OnError == nil {
 		o.OnError = func(string) {}
 	}
-	return &Failover{redis: r, o: o, id: newID(), started: o.Now(), st: map[string]*foState{}}
+	f := &Failover{redis: r, o: o, id: newID(), started: o.Now(), st: map[string]*foState{}}
+	f.settles.idle = sync.NewCond(&f.settles.mu)
+	return f
 }
 
 // Watch makes the replica heartbeat for spec's budget from now on, before any request
@@ -188,20 +192,26 @@ func (f *Failover) Take(ctx context.Context, spec *Spec, ask Ask) (Decision, err
 	f.mu.Lock()
 	s := f.state(spec)
 	down := f.down
-	hb, based := f.heartbeat(s)
 	f.mu.Unlock()
 	if down {
 		return f.takeLocal(spec, ask)
 	}
-	cctx, cancel, sent := f.call(ctx)
-	d, rnow, err := f.redis.take(cctx, spec, ask, hb)
+	enqueued := f.o.Now()
+	// The ask waits at most CallTimeout for its batch's answer, whether its batch leaves
+	// at once or after the one in flight.
+	cctx, cancel := context.WithTimeout(ctx, f.o.CallTimeout)
+	res := f.redis.submit(cctx, spec, ask, f)
 	cancel()
+	d, err, sent := res.d, res.err, res.sent
 	if err != nil {
 		f.mu.Lock()
 		s.phantoms = append(s.phantoms, d.Ticket)
 		f.mu.Unlock()
 		if ctx.Err() != nil {
 			return Decision{}, err // the caller gave up; Redis may be fine
+		}
+		if sent.IsZero() {
+			sent = enqueued
 		}
 		if !f.failed(ctx, "take", sent) {
 			// Redis answers others: only this call was slow. Nothing may be decided alone
@@ -212,7 +222,6 @@ func (f *Failover) Take(ctx context.Context, spec *Spec, ask Ask) (Decision, err
 	}
 	ack := f.o.Now()
 	f.mu.Lock()
-	f.answered(s, hb, based, rnow, sent, ack)
 	lost := s.epoch != "" && d.Epoch != s.epoch
 	s.epoch = d.Epoch
 	if d.Allowed {
@@ -260,16 +269,26 @@ func (f *Failover) Settle(ctx context.Context, spec *Spec, t Ticket) error {
 	if down {
 		return nil // the journal carries it; it is written back with its release time
 	}
-	cctx, cancel, sent := f.call(ctx)
-	defer cancel()
-	if err := f.redis.Settle(cctx, spec, t); err != nil {
-		f.failed(ctx, "settle", sent)
-		// Safe either way: Redis keeps the call counted until its crash expiry, and the
-		// journal write-back after the outage moves its release to window after this answer.
-		return nil
-	}
-	f.ok(f.o.Now())
+	// The caller needs no answer: the settle goes with the others of its moment (a late
+	// settle only keeps the points counted a little longer, which is safe).
+	f.settles.add(f, spec, t)
 	return nil
+}
+
+// beatFor implements takeHook: one heartbeat per batch of asks.
+func (f *Failover) beatFor(spec *Spec) (heartbeat, time.Time, time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	hb, based := f.heartbeat(f.state(spec))
+	return hb, based, f.o.Now()
+}
+
+// answeredFor implements takeHook.
+func (f *Failover) answeredFor(spec *Spec, hb heartbeat, based time.Time, rnow int64, sent time.Time) {
+	ack := f.o.Now()
+	f.mu.Lock()
+	f.answered(f.state(spec), hb, based, rnow, sent, ack)
+	f.mu.Unlock()
 }
 
 // Leave implements Store.

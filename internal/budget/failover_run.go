@@ -6,14 +6,15 @@ import (
 )
 
 // Run syncs and heartbeats each budget while Redis answers, and probes it (writing the
-// journals back) while it does not, until ctx ends; then it says goodbye, so the others
-// stop setting a share aside for this replica.
+// journals back) while it does not, until ctx ends; then it sends the settles still
+// queued and says goodbye, so the others stop setting a share aside for this replica.
 func (f *Failover) Run(ctx context.Context) {
 	t := time.NewTicker(f.o.Every)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
+			f.Flush() // settles still on their way (the servers have drained by now)
 			f.goodbye()
 			return
 		case <-t.C:

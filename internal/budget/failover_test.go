@@ -170,3 +170,65 @@ func TestFailClosedRefusesWhenRedisIsDown(t *testing.T) {
 		t.Fatalf("reason %q err %v; want store_unavailable and an error", d.Reason, err)
 	}
 }
+
+// Settles go to Redis asynchronously; those made just before the replica stops still
+// arrive: Run sends what is queued before it returns, and the app closes the client after.
+func TestFailoverSettleJustBeforeStopReachesRedis(t *testing.T) {
+	srv := testutil.StartRedis(t)
+	c := failoverClient(t, srv.Addr(), 20*time.Second)
+	f := budget.NewFailover(budget.NewRedis(c, budget.RedisOptions{RestoreGrace: -1}), budget.FailoverOptions{Every: time.Hour, Timeout: 20 * time.Second})
+	spec := &budget.Spec{Name: "flush", Capacity: 10, Window: time.Second, Hold: time.Hour}
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() { defer close(stopped); f.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-stopped })
+
+	bg := context.Background()
+	var tickets []budget.Ticket
+	admitted := map[string]float64{}
+	for range 3 {
+		d, err := f.Take(bg, spec, budget.Ask{Caller: "a", Cost: 3})
+		if err != nil || !d.Allowed {
+			t.Fatalf("take: %+v %v", d, err)
+		}
+		m := d.Ticket.ID + "|3|a"
+		if admitted[m], err = c.ZScore(bg, "gw:{flush}:log", m).Result(); err != nil {
+			t.Fatalf("the admission is not in Redis: %v", err)
+		}
+		tickets = append(tickets, d.Ticket)
+	}
+	// Redis stalls: the first settle is in flight, the others wait for the next batch,
+	// when the replica is told to stop.
+	srv.Pause()
+	for _, tk := range tickets {
+		if err := f.Settle(bg, spec, tk); err != nil {
+			srv.Resume()
+			t.Fatal(err)
+		}
+	}
+	cancel()
+	select {
+	case <-stopped:
+		srv.Resume()
+		t.Fatal("Run returned with settles still on their way")
+	case <-time.After(100 * time.Millisecond):
+	}
+	srv.Resume()
+	select {
+	case <-stopped:
+	case <-time.After(30 * time.Second):
+		t.Fatal("Run did not return")
+	}
+	_ = c.Close() // as the app does once the store's loop has returned
+	check := failoverClient(t, srv.Addr(), 20*time.Second)
+	for m, before := range admitted {
+		settled, err := check.ZScore(bg, "gw:{flush}:log", m).Result()
+		if err != nil {
+			t.Fatalf("the admission vanished: %v", err)
+		}
+		// Admitted: released Hold+Window after admission; settled: Window after the answer.
+		if before-settled < float64((30 * time.Minute).Microseconds()) {
+			t.Errorf("release of %s moved from %.0f to %.0f µs: its settle did not reach Redis before Run returned", m, before, settled)
+		}
+	}
+}

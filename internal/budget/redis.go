@@ -54,6 +54,9 @@ type Redis struct {
 	o     RedisOptions
 	keys  sync.Map // budget name -> []string
 	grace string
+	// The lines of asks waiting for their batch, per budget name (batch.go): plain
+	// Take calls, and Failover's (whose batches carry its heartbeat).
+	plainQ, hookedQ sync.Map
 }
 
 var _ Store = (*Redis)(nil)
@@ -110,56 +113,70 @@ type heartbeat struct {
 	gone    int64 // µs after a lapsed heartbeat that a cut-off replica is forgotten
 }
 
-// Take implements Store.
+// Take implements Store. Concurrent asks for one budget are decided together (batch.go).
 func (r *Redis) Take(ctx context.Context, spec *Spec, ask Ask) (Decision, error) {
-	d, _, err := r.take(ctx, spec, ask, heartbeat{})
-	return d, err
+	res := r.submit(ctx, spec, ask, nil)
+	if res.err != nil {
+		return Decision{}, res.err
+	}
+	return res.d, nil
 }
 
-// take runs the take script; it also returns Redis's clock (µs) when it answered.
-func (r *Redis) take(ctx context.Context, spec *Spec, ask Ask, hb heartbeat) (Decision, int64, error) {
-	ticket := Ticket{ID: newID(), Caller: ask.Caller, Cost: ask.Cost}
-	var handle, waiterID string
-	var patience int64
-	if w := ask.Waiter; w != nil {
-		handle, waiterID, patience = w.Handle, w.ID, w.Patience.Microseconds()
-	}
+// takeWords is how many values the take script answers per ask, after {now, epoch}.
+const takeWords = 5
+
+// takeMany runs the take script for asks, decided in order; tickets are their ticket ids
+// if admitted. It also returns Redis's clock (µs) when the script ran.
+func (r *Redis) takeMany(ctx context.Context, spec *Spec, asks []Ask, tickets []Ticket, hb heartbeat) ([]Decision, int64, error) {
 	keyMS, stateMS := ttls(spec)
-	res, err := takeScript.Run(ctx, r.c, r.keysOf(spec.Name),
-		spec.Capacity, spec.Window.Microseconds(), spec.Hold.Microseconds(), spec.Reserve,
-		ask.Cost, ask.Caller, ask.Priority.rank(), ask.CallerCap, ticket.ID,
-		handle, waiterID, patience, r.now(), keyMS, stateMS, newID(), r.grace, slotUS(spec),
-		hb.replica, hb.until, hb.share, hb.gone,
-	).Slice()
-	if err != nil {
-		// The ticket goes back with the error: if the script ran but its answer was lost,
-		// Failover cancels the admission once Redis answers again.
-		return Decision{Ticket: ticket}, 0, fmt.Errorf("take %s: %w", spec.Name, err)
-	}
-	if len(res) != 7 {
-		return Decision{}, 0, fmt.Errorf("take %s: script answered %d values, want 7", spec.Name, len(res))
-	}
-	allowed, err1 := asInt(res[0])
-	used, err2 := asInt(res[2])
-	retry, err3 := asInt(res[3])
-	now, err4 := asInt(res[6])
-	reason, ok1 := res[1].(string)
-	wh, ok2 := res[4].(string)
-	epoch, ok3 := res[5].(string)
-	if err1 != nil || err2 != nil || err3 != nil || err4 != nil || !ok1 || !ok2 || !ok3 {
-		return Decision{}, 0, fmt.Errorf("take %s: malformed script reply %v", spec.Name, res)
-	}
-	d := Decision{Allowed: allowed == 1, Reason: Reason(reason), Cost: ask.Cost, Used: used, Capacity: spec.Capacity, Epoch: epoch}
-	if d.Allowed {
-		d.Ticket = ticket
-	} else {
-		d.RetryAfter = usDur(retry)
-		if retry < 0 {
-			d.RetryAfter = -1
+	args := make([]any, 0, 15+8*len(asks))
+	args = append(args, spec.Capacity, spec.Window.Microseconds(), spec.Hold.Microseconds(), spec.Reserve,
+		r.now(), keyMS, stateMS, newID(), r.grace, slotUS(spec),
+		hb.replica, hb.until, hb.share, hb.gone, len(asks))
+	for i, ask := range asks {
+		var handle, waiterID string
+		var patience int64
+		if w := ask.Waiter; w != nil {
+			handle, waiterID, patience = w.Handle, w.ID, w.Patience.Microseconds()
 		}
-		d.Waiter = wh
+		args = append(args, ask.Cost, ask.Caller, ask.Priority.rank(), ask.CallerCap, tickets[i].ID, handle, waiterID, patience)
 	}
-	return d, now, nil
+	res, err := takeScript.Run(ctx, r.c, r.keysOf(spec.Name), args...).Slice()
+	if err != nil {
+		return nil, 0, fmt.Errorf("take %s: %w", spec.Name, err)
+	}
+	if len(res) != 2+takeWords*len(asks) {
+		return nil, 0, fmt.Errorf("take %s: script answered %d values, want %d", spec.Name, len(res), 2+takeWords*len(asks))
+	}
+	now, err := asInt(res[0])
+	epoch, ok := res[1].(string)
+	if err != nil || !ok {
+		return nil, 0, fmt.Errorf("take %s: malformed script reply %v", spec.Name, res[:2])
+	}
+	out := make([]Decision, len(asks))
+	for i, ask := range asks {
+		v := res[2+takeWords*i : 2+takeWords*(i+1)]
+		allowed, err1 := asInt(v[0])
+		reason, ok1 := v[1].(string)
+		used, err2 := asInt(v[2])
+		retry, err3 := asInt(v[3])
+		wh, ok2 := v[4].(string)
+		if err1 != nil || err2 != nil || err3 != nil || !ok1 || !ok2 || (allowed != 0 && allowed != 1) {
+			return nil, 0, fmt.Errorf("take %s: malformed script reply for ask %d: %v", spec.Name, i, v)
+		}
+		d := Decision{Allowed: allowed == 1, Reason: Reason(reason), Cost: ask.Cost, Used: used, Capacity: spec.Capacity, Epoch: epoch}
+		if d.Allowed {
+			d.Ticket = tickets[i]
+		} else {
+			d.RetryAfter = usDur(retry)
+			if retry < 0 {
+				d.RetryAfter = -1
+			}
+			d.Waiter = wh
+		}
+		out[i] = d
+	}
+	return out, now, nil
 }
 
 // Settle implements Store.
@@ -167,8 +184,17 @@ func (r *Redis) Settle(ctx context.Context, spec *Spec, t Ticket) error {
 	if t.ID == "" {
 		return nil
 	}
-	err := settleScript.Run(ctx, r.c, r.keysOf(spec.Name), member(t), spec.Window.Microseconds(), r.now(), slotUS(spec)).Err()
-	if err != nil {
+	return r.settleMany(ctx, spec, []Ticket{t})
+}
+
+// settleMany settles tickets of one budget in one script call.
+func (r *Redis) settleMany(ctx context.Context, spec *Spec, ts []Ticket) error {
+	args := make([]any, 0, 3+len(ts))
+	args = append(args, spec.Window.Microseconds(), r.now(), slotUS(spec))
+	for _, t := range ts {
+		args = append(args, member(t))
+	}
+	if err := settleScript.Run(ctx, r.c, r.keysOf(spec.Name), args...).Err(); err != nil {
 		return fmt.Errorf("settle %s: %w", spec.Name, err)
 	}
 	return nil
