@@ -71,7 +71,6 @@ type Gateway struct {
 	publicProxy         *httputil.ReverseProxy // for public rows: no credentials at all
 	flights             *flights
 	specs               specs
-	learn               learner
 	caches              sync.Map // upstream name -> *cache.Cache
 	publishInvalidation func(upstream, path string)
 	drain               context.Context // cancelled when the process starts draining
@@ -146,7 +145,6 @@ func New(o Options) (*Gateway, error) {
 	g.authFails = newFailLimiter(o.AuthFailureLimit)
 	g.publicHits = newFailLimiter(o.AuthFailureLimit)
 	g.flights = newFlights()
-	g.learn.last = map[string]time.Time{}
 	g.publishInvalidation = o.PublishInvalidation
 	if g.publishInvalidation == nil {
 		g.publishInvalidation = func(string, string) {}
