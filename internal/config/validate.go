@@ -60,7 +60,7 @@ func (c *Config) Validate() error {
 	names, mounts, budgets := map[string]int{}, map[string]int{}, map[string]int{}
 	known := scopes.NewCatalogue()
 	for i, u := range c.Upstreams {
-		c.validateUpstream(i, u, known, bad)
+		c.validateUpstream(i, &c.Upstreams[i], known, bad)
 		if j, dup := names[u.Name]; dup {
 			bad(field("upstreams", i, "name"), "%q is already upstreams[%d]", u.Name, j)
 		}
@@ -126,7 +126,7 @@ func (c *Config) validateRedis(bad reporter) {
 	}
 }
 
-func (c *Config) validateUpstream(i int, u Upstream, known *scopes.Catalogue, bad reporter) {
+func (c *Config) validateUpstream(i int, u *Upstream, known *scopes.Catalogue, bad reporter) {
 	f := func(name string) string { return field("upstreams", i, name) }
 	if !namePattern.MatchString(u.Name) {
 		bad(f("name"), "%q must match %s", u.Name, namePattern)
@@ -142,20 +142,15 @@ func (c *Config) validateUpstream(i int, u Upstream, known *scopes.Catalogue, ba
 			bad(f("public_url"), "%q must be an absolute URL", u.PublicURL)
 		}
 	}
-	var profile *routes.Profile
-	if u.Profile == "" {
-		if len(u.Routes) == 0 {
-			bad(f("profile"), "set a profile (%s) or list routes", strings.Join(routes.ProfileNames(), ", "))
-		}
-		profile = &routes.Profile{Name: u.Name}
-	} else if p, err := routes.LoadProfile(u.Profile); err != nil {
-		bad(f("profile"), "%v", err)
-	} else {
-		profile = p
+	if u.Profile == "" && len(u.Routes) == 0 {
+		bad(f("profile"), "set a profile (%s) or list routes", strings.Join(routes.ProfileNames(), ", "))
 	}
 	own := scopes.NewCatalogue()
-	if profile != nil {
-		table, err := routes.Compile(profile, u.Routes)
+	table, err := u.Table()
+	var profileErr *routes.ProfileError
+	if errors.As(err, &profileErr) {
+		bad(f("profile"), "%v", profileErr.Err)
+	} else {
 		for _, e := range unjoin(err) {
 			// "routes[3].scope: ..." names a row of this upstream: make it a full key path.
 			if row, msg, ok := strings.Cut(e.Error(), ": "); ok && strings.HasPrefix(row, "routes[") {
@@ -164,11 +159,11 @@ func (c *Config) validateUpstream(i int, u Upstream, known *scopes.Catalogue, ba
 				bad(f("routes"), "%v", e)
 			}
 		}
-		if table != nil {
-			for _, r := range table.Routes() {
-				own.Add(r.Scope)
-				known.Add(r.Scope)
-			}
+	}
+	if table != nil {
+		for _, r := range table.Routes() {
+			own.Add(r.Scope)
+			known.Add(r.Scope)
 		}
 	}
 	switch u.Auth.Scheme {
@@ -190,7 +185,7 @@ func (c *Config) validateUpstream(i int, u Upstream, known *scopes.Catalogue, ba
 	}
 	b := u.Budget
 	// Without its profile the budget has no defaults: one error (the profile) says it all.
-	profileMissing := u.Profile != "" && profile == nil
+	profileMissing := profileErr != nil
 	if b.Capacity <= 0 && !(profileMissing && b.Capacity == 0) {
 		bad(f("budget.capacity"), "must be > 0")
 	}

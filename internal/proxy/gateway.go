@@ -229,13 +229,7 @@ func buildUpstream(uc config.Upstream, specs map[string]*budget.Spec) (*upstream
 	}
 	// https://host/ and https://host mean the same; forwarding must not make //api/v2.
 	base.Path, base.RawPath = strings.TrimSuffix(base.Path, "/"), strings.TrimSuffix(base.RawPath, "/")
-	profile := &routes.Profile{Name: uc.Name}
-	if uc.Profile != "" {
-		if profile, err = routes.LoadProfile(uc.Profile); err != nil {
-			return nil, err
-		}
-	}
-	table, err := routes.Compile(profile, uc.Routes)
+	table, err := uc.Table() // compiled once per configuration: Validate built it
 	if err != nil {
 		return nil, err
 	}
