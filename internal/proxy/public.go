@@ -9,6 +9,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/budgetgw/gateway/internal/metrics"
+	"github.com/budgetgw/gateway/internal/peer"
 	"github.com/budgetgw/gateway/internal/routes"
 )
 
@@ -47,17 +48,17 @@ func (g *Gateway) public(next http.Handler) http.Handler {
 		}
 		x.route, x.canonical, x.forwardPath = rt, canonical, fwd
 		now := g.now()
-		peer := peerAddr(r.RemoteAddr)
-		if g.publicHits.blocked(peer, "", now) {
+		addr := peer.Host(r.RemoteAddr)
+		if g.publicHits.blocked(addr, "", now) {
 			x.quiet = true
 			writeProblemWith(w, r, problem{Status: http.StatusTooManyRequests, Type: problemType("public-throttled"),
 				Detail:     "Too many unauthenticated requests (health probes) from your address this minute. Probe less often, then retry after the Retry-After delay.",
 				RetryAfter: ceilSeconds(g.publicHits.retryIn(now))})
 			return
 		}
-		if reached, _ := g.publicHits.fail(peer, "", now); reached { // one counter per address: no key here
+		if reached, _ := g.publicHits.fail(addr, "", now); reached { // one counter per address: no key here
 			g.log.Warn("public requests (health probes) from one address reached the limit; further ones are refused unlogged until the minute ends",
-				zap.String("peer", peer), zap.Int("limit", g.publicHits.limit))
+				zap.String("peer", addr), zap.Int("limit", g.publicHits.limit))
 		}
 		serve.ServeHTTP(w, r)
 	})
