@@ -16,10 +16,19 @@ import (
 )
 
 // Names end up in metric labels, Redis keys and caller keys: keep them plain and bounded.
+// These are the module's one definition of a valid name and key id (ValidName, ValidKeyID).
 var (
 	namePattern  = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,62}$`)
 	keyIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 )
+
+// ValidName reports whether s may name an upstream, a budget or a caller: lower-case
+// letters, digits, '.', '_' and '-', starting with a letter or digit, at most 63 long.
+func ValidName(s string) bool { return namePattern.MatchString(s) }
+
+// ValidKeyID reports whether s may identify a caller key (auth.NewKeyID makes such ids):
+// like a name, without '.' and '_' ('_' separates the id from the secret in a key).
+func ValidKeyID(s string) bool { return keyIDPattern.MatchString(s) }
 
 // Validate reports every problem, each prefixed with the field it concerns.
 func (c *Config) Validate() error {
