@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/budgetgw/gateway/internal/routes"
@@ -35,5 +36,20 @@ func TestAnUpstreamsRouteTableIsCompiledOncePerSettings(t *testing.T) {
 	var pe *routes.ProfileError
 	if _, err := u.Table(); !errors.As(err, &pe) {
 		t.Fatalf("an unknown profile gave %v; want a *routes.ProfileError", err)
+	}
+}
+
+func TestABadRouteRowIsNamedByItsFullKeyPath(t *testing.T) {
+	doc := `
+upstreams:
+  - name: retool
+    base_url: https://x.retool.com
+    profile: retool-v2
+    auth: {token_env: X}
+    routes: [{method: GET, path: /api/v2/zzz, family: users, scope: "bad scope"}]
+`
+	_, err := Parse(strings.NewReader(doc))
+	if err == nil || !strings.Contains(err.Error(), "upstreams[0].routes[0].scope") {
+		t.Fatalf("got %v; want the error to name upstreams[0].routes[0].scope", err)
 	}
 }

@@ -160,7 +160,11 @@ func (c *Config) validateUpstream(i int, u *Upstream, known *scopes.Catalogue, b
 	if errors.As(err, &profileErr) {
 		bad(f("profile"), "%v", profileErr.Err)
 	} else {
-		for _, e := range unjoin(err) {
+		rows := err
+		if inner := errors.Unwrap(err); inner != nil {
+			rows = inner // Compile wraps the joined row errors in "compile routes: "
+		}
+		for _, e := range unjoin(rows) {
 			// "routes[3].scope: ..." names a row of this upstream: make it a full key path.
 			if row, msg, ok := strings.Cut(e.Error(), ": "); ok && strings.HasPrefix(row, "routes[") {
 				bad(f(row), "%s", msg)
