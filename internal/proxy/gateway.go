@@ -31,7 +31,7 @@ import (
 
 // Options are what a Gateway is built from. Everything is passed in: no globals.
 type Options struct {
-	Config    *config.Config
+	Config    *config.Config // upstreams, routes, budgets; callers and keys come through SetKeyring
 	Gate      *budget.Gate
 	Metrics   *metrics.Metrics
 	Logger    *zap.Logger
@@ -202,12 +202,12 @@ func (g *Gateway) Store() budget.Store { return g.gate.Store() }
 // Keyring returns the callers and keys in force.
 func (g *Gateway) Keyring() *auth.Keyring { return g.current.Load().keys }
 
+// buildSnapshot builds the upstreams, routes and budgets of c. Callers and keys are the
+// keys.Manager's (SetKeyring): a new gateway knows none until it applies them (the app
+// does, before serving), and a reload keeps those in force.
 func buildSnapshot(c *config.Config) (*snapshot, error) {
-	keys, err := auth.NewKeyring(c.Callers)
-	if err != nil {
-		return nil, err
-	}
-	snap := &snapshot{keys: keys, budgets: map[string]*budget.Spec{}, series: &seriesCache{}}
+	none, _ := auth.NewKeyring(nil) // no callers: cannot fail
+	snap := &snapshot{keys: none, budgets: map[string]*budget.Spec{}, series: &seriesCache{}}
 	specs := map[string]*budget.Spec{}
 	for i, uc := range c.Upstreams {
 		u, err := buildUpstream(uc, specs)
