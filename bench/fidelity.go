@@ -122,11 +122,7 @@ func (e *env) runFidelityOnce(window, span, maxWait time.Duration) (*fidelityRep
 }
 
 func (e *env) startSandbox(rep *fidelityReport) (*sandbox.Server, string, func(), error) {
-	p, err := routes.LoadProfile("retool-v2")
-	if err != nil {
-		return nil, "", nil, err
-	}
-	table, err := routes.Compile(p, nil)
+	table, err := routes.Build("retool-v2", "retool-v2", nil)
 	if err != nil {
 		return nil, "", nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/budgetgw/gateway/internal/admin"
+	"github.com/budgetgw/gateway/internal/config"
 	"github.com/budgetgw/gateway/internal/keys"
 )
 
@@ -100,7 +101,7 @@ func callersSet(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if !callerName.MatchString(name) {
+	if !config.ValidName(name) {
 		fmt.Fprintln(stderr, "callers set: NAME must be a caller name (lower case letters, digits, . _ -)")
 		return usageError{errors.New("bad caller name")}
 	}

@@ -26,18 +26,14 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	profile, err := routes.LoadProfile("retool-v2")
-	if err != nil {
-		return err
-	}
-	table, err := routes.Compile(profile, nil)
+	table, err := routes.Build("retool-v2", "retool-v2", nil)
 	if err != nil {
 		return err
 	}
 	var tok [16]byte
 	_, _ = rand.Read(tok[:])
 	orgToken := "retool_demo_" + hex.EncodeToString(tok[:])
-	sbOpts := sandbox.Options{API: sandbox.RetoolV2, Token: orgToken, Capacity: profile.Budget.Capacity, Window: profile.Budget.Window, Lockout: profile.Budget.Lockout, Latency: [2]time.Duration{5 * time.Millisecond, 40 * time.Millisecond}, Seed: 1}
+	sbOpts := sandbox.Options{API: sandbox.RetoolV2, Token: orgToken, Capacity: table.Profile().Budget.Capacity, Window: table.Profile().Budget.Window, Lockout: table.Profile().Budget.Lockout, Latency: [2]time.Duration{5 * time.Millisecond, 40 * time.Millisecond}, Seed: 1}
 	sbOpts.UseRoutes(table)
 	sbLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -10,17 +8,15 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"regexp"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/budgetgw/gateway/internal/admin"
 	"github.com/budgetgw/gateway/internal/auth"
+	"github.com/budgetgw/gateway/internal/config"
 	"github.com/budgetgw/gateway/internal/keys"
 )
-
-var callerName = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,62}$`)
 
 // keysNew creates a key through the admin API when one is named (-admin-url or
 // GATEWAY_ADMIN_URL); otherwise it mints one offline and prints config lines, as it
@@ -41,7 +37,7 @@ func keysNew(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if !callerName.MatchString(*caller) {
+	if !config.ValidName(*caller) {
 		fmt.Fprintln(stderr, "keys new: -caller must be a caller name (lower case letters, digits, . _ -)")
 		return usageError{errors.New("bad -caller")}
 	}
@@ -94,9 +90,7 @@ func keysNew(args []string, stdout, stderr io.Writer) error {
 
 func keysNewOffline(caller, id, output string, stdout io.Writer) error {
 	if id == "" {
-		var b [3]byte
-		_, _ = rand.Read(b[:])
-		id = sanitizeID(caller) + "-" + hex.EncodeToString(b[:])
+		id = auth.NewKeyID(caller)
 	}
 	key, sum := auth.NewKey(id)
 	if output == "json" {
@@ -313,17 +307,6 @@ func shortDuration(d time.Duration) string {
 	s := d.String()
 	s = strings.Replace(s, "m0s", "m", 1)
 	return strings.Replace(s, "h0m", "h", 1)
-}
-
-// sanitizeID turns a caller name into a key-id prefix: ids may not hold '_' or '.'.
-func sanitizeID(name string) string {
-	b := []byte(name)
-	for i, c := range b {
-		if c == '_' || c == '.' {
-			b[i] = '-'
-		}
-	}
-	return string(b)
 }
 
 // overlayCell shows a run-time change over a file key: who disabled it, and when.

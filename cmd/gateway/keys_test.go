@@ -55,7 +55,9 @@ upstreams:
 	if err != nil {
 		t.Fatalf("the printed lines do not make a valid config: %v\n%s", err, snippet)
 	}
-	ring, err := auth.NewKeyring(cfg.Callers)
+	c := cfg.Callers[0]
+	ring, err := auth.NewKeyring([]auth.CallerSpec{{Name: c.Name, Scopes: c.Scopes, Priority: c.Priority,
+		Keys: []auth.KeySpec{{ID: c.Keys[0].ID, SHA256: c.Keys[0].SHA256}}}})
 	if err != nil {
 		t.Fatal(err)
 	}

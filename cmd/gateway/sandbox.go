@@ -52,11 +52,7 @@ func sandboxCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if opts.Token == "" {
 		return fmt.Errorf("sandbox: $%s is empty: set it to the token callers must present (-token-env names another variable)", *tokenEnv)
 	}
-	profile, err := routes.LoadProfile("retool-v2")
-	if err != nil {
-		return err
-	}
-	table, err := routes.Compile(profile, nil)
+	table, err := routes.Build("retool-v2", "retool-v2", nil)
 	if err != nil {
 		return err
 	}

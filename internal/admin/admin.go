@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/budgetgw/gateway/internal/keys"
+	"github.com/budgetgw/gateway/internal/peer"
 	"github.com/budgetgw/gateway/internal/problem"
 	"github.com/budgetgw/gateway/internal/secret"
 )
@@ -75,7 +76,7 @@ func Handler(o Options) http.Handler {
 // and why, never what was sent) and throttled per address.
 func (a *api) authorize(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		now, host := a.o.Now(), remoteHost(r)
+		now, host := a.o.Now(), peer.Host(r.RemoteAddr)
 		if blocked, retry := a.logins.blocked(host, now); blocked {
 			a.failed("throttled")
 			p := problem.New(http.StatusTooManyRequests, "admin-throttled", "Too many failed admin logins from your address. Check the admin token, then retry after the Retry-After delay.")
@@ -108,7 +109,7 @@ func (a *api) failed(reason string) {
 
 // who names what was verified for the audit line: the admin token, from this address.
 // The client's own X-Actor goes beside it as actor_claimed (nothing verifies it).
-func who(r *http.Request) string { return "admin-token@" + remoteHost(r) }
+func who(r *http.Request) string { return "admin-token@" + peer.Host(r.RemoteAddr) }
 
 // claimedActor is X-Actor when short and printable, else "".
 func claimedActor(r *http.Request) string {
@@ -117,14 +118,6 @@ func claimedActor(r *http.Request) string {
 		return ""
 	}
 	return a
-}
-
-func remoteHost(r *http.Request) string {
-	host := r.RemoteAddr
-	if i := strings.LastIndexByte(host, ':'); i > 0 {
-		host = host[:i]
-	}
-	return host
 }
 
 type callerOut = CallerOut

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/budgetgw/gateway/internal/config"
 )
 
 // issuedKey is a key the fuzz keyring knows, with what authenticating it must say.
@@ -28,10 +26,10 @@ func fuzzKeyring(tb testing.TB, now time.Time) (*Keyring, map[string]issuedKey) 
 		"gwk_old-1_Pl0Ok9Ij8Uh7Yg6Tf5Rd4Es3Wa2Qz1Xc":  {"old-1", Expired},
 		"legacy-token-4f1c9a7e2b":                     {"legacy-1", OK},
 	}
-	var keys []config.Key
+	var keys []KeySpec
 	for raw, k := range issued {
 		sum := sha256.Sum256([]byte(raw))
-		ck := config.Key{ID: k.id, SHA256: hex.EncodeToString(sum[:])}
+		ck := KeySpec{ID: k.id, SHA256: hex.EncodeToString(sum[:])}
 		switch k.want {
 		case Disabled:
 			ck.Disabled = true
@@ -40,7 +38,7 @@ func fuzzKeyring(tb testing.TB, now time.Time) (*Keyring, map[string]issuedKey) 
 		}
 		keys = append(keys, ck)
 	}
-	kr, err := NewKeyring([]config.Caller{{Name: "svc", Scopes: []string{"users:read"}, Priority: "normal", Keys: keys}})
+	kr, err := NewKeyring([]CallerSpec{{Name: "svc", Scopes: []string{"users:read"}, Priority: "normal", Keys: keys}})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -23,6 +23,23 @@ func NewKey(id string) (key secret.Value, sha256Hex string) {
 	return k, hex.EncodeToString(sum[:])
 }
 
+// keyIDPrefix bounds the caller-name part of a minted id, so the id (prefix, '-', six hex
+// digits) stays within the 63 characters config.ValidKeyID allows.
+const keyIDPrefix = 63 - 1 - 6
+
+// NewKeyID is the one way to mint a key id for caller: its name with '_' and '.' made
+// '-' (ids may not hold them), cut to keyIDPrefix characters, then '-' and 24 random bits,
+// e.g. billing-sync-3fa9c1. The caller checks it is not in use yet.
+func NewKeyID(caller string) string {
+	prefix := strings.NewReplacer("_", "-", ".", "-").Replace(caller)
+	if len(prefix) > keyIDPrefix {
+		prefix = prefix[:keyIDPrefix]
+	}
+	var b [3]byte
+	_, _ = rand.Read(b[:])
+	return prefix + "-" + hex.EncodeToString(b[:])
+}
+
 // splitKey returns the id embedded in a gateway key, or "" for any other string.
 func splitKey(raw string) string {
 	rest, ok := strings.CutPrefix(raw, KeyPrefix)

@@ -7,9 +7,27 @@ import (
 	"time"
 
 	"github.com/budgetgw/gateway/internal/budget"
-	"github.com/budgetgw/gateway/internal/config"
 	"github.com/budgetgw/gateway/internal/scopes"
 )
+
+// CallerSpec is a caller as a keyring is built from it, in the words of the config file
+// and the admin API (package keys converts both): auth depends on neither.
+type CallerSpec struct {
+	Name      string
+	Scopes    []string
+	Priority  string
+	MaxPoints int64
+	MaxWait   *time.Duration // nil: the upstream's max_wait
+	Keys      []KeySpec
+}
+
+// KeySpec is one of a caller's keys, by the hex SHA-256 of the key.
+type KeySpec struct {
+	ID       string
+	SHA256   string
+	Disabled bool
+	Expires  time.Time // zero: never
+}
 
 // Caller is an internal service allowed through the gateway.
 type Caller struct {
@@ -49,8 +67,8 @@ type Keyring struct {
 	callers map[string]*Caller
 }
 
-// NewKeyring builds a keyring from validated config.
-func NewKeyring(cs []config.Caller) (*Keyring, error) {
+// NewKeyring builds a keyring from validated callers.
+func NewKeyring(cs []CallerSpec) (*Keyring, error) {
 	kr := &Keyring{byID: map[string]*Key{}, byHash: map[[32]byte]*Key{}, callers: map[string]*Caller{}}
 	for _, c := range cs {
 		set, err := scopes.ParseSet(c.Scopes)

@@ -3,8 +3,6 @@ package auth
 import (
 	"testing"
 	"time"
-
-	"github.com/budgetgw/gateway/internal/config"
 )
 
 func TestAuthenticate(t *testing.T) {
@@ -12,9 +10,9 @@ func TestAuthenticate(t *testing.T) {
 	off, offHash := NewKey("off-1")
 	old, oldHash := NewKey("old-1")
 	now := time.Unix(1_800_000_000, 0)
-	kr, err := NewKeyring([]config.Caller{{
+	kr, err := NewKeyring([]CallerSpec{{
 		Name: "svc", Scopes: []string{"users:read"}, Priority: "normal",
-		Keys: []config.Key{
+		Keys: []KeySpec{
 			{ID: "good-1", SHA256: goodHash},
 			{ID: "off-1", SHA256: offHash, Disabled: true},
 			{ID: "old-1", SHA256: oldHash, Expires: now},

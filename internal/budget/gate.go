@@ -16,6 +16,8 @@ type Gate struct {
 
 	mu    sync.Mutex
 	hints map[string]hint
+
+	rec reconciler // the upstream's word on what remains: reconcile.go
 }
 
 // hint is what the last refusal taught about a budget: nothing changes before until.

@@ -1,7 +1,6 @@
 package cache
 
 import (
-	"container/list"
 	"net/http"
 	"strings"
 	"sync"
@@ -49,9 +48,7 @@ type Limits struct {
 type Cache struct {
 	lim     Limits
 	mu      sync.Mutex
-	lru     *list.List // front: most recent; values *Entry
-	byKey   map[string]*list.Element
-	bytes   int64
+	lru     *LRU[string, *Entry]
 	evicted func()
 	gen     Generation               // invalidations so far
 	written [keptWrites]invalidation // the last keptWrites invalidations, by gen % keptWrites
@@ -85,7 +82,7 @@ func New(lim Limits, onEvict func()) *Cache {
 	if onEvict == nil {
 		onEvict = func() {}
 	}
-	return &Cache{lim: lim, lru: list.New(), byKey: map[string]*list.Element{}, evicted: onEvict}
+	return &Cache{lim: lim, lru: NewLRU[string](func(e *Entry) int64 { return e.size() }), evicted: onEvict}
 }
 
 // MaxEntry is the largest body the cache keeps.
@@ -95,12 +92,7 @@ func (c *Cache) MaxEntry() int64 { return c.lim.MaxEntry }
 func (c *Cache) Get(key string) (*Entry, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	el, ok := c.byKey[key]
-	if !ok {
-		return nil, false
-	}
-	c.lru.MoveToFront(el)
-	return el.Value.(*Entry), true
+	return c.lru.Get(key)
 }
 
 // Begin is the generation a read starts from; pass it to Put with the read's answer.
@@ -123,13 +115,9 @@ func (c *Cache) Put(e *Entry, began Generation) bool {
 	if c.writtenSince(began, e.Path) {
 		return false
 	}
-	if el, ok := c.byKey[e.Key]; ok {
-		c.remove(el)
-	}
-	c.byKey[e.Key] = c.lru.PushFront(e)
-	c.bytes += e.size()
-	for c.lru.Len() > c.lim.MaxEntries || c.bytes > c.lim.MaxBytes {
-		c.remove(c.lru.Back())
+	c.lru.Add(e.Key, e)
+	for c.lru.Len() > c.lim.MaxEntries || c.lru.Bytes() > c.lim.MaxBytes {
+		c.lru.RemoveOldest()
 		c.evicted()
 	}
 	return true
@@ -148,13 +136,6 @@ func (c *Cache) writtenSince(began Generation, path string) bool {
 	return false
 }
 
-func (c *Cache) remove(el *list.Element) {
-	e := el.Value.(*Entry)
-	c.lru.Remove(el)
-	delete(c.byKey, e.Key)
-	c.bytes -= e.size()
-}
-
 // Invalidate drops every entry whose path is path, under it, or above it (a write to
 // /users/7 changes /users/7, /users/7/attributes and the /users list), and keeps reads
 // already in flight to those paths from being stored (see Put).
@@ -163,16 +144,7 @@ func (c *Cache) Invalidate(path string) int {
 	defer c.mu.Unlock()
 	c.gen++
 	c.written[c.gen%keptWrites] = invalidation{path: path, gen: c.gen}
-	n := 0
-	for el := c.lru.Front(); el != nil; {
-		next := el.Next()
-		if Related(el.Value.(*Entry).Path, path) {
-			c.remove(el)
-			n++
-		}
-		el = next
-	}
-	return n
+	return c.lru.RemoveFunc(func(_ string, e *Entry) bool { return Related(e.Path, path) })
 }
 
 // Related reports whether a write to one path may change a read of the other: the same

@@ -5,4 +5,5 @@
 // (paths compared segment by segment, case folded). A read that began before a related
 // write was invalidated is never stored (Begin, then Put), so it cannot outlive the write.
 // It never decides who may read: the scope check has already happened when it is asked.
+// Its LRU is the module's one least-recently-used map; package openapi keeps views in it.
 package cache

@@ -86,6 +86,8 @@ type Upstream struct {
 	Timeout     time.Duration `yaml:"timeout"`
 	Cache       Cache         `yaml:"cache"`
 	Spec        Spec          `yaml:"spec"`
+
+	built *builtTable // the compiled route table: Table
 }
 
 // Spec serves the upstream's OpenAPI document at {mount}/api/v2/spec, filtered per caller.

@@ -3,7 +3,6 @@ package config
 import (
 	"errors"
 
-	"github.com/budgetgw/gateway/internal/routes"
 	"github.com/budgetgw/gateway/internal/scopes"
 	"github.com/budgetgw/gateway/internal/secret"
 )
@@ -38,15 +37,8 @@ func (c *Config) CheckSources() error {
 // org token's grant may name. Tables that do not compile add nothing (Validate says why).
 func (c *Config) KnownScopes() *scopes.Catalogue {
 	known := scopes.NewCatalogue()
-	for _, u := range c.Upstreams {
-		p := &routes.Profile{Name: u.Name}
-		if u.Profile != "" {
-			var err error
-			if p, err = routes.LoadProfile(u.Profile); err != nil {
-				continue
-			}
-		}
-		if t, err := routes.Compile(p, u.Routes); err == nil {
+	for i := range c.Upstreams {
+		if t, err := c.Upstreams[i].Table(); err == nil {
 			for _, r := range t.Routes() {
 				known.Add(r.Scope)
 			}

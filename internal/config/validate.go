@@ -16,10 +16,19 @@ import (
 )
 
 // Names end up in metric labels, Redis keys and caller keys: keep them plain and bounded.
+// These are the module's one definition of a valid name and key id (ValidName, ValidKeyID).
 var (
 	namePattern  = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,62}$`)
 	keyIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 )
+
+// ValidName reports whether s may name an upstream, a budget or a caller: lower-case
+// letters, digits, '.', '_' and '-', starting with a letter or digit, at most 63 long.
+func ValidName(s string) bool { return namePattern.MatchString(s) }
+
+// ValidKeyID reports whether s may identify a caller key (auth.NewKeyID makes such ids):
+// like a name, without '.' and '_' ('_' separates the id from the secret in a key).
+func ValidKeyID(s string) bool { return keyIDPattern.MatchString(s) }
 
 // Validate reports every problem, each prefixed with the field it concerns.
 func (c *Config) Validate() error {
@@ -60,7 +69,7 @@ func (c *Config) Validate() error {
 	names, mounts, budgets := map[string]int{}, map[string]int{}, map[string]int{}
 	known := scopes.NewCatalogue()
 	for i, u := range c.Upstreams {
-		c.validateUpstream(i, u, known, bad)
+		c.validateUpstream(i, &c.Upstreams[i], known, bad)
 		if j, dup := names[u.Name]; dup {
 			bad(field("upstreams", i, "name"), "%q is already upstreams[%d]", u.Name, j)
 		}
@@ -126,7 +135,7 @@ func (c *Config) validateRedis(bad reporter) {
 	}
 }
 
-func (c *Config) validateUpstream(i int, u Upstream, known *scopes.Catalogue, bad reporter) {
+func (c *Config) validateUpstream(i int, u *Upstream, known *scopes.Catalogue, bad reporter) {
 	f := func(name string) string { return field("upstreams", i, name) }
 	if !namePattern.MatchString(u.Name) {
 		bad(f("name"), "%q must match %s", u.Name, namePattern)
@@ -142,21 +151,20 @@ func (c *Config) validateUpstream(i int, u Upstream, known *scopes.Catalogue, ba
 			bad(f("public_url"), "%q must be an absolute URL", u.PublicURL)
 		}
 	}
-	var profile *routes.Profile
-	if u.Profile == "" {
-		if len(u.Routes) == 0 {
-			bad(f("profile"), "set a profile (%s) or list routes", strings.Join(routes.ProfileNames(), ", "))
-		}
-		profile = &routes.Profile{Name: u.Name}
-	} else if p, err := routes.LoadProfile(u.Profile); err != nil {
-		bad(f("profile"), "%v", err)
-	} else {
-		profile = p
+	if u.Profile == "" && len(u.Routes) == 0 {
+		bad(f("profile"), "set a profile (%s) or list routes", strings.Join(routes.ProfileNames(), ", "))
 	}
 	own := scopes.NewCatalogue()
-	if profile != nil {
-		table, err := routes.Compile(profile, u.Routes)
-		for _, e := range unjoin(err) {
+	table, err := u.Table()
+	var profileErr *routes.ProfileError
+	if errors.As(err, &profileErr) {
+		bad(f("profile"), "%v", profileErr.Err)
+	} else {
+		rows := err
+		if inner := errors.Unwrap(err); inner != nil {
+			rows = inner // Compile wraps the joined row errors in "compile routes: "
+		}
+		for _, e := range unjoin(rows) {
 			// "routes[3].scope: ..." names a row of this upstream: make it a full key path.
 			if row, msg, ok := strings.Cut(e.Error(), ": "); ok && strings.HasPrefix(row, "routes[") {
 				bad(f(row), "%s", msg)
@@ -164,11 +172,11 @@ func (c *Config) validateUpstream(i int, u Upstream, known *scopes.Catalogue, ba
 				bad(f("routes"), "%v", e)
 			}
 		}
-		if table != nil {
-			for _, r := range table.Routes() {
-				own.Add(r.Scope)
-				known.Add(r.Scope)
-			}
+	}
+	if table != nil {
+		for _, r := range table.Routes() {
+			own.Add(r.Scope)
+			known.Add(r.Scope)
 		}
 	}
 	switch u.Auth.Scheme {
@@ -190,7 +198,7 @@ func (c *Config) validateUpstream(i int, u Upstream, known *scopes.Catalogue, ba
 	}
 	b := u.Budget
 	// Without its profile the budget has no defaults: one error (the profile) says it all.
-	profileMissing := u.Profile != "" && profile == nil
+	profileMissing := profileErr != nil
 	if b.Capacity <= 0 && !(profileMissing && b.Capacity == 0) {
 		bad(f("budget.capacity"), "must be > 0")
 	}

@@ -45,7 +45,7 @@ func TestDrillClientsThatLeaveWhileWaitingSpendNothing(t *testing.T) {
 				go func() { left <- drillSend(client, g.request(ctx, http.MethodGet, "/api/v2/users")) }()
 			}
 			settleUntil(t, "every waiter in the line", 10*time.Second, func() bool {
-				return g.metric(t, "gateway_budget_waiters") == waiters
+				return g.Metric(t, "gateway_budget_waiters") == waiters
 			})
 			hangUp()
 			for range waiters {
@@ -54,17 +54,17 @@ func TestDrillClientsThatLeaveWhileWaitingSpendNothing(t *testing.T) {
 				}
 			}
 			settleUntil(t, "the line empty", 2*time.Second, func() bool {
-				return g.metric(t, "gateway_budget_waiters") == 0
+				return g.Metric(t, "gateway_budget_waiters") == 0
 			})
 			settleUntil(t, "the points back (a window after the answers)", 3*window, func() bool {
-				return g.metric(t, "gateway_budget_points_used") == 0
+				return g.Metric(t, "gateway_budget_points_used") == 0
 			})
 
 			// Nothing was spent for them, and nobody waits behind their ghosts.
 			if n := len(charged(sb)); n != fill {
 				t.Errorf("the upstream charged %d calls; want the %d filling calls only", n, fill)
 			}
-			if p := g.metric(t, "gateway_budget_points_admitted_total", "caller", "drill"); p != 2*fill {
+			if p := g.Metric(t, "gateway_budget_points_admitted_total", "caller", "drill"); p != 2*fill {
 				t.Errorf("gateway_budget_points_admitted_total = %v; want %d", p, 2*fill)
 			}
 			r := drillSend(client, g.request(context.Background(), http.MethodGet, "/api/v2/users"))

@@ -13,13 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
-	"go.uber.org/zap"
-
-	"github.com/budgetgw/gateway/internal/app"
 	"github.com/budgetgw/gateway/internal/auth"
-	"github.com/budgetgw/gateway/internal/config"
 	"github.com/budgetgw/gateway/internal/proxytest"
 	"github.com/budgetgw/gateway/internal/sandbox"
 )
@@ -29,16 +23,11 @@ import (
 // the outcome by what callers got back and what the upstream recorded. They must pass on
 // a busy 2-core machine, so they wait on conditions (settle), never on fixed sleeps.
 
-// drillGateway is one gateway whose Serve context the test holds: cancelling it is what
-// main does on SIGTERM.
+// drillGateway is one gateway under test (proxytest.Start) with the drill caller's key.
+// BeginStop is what main does on SIGTERM.
 type drillGateway struct {
-	app      *app.App
-	base     string
-	admin    string
-	key      string // the caller key (caller "drill", every scope)
-	registry *prometheus.Registry
-	cancel   context.CancelFunc
-	served   chan error
+	*proxytest.Gateway
+	key string // the caller key (caller "drill", every scope)
 }
 
 // drillOptions describe a drill gateway; zero fields take the values noted.
@@ -97,7 +86,7 @@ func (o drillOptions) withDefaults() drillOptions {
 	return o
 }
 
-// startDrillGateway builds and serves a gateway; the test stops it with stop (or the
+// startDrillGateway builds and serves a gateway; the test stops it with Stop (or the
 // cleanup does).
 func startDrillGateway(t *testing.T, o drillOptions) *drillGateway {
 	t.Helper()
@@ -119,25 +108,8 @@ server: {listen: "127.0.0.1:0", admin_listen: "127.0.0.1:0", shutdown_grace: %s}
 callers:
   - {name: drill, scopes: ["*"], keys: [{id: %s, sha256: %q}]}
 `, o.grace, redisLine, o.upstream, drillTokenFile(t), o.timeout, o.capacity, o.window, o.lockout, o.maxWait, o.keyID, o.keySum)
-	cfg, err := config.Parse(strings.NewReader(doc))
-	if err != nil {
-		t.Fatalf("parse drill config: %v\n%s", err, doc)
-	}
-	reg := prometheus.NewRegistry()
-	a, err := app.New(cfg, app.Options{Logger: zap.NewNop(), Registry: reg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, adminLn, err := app.Listen(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	g := &drillGateway{app: a, base: "http://" + ln.Addr().String(), admin: "http://" + adminLn.Addr().String(),
-		key: o.keyRaw, registry: reg, cancel: cancel, served: make(chan error, 1)}
-	go func() { g.served <- a.Serve(ctx, ln, adminLn) }()
-	t.Cleanup(func() { _ = g.stop() })
-	return g
+	g := proxytest.Start(t, proxytest.Options{Config: doc, Grace: o.grace})
+	return &drillGateway{Gateway: g, key: o.keyRaw}
 }
 
 // drillOrgToken is what every drill upstream accepts.
@@ -152,50 +124,6 @@ func drillTokenFile(t *testing.T) string {
 	return p
 }
 
-// stop cancels the Serve context (what SIGTERM does) and waits for Serve to return.
-func (g *drillGateway) stop() error {
-	g.cancel()
-	err, ok := <-g.served
-	if ok {
-		close(g.served)
-	}
-	return err
-}
-
-// metric sums the samples of the named metric whose labels include the given pairs.
-func (g *drillGateway) metric(t *testing.T, name string, labelPairs ...string) float64 {
-	t.Helper()
-	families, err := g.registry.Gather()
-	if err != nil {
-		t.Fatalf("gather: %v", err)
-	}
-	var sum float64
-	for _, mf := range families {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			if drillLabelsInclude(m, labelPairs) {
-				sum += m.GetCounter().GetValue() + m.GetGauge().GetValue() + float64(m.GetHistogram().GetSampleCount())
-			}
-		}
-	}
-	return sum
-}
-
-func drillLabelsInclude(m *dto.Metric, pairs []string) bool {
-	for i := 0; i+1 < len(pairs); i += 2 {
-		found := false
-		for _, lp := range m.GetLabel() {
-			found = found || (lp.GetName() == pairs[i] && lp.GetValue() == pairs[i+1])
-		}
-		if !found {
-			return false
-		}
-	}
-	return true
-}
-
 // drillSeq makes every call distinct: identical reads in flight together are coalesced
 // into one upstream call, and a drill wants each call to make its own way.
 var drillSeq atomic.Int64
@@ -206,7 +134,7 @@ func (g *drillGateway) request(ctx context.Context, method, path string) *http.R
 	if method == http.MethodPost {
 		body = strings.NewReader(`{"object_type":"folder"}`)
 	}
-	target := fmt.Sprintf("%s%s?n=%d", g.base, path, drillSeq.Add(1))
+	target := fmt.Sprintf("%s%s?n=%d", g.URL, path, drillSeq.Add(1))
 	req, err := http.NewRequestWithContext(ctx, method, target, body)
 	if err != nil {
 		panic(err) // fixed, well-formed inputs

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	promtestutil "github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/budgetgw/gateway/internal/auth"
 	"github.com/budgetgw/gateway/internal/sandbox"
 	"github.com/budgetgw/gateway/internal/testutil"
@@ -80,7 +82,7 @@ func TestDrillOneReplicaCutOffFromRedis(t *testing.T) {
 	if n := sb.RateLimited(); n > 0 {
 		t.Errorf("the upstream answered 429 %d times", n)
 	}
-	if gws[0].metric(t, "gateway_store_errors_total") == 0 {
+	if gws[0].Metric(t, "gateway_store_errors_total") == 0 {
 		t.Error("the cut-off replica counted no store errors")
 	}
 	if servedAlone == 0 {
@@ -127,7 +129,7 @@ func TestDrillLoneReplicaKeepsSpendingWhenRedisDies(t *testing.T) {
 	if served == 0 {
 		t.Fatal("the lone replica served nothing after Redis died: it should spend what is provably free")
 	}
-	if v := g.metric(t, "gateway_store_degraded"); v != 1 {
+	if v := g.Metric(t, "gateway_store_degraded"); v != 1 {
 		t.Errorf("gateway_store_degraded = %v while Redis is down; want 1", v)
 	}
 	if n := metricFamilies(t, g, "gateway_budget_points_used"); n == 0 {
@@ -146,14 +148,9 @@ func TestDrillLoneReplicaKeepsSpendingWhenRedisDies(t *testing.T) {
 // metricFamilies counts the samples of the named metric the registry reports.
 func metricFamilies(t *testing.T, g *drillGateway, name string) int {
 	t.Helper()
-	families, err := g.registry.Gather()
+	n, err := promtestutil.GatherAndCount(g.Registry, name)
 	if err != nil {
 		t.Fatalf("gather: %v", err)
 	}
-	for _, mf := range families {
-		if mf.GetName() == name {
-			return len(mf.GetMetric())
-		}
-	}
-	return 0
+	return n
 }

@@ -105,7 +105,7 @@ func TestDrillSIGTERMUnderLoadFinishesInFlightCallsAndReleasesWaiters(t *testing
 		go func() { waiters <- drillSend(client, g.request(ctx, http.MethodGet, "/api/v2/users")) }()
 	}
 	settleUntil(t, "every waiter registered", 10*time.Second, func() bool {
-		return g.metric(t, "gateway_budget_waiters") == waiting
+		return g.Metric(t, "gateway_budget_waiters") == waiting
 	})
 
 	// Load keeps coming while the replica drains.
@@ -137,13 +137,13 @@ func TestDrillSIGTERMUnderLoadFinishesInFlightCallsAndReleasesWaiters(t *testing
 		}()
 	}
 	settleUntil(t, "the load's calls waiting too", 10*time.Second, func() bool {
-		return g.metric(t, "gateway_budget_waiters") >= waiting+4
+		return g.Metric(t, "gateway_budget_waiters") >= waiting+4
 	})
 
 	draining.Store(true)
-	g.cancel() // SIGTERM
+	g.BeginStop() // SIGTERM
 	settleUntil(t, "/readyz answering 503 while draining", 5*time.Second, func() bool {
-		resp, err := client.Get(g.admin + "/readyz")
+		resp, err := client.Get(g.AdminURL + "/readyz")
 		if err != nil {
 			return false
 		}
@@ -161,10 +161,8 @@ func TestDrillSIGTERMUnderLoadFinishesInFlightCallsAndReleasesWaiters(t *testing
 			t.Fatalf("only %d of %d waiters were released by the drain", i, waiting)
 		}
 	}
-	select {
-	case err := <-g.served:
-		t.Fatalf("Serve returned (%v) while calls were still streaming: in-flight answers were cut", err)
-	default:
+	if g.Stopped() {
+		t.Fatalf("Serve returned (%v) while calls were still streaming: in-flight answers were cut", g.Stop())
 	}
 
 	close(up.release)
@@ -174,7 +172,7 @@ func TestDrillSIGTERMUnderLoadFinishesInFlightCallsAndReleasesWaiters(t *testing
 			t.Errorf("in-flight call %d: status %d, %d of %d bytes, err %v; want the whole body", i, r.status, len(r.body), len(up.body), r.err)
 		}
 	}
-	if err := g.stop(); err != nil {
+	if err := g.Stop(); err != nil {
 		t.Errorf("Serve: %v", err)
 	}
 	close(stopLoad)

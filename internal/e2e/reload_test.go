@@ -52,8 +52,7 @@ func TestSIGHUPUnderLoadAppliesNewRulesAndTokenWithoutFailures(t *testing.T) {
 	dir := t.TempDir()
 	tokenFile := filepath.Join(dir, "org-token")
 	sw := &tokenSwitch{old: "org-token-old-5d1e", new: "org-token-new-8a7c"}
-	p, _ := routes.LoadProfile("retool-v2")
-	table, _ := routes.Compile(p, nil)
+	table, _ := routes.Build("retool-v2", "retool-v2", nil)
 	sbo := sandbox.Options{Token: sw.old}
 	sbo.UseRoutes(table)
 	sw.next = sandbox.New(sbo)

@@ -2,8 +2,6 @@ package keys
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
@@ -57,9 +55,7 @@ type mintOptions struct {
 
 func (m *Manager) mint(ctx context.Context, o mintOptions) (Created, error) {
 	who, action, caller, name, ttl, rotates, grace := o.who, o.action, o.caller, o.name, o.ttl, o.rotates, o.grace
-	var b [3]byte
-	_, _ = rand.Read(b[:])
-	id := strings.NewReplacer("_", "-", ".", "-").Replace(caller) + "-" + hex.EncodeToString(b[:])
+	id := auth.NewKeyID(caller)
 	secretKey, sum := auth.NewKey(id)
 	now := m.o.Now()
 	k := Key{ID: id, Caller: caller, Name: name, SHA256: sum, Created: now}

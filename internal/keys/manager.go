@@ -140,20 +140,18 @@ func (m *Manager) Touch(id string) {
 // A run-time setting stored for a file caller (by an older version) is ignored: the file
 // owns what it says, so a reload always applies it.
 func merge(callers []config.Caller, s State) (*auth.Keyring, error) {
-	byName := map[string]*config.Caller{}
-	var out []config.Caller
+	byName := map[string]*auth.CallerSpec{}
+	var out []auth.CallerSpec
 	for _, c := range callers {
-		c.Keys = slices.Clone(c.Keys)
-		for i, k := range c.Keys {
-			if s.Overlays[k.ID].Disabled {
-				c.Keys[i].Disabled = true
-			}
+		spec := auth.CallerSpec{Name: c.Name, Scopes: c.Scopes, Priority: c.Priority, MaxPoints: c.MaxPoints, MaxWait: c.MaxWait}
+		for _, k := range c.Keys {
+			spec.Keys = append(spec.Keys, auth.KeySpec{ID: k.ID, SHA256: k.SHA256, Disabled: k.Disabled || s.Overlays[k.ID].Disabled, Expires: k.Expires})
 		}
-		out = append(out, c)
+		out = append(out, spec)
 	}
 	for name, cs := range s.Callers {
-		if !slices.ContainsFunc(out, func(c config.Caller) bool { return c.Name == name }) {
-			out = append(out, config.Caller{Name: name, Scopes: cs.Scopes, Priority: cs.Priority, MaxPoints: cs.MaxPoints})
+		if !slices.ContainsFunc(out, func(c auth.CallerSpec) bool { return c.Name == name }) {
+			out = append(out, auth.CallerSpec{Name: name, Scopes: cs.Scopes, Priority: cs.Priority, MaxPoints: cs.MaxPoints})
 		}
 	}
 	for i := range out {
@@ -161,7 +159,7 @@ func merge(callers []config.Caller, s State) (*auth.Keyring, error) {
 	}
 	for _, k := range s.Keys {
 		if c := byName[k.Caller]; c != nil {
-			c.Keys = append(c.Keys, config.Key{ID: k.ID, SHA256: k.SHA256, Disabled: k.Disabled, Expires: k.Expires})
+			c.Keys = append(c.Keys, auth.KeySpec{ID: k.ID, SHA256: k.SHA256, Disabled: k.Disabled, Expires: k.Expires})
 		}
 	}
 	return auth.NewKeyring(out)

@@ -1,8 +1,9 @@
 package openapi
 
 import (
-	"container/list"
 	"sync"
+
+	"github.com/budgetgw/gateway/internal/cache"
 )
 
 // cacheSize bounds the rendered views kept per document. A view of Retool's document
@@ -14,30 +15,19 @@ const cacheSize = 64
 // viewCache is a small LRU of rendered views, keyed by visible-operation bit set.
 // A new document or routing gets a new cache, which is how refresh invalidates.
 type viewCache struct {
-	mu    sync.Mutex
-	max   int
-	order *list.List // of *cacheEntry, most recently used first
-	byKey map[string]*list.Element
-}
-
-type cacheEntry struct {
-	key string
-	v   *view
+	mu  sync.Mutex
+	max int
+	lru *cache.LRU[string, *view]
 }
 
 func newViewCache(max int) *viewCache {
-	return &viewCache{max: max, order: list.New(), byKey: map[string]*list.Element{}}
+	return &viewCache{max: max, lru: cache.NewLRU[string, *view](nil)}
 }
 
 func (c *viewCache) get(key string) (*view, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.byKey[key]
-	if !ok {
-		return nil, false
-	}
-	c.order.MoveToFront(e)
-	return e.Value.(*cacheEntry).v, true
+	return c.lru.Get(key)
 }
 
 // put stores v unless another request stored the same key first; it returns the
@@ -45,15 +35,12 @@ func (c *viewCache) get(key string) (*view, bool) {
 func (c *viewCache) put(key string, v *view) *view {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e, ok := c.byKey[key]; ok {
-		c.order.MoveToFront(e)
-		return e.Value.(*cacheEntry).v
+	if kept, ok := c.lru.Get(key); ok {
+		return kept
 	}
-	c.byKey[key] = c.order.PushFront(&cacheEntry{key: key, v: v})
-	for c.order.Len() > c.max {
-		oldest := c.order.Back()
-		c.order.Remove(oldest)
-		delete(c.byKey, oldest.Value.(*cacheEntry).key)
+	c.lru.Add(key, v)
+	for c.lru.Len() > c.max {
+		c.lru.RemoveOldest()
 	}
 	return v
 }
@@ -61,5 +48,5 @@ func (c *viewCache) put(key string, v *view) *view {
 func (c *viewCache) len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.order.Len()
+	return c.lru.Len()
 }

@@ -46,11 +46,7 @@ func everything(t testing.TB) []string {
 
 func retoolTable(t testing.TB) *routes.Table {
 	t.Helper()
-	p, err := routes.LoadProfile("retool-v2")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tab, err := routes.Compile(p, nil)
+	tab, err := routes.Build("retool-v2", "retool-v2", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,14 +50,11 @@ upstreams:
 // the profile's route table says.
 func simulated(t *testing.T, profile, token string) *sandbox.Server {
 	t.Helper()
-	p, err := routes.LoadProfile(profile)
+	table, err := routes.Build(profile, profile, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	table, err := routes.Compile(p, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := table.Profile()
 	o := sandbox.Options{Token: token, Capacity: p.Budget.Capacity, Window: p.Budget.Window, Lockout: p.Budget.Lockout, Seed: 1}
 	if p.Auth.Scheme == "header" {
 		o.Header = p.Auth.Header

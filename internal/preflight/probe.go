@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/budgetgw/gateway/internal/config"
-	"github.com/budgetgw/gateway/internal/routes"
 	"github.com/budgetgw/gateway/internal/scopes"
 )
 
@@ -53,13 +52,9 @@ func priceProbe(u config.Upstream) (pricedProbe, string, error) {
 		}
 		return pricedProbe{}, fmt.Sprintf("no known cheap call for profile %s: the org token is not checked", u.Profile), nil
 	}
-	profile, err := routes.LoadProfile(u.Profile)
+	table, err := u.Table() // its errors say "load profile" or "compile routes"
 	if err != nil {
 		return pricedProbe{}, "", err
-	}
-	table, err := routes.Compile(profile, u.Routes)
-	if err != nil {
-		return pricedProbe{}, "", fmt.Errorf("compile routes: %w", err)
 	}
 	r, ok := table.Match(p.Method, p.Path)
 	if !ok {

@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"net"
 	"sync"
 	"time"
 )
@@ -70,12 +69,4 @@ func (l *failLimiter) retryIn(now time.Time) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.start.Add(l.window).Sub(now)
-}
-
-func peerAddr(remote string) string {
-	host, _, err := net.SplitHostPort(remote)
-	if err != nil {
-		return remote
-	}
-	return host
 }

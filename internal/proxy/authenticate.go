@@ -7,6 +7,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/budgetgw/gateway/internal/auth"
+	"github.com/budgetgw/gateway/internal/peer"
 )
 
 // authenticate finds the caller from the key sent where the upstream's token would go.
@@ -26,9 +27,9 @@ func (g *Gateway) authenticate(next http.Handler) http.Handler {
 			return
 		}
 		closeUnreadBody(w, r)
-		peer := peerAddr(r.RemoteAddr)
+		addr := peer.Host(r.RemoteAddr)
 		fk := auth.FailureKey(raw)
-		if g.authFails.blocked(peer, fk, now) {
+		if g.authFails.blocked(addr, fk, now) {
 			g.metrics.AuthFailures.WithLabelValues("throttled").Inc()
 			x.outcome, x.quiet = "auth_throttled", true
 			writeProblemWith(w, r, problem{Status: http.StatusTooManyRequests, Type: problemType("auth-throttled"),
@@ -38,11 +39,11 @@ func (g *Gateway) authenticate(next http.Handler) http.Handler {
 		}
 		g.metrics.AuthFailures.WithLabelValues(string(failure)).Inc()
 		x.outcome = "auth_" + string(failure)
-		reached, quiet := g.authFails.fail(peer, fk, now)
+		reached, quiet := g.authFails.fail(addr, fk, now)
 		x.quiet = quiet
 		if reached {
 			g.log.Warn("authentication failures from one address reached the limit; its further failures are answered unlogged until the minute ends",
-				zap.String("peer", peer), zap.Int("limit", g.authFails.limit))
+				zap.String("peer", addr), zap.Int("limit", g.authFails.limit))
 		}
 		if failure == auth.Disabled {
 			x.keyID = key.ID

@@ -31,9 +31,7 @@ func (g *Gateway) forward(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	x.outcome = "forwarded"
 	x.upStart = g.now()
-	flying := g.learn.flying(x.up.spec.Name)
-	flying.Add(x.decision.Cost)
-	defer flying.Add(-x.decision.Cost)
+	defer g.gate.Forwarding(x.up.spec, x.decision)()
 	g.reverse.ServeHTTP(&informationalGuard{ResponseWriter: w, id: x.id}, r.WithContext(ctx))
 }
 

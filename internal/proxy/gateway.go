@@ -31,7 +31,7 @@ import (
 
 // Options are what a Gateway is built from. Everything is passed in: no globals.
 type Options struct {
-	Config    *config.Config
+	Config    *config.Config // upstreams, routes, budgets; callers and keys come through SetKeyring
 	Gate      *budget.Gate
 	Metrics   *metrics.Metrics
 	Logger    *zap.Logger
@@ -71,7 +71,6 @@ type Gateway struct {
 	publicProxy         *httputil.ReverseProxy // for public rows: no credentials at all
 	flights             *flights
 	specs               specs
-	learn               learner
 	caches              sync.Map // upstream name -> *cache.Cache
 	publishInvalidation func(upstream, path string)
 	drain               context.Context // cancelled when the process starts draining
@@ -146,7 +145,6 @@ func New(o Options) (*Gateway, error) {
 	g.authFails = newFailLimiter(o.AuthFailureLimit)
 	g.publicHits = newFailLimiter(o.AuthFailureLimit)
 	g.flights = newFlights()
-	g.learn.last = map[string]time.Time{}
 	g.publishInvalidation = o.PublishInvalidation
 	if g.publishInvalidation == nil {
 		g.publishInvalidation = func(string, string) {}
@@ -204,12 +202,12 @@ func (g *Gateway) Store() budget.Store { return g.gate.Store() }
 // Keyring returns the callers and keys in force.
 func (g *Gateway) Keyring() *auth.Keyring { return g.current.Load().keys }
 
+// buildSnapshot builds the upstreams, routes and budgets of c. Callers and keys are the
+// keys.Manager's (SetKeyring): a new gateway knows none until it applies them (the app
+// does, before serving), and a reload keeps those in force.
 func buildSnapshot(c *config.Config) (*snapshot, error) {
-	keys, err := auth.NewKeyring(c.Callers)
-	if err != nil {
-		return nil, err
-	}
-	snap := &snapshot{keys: keys, budgets: map[string]*budget.Spec{}, series: &seriesCache{}}
+	none, _ := auth.NewKeyring(nil) // no callers: cannot fail
+	snap := &snapshot{keys: none, budgets: map[string]*budget.Spec{}, series: &seriesCache{}}
 	specs := map[string]*budget.Spec{}
 	for i, uc := range c.Upstreams {
 		u, err := buildUpstream(uc, specs)
@@ -231,13 +229,7 @@ func buildUpstream(uc config.Upstream, specs map[string]*budget.Spec) (*upstream
 	}
 	// https://host/ and https://host mean the same; forwarding must not make //api/v2.
 	base.Path, base.RawPath = strings.TrimSuffix(base.Path, "/"), strings.TrimSuffix(base.RawPath, "/")
-	profile := &routes.Profile{Name: uc.Name}
-	if uc.Profile != "" {
-		if profile, err = routes.LoadProfile(uc.Profile); err != nil {
-			return nil, err
-		}
-	}
-	table, err := routes.Compile(profile, uc.Routes)
+	table, err := uc.Table() // compiled once per configuration: Validate built it
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/budgetgw/gateway/internal/metrics"
+	"github.com/budgetgw/gateway/internal/peer"
 	"github.com/budgetgw/gateway/internal/routes"
 )
 
@@ -63,17 +64,17 @@ func (g *Gateway) forwardPublic(w http.ResponseWriter, r *http.Request) {
 	// coalesced answer costs the upstream nothing, and busy tools (Terraform probes before
 	// every command) must not be refused for asking what the cache already knows.
 	now := g.now()
-	peer := peerAddr(r.RemoteAddr)
-	if g.publicHits.blocked(peer, "", now) {
+	addr := peer.Host(r.RemoteAddr)
+	if g.publicHits.blocked(addr, "", now) {
 		x.quiet = true
 		writeProblemWith(w, r, problem{Status: http.StatusTooManyRequests, Type: problemType("public-throttled"),
 			Detail:     "Too many unauthenticated requests (health probes) from your address reached the upstream this minute. Probe less often, then retry after the Retry-After delay.",
 			RetryAfter: ceilSeconds(g.publicHits.retryIn(now))})
 		return
 	}
-	if reached, _ := g.publicHits.fail(peer, "", now); reached { // one counter per address: no key here
+	if reached, _ := g.publicHits.fail(addr, "", now); reached { // one counter per address: no key here
 		g.log.Warn("public requests (health probes) from one address reached the limit; further ones that miss the cache are refused unlogged until the minute ends",
-			zap.String("peer", peer), zap.Int("limit", g.publicHits.limit))
+			zap.String("peer", addr), zap.Int("limit", g.publicHits.limit))
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), x.up.timeout)
 	defer cancel()

@@ -29,6 +29,9 @@ type Options struct {
 	Store     budget.Store      // nil: the store the configuration asks for
 	Transport http.RoundTripper // to the upstreams; nil: the gateway's own
 	Tracing   *tracing.Provider // nil: from the environment (off in tests unless set)
+	// Grace is the drain when the gateway stops; 0: the configuration's, at most 1 s.
+	// A drill that holds calls in flight across a stop sets it longer.
+	Grace time.Duration
 }
 
 // Gateway is a gateway under test.
@@ -44,6 +47,10 @@ type Gateway struct {
 	client *http.Client
 	mu     sync.Mutex
 	seen   []Response
+
+	cancel   context.CancelFunc // ends Serve, as SIGTERM does
+	done     chan struct{}      // closed when Serve has returned
+	serveErr error              // what Serve returned; read after done
 }
 
 // Build parses the configuration and builds the app with a fresh registry and an observed
@@ -55,6 +62,9 @@ func Build(t testing.TB, o Options) *Gateway {
 		t.Fatalf("parse test config: %v\n%s", err, o.Config)
 	}
 	cfg.Server.ShutdownGrace = min(cfg.Server.ShutdownGrace, maxGrace)
+	if o.Grace > 0 {
+		cfg.Server.ShutdownGrace = o.Grace
+	}
 	g := &Gateway{Config: cfg, Registry: prometheus.NewRegistry(), Logs: newLogs()}
 	g.App, err = app.New(cfg, app.Options{Logger: g.Logs.Logger(), Registry: g.Registry, Store: o.Store, Transport: o.Transport, Tracing: o.Tracing})
 	if err != nil {
@@ -74,16 +84,40 @@ func Start(t testing.TB, o Options) *Gateway {
 	tr := &http.Transport{MaxIdleConnsPerHost: 64}
 	g.client = &http.Client{Transport: tr}
 	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- g.App.Serve(ctx, ln, adminLn) }()
+	g.cancel, g.done = cancel, make(chan struct{})
+	go func() {
+		g.serveErr = g.App.Serve(ctx, ln, adminLn)
+		close(g.done)
+	}()
 	t.Cleanup(func() {
 		tr.CloseIdleConnections()
-		cancel()
-		if err := <-served; err != nil {
+		if err := g.Stop(); err != nil {
 			t.Errorf("gateway serve: %v", err)
 		}
 	})
 	return g
+}
+
+// BeginStop tells a started gateway to stop, as SIGTERM does, and returns at once: it
+// drains (readiness fails, waiting calls are released) while calls in flight finish.
+func (g *Gateway) BeginStop() { g.cancel() }
+
+// Stopped reports whether Serve has returned, without waiting.
+func (g *Gateway) Stopped() bool {
+	select {
+	case <-g.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// Stop stops a started gateway and waits for Serve to return, giving its error. It may
+// be called more than once; the test's cleanup calls it too.
+func (g *Gateway) Stop() error {
+	g.cancel()
+	<-g.done
+	return g.serveErr
 }
 
 func listen(t testing.TB) net.Listener {

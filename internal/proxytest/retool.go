@@ -180,11 +180,7 @@ func StartSandbox(t testing.TB, o sandbox.Options, profile string) (*sandbox.Ser
 // Table compiles a built-in profile's routes.
 func Table(t testing.TB, profile string) *routes.Table {
 	t.Helper()
-	p, err := routes.LoadProfile(profile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	table, err := routes.Compile(p, nil)
+	table, err := routes.Build(profile, profile, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

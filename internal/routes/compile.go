@@ -36,6 +36,7 @@ type Table struct {
 	root      *node
 	routes    []*Route
 	hasPublic bool
+	profile   *Profile
 }
 
 // HasPublic reports whether any row is public, so the pipeline can skip the lookup
@@ -93,7 +94,7 @@ func Compile(p *Profile, overrides []Spec) (*Table, error) {
 		return nil, fmt.Errorf("compile routes: %w", err)
 	}
 
-	t := &Table{root: &node{}, routes: list}
+	t := &Table{root: &node{}, routes: list, profile: p}
 	for _, r := range list {
 		t.root.insert(r)
 		t.hasPublic = t.hasPublic || r.Public

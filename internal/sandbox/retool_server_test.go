@@ -14,11 +14,7 @@ import (
 // `gateway sandbox` does: costs and 404s from the retool-v2 route table, a
 // token holding some scopes.
 func TestScopesBudgetAndRoutesComeFromTheRouteTable(t *testing.T) {
-	p, err := routes.LoadProfile("retool-v2")
-	if err != nil {
-		t.Fatal(err)
-	}
-	table, err := routes.Compile(p, nil)
+	table, err := routes.Build("retool-v2", "retool-v2", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
