@@ -7,6 +7,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/budgetgw/gateway/internal/budget"
+	"github.com/budgetgw/gateway/internal/config"
 )
 
 // SetCaller sets a run-time caller's scopes, priority and max_points (adding the caller
@@ -15,6 +16,10 @@ func (m *Manager) SetCaller(ctx context.Context, who string, cs CallerSettings) 
 	m.mu.Lock()
 	known, isFile := m.known, m.fileCaller(cs.Name)
 	m.mu.Unlock()
+	if !config.ValidName(cs.Name) {
+		// The name becomes a metric label and a log field: the same rule as the file's.
+		return cs, fmt.Errorf("%w: caller name %q: use 1-63 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit", ErrInvalid, cs.Name)
+	}
 	if isFile {
 		return cs, fmt.Errorf("%w: caller %s is defined in the config file, which the admin API does not change: edit the file and reload (in an emergency, disable its keys: gateway keys disable ID)", ErrConflict, cs.Name)
 	}

@@ -132,3 +132,22 @@ func TestScopeTyposAreRefusedWithTheClosestName(t *testing.T) {
 		t.Fatalf("err = %v; want invalid, suggesting apps:read", err)
 	}
 }
+
+// A caller's name becomes a metric label and a log field, so the admin API holds it to
+// the config file's rule: no label values the file could not have written.
+func TestARunTimeCallerNeedsAValidName(t *testing.T) {
+	ctx := context.Background()
+	var r ring
+	m, err := keys.NewManager(ctx, keys.Options{Store: keys.NewMemory(), Apply: r.set})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"", "Reporting", "a b", "x\nlevel=error", strings.Repeat("a", 64)} {
+		if _, err := m.SetCaller(ctx, "ops", keys.CallerSettings{Name: name}); !errors.Is(err, keys.ErrInvalid) {
+			t.Errorf("SetCaller(%q) = %v; want invalid", name, err)
+		}
+	}
+	if _, err := m.SetCaller(ctx, "ops", keys.CallerSettings{Name: "reporting-2"}); err != nil {
+		t.Errorf("a valid name was refused: %v", err)
+	}
+}
