@@ -16,6 +16,7 @@ type flight struct {
 	done           chan struct{}
 	once           sync.Once
 	answer         *answer // set before done closes; nil: nothing to share, go alone
+	followers      int     // how many joined; under flights.mu
 }
 
 // answer is what a flight hands its followers: the upstream's status, headers and body,
@@ -49,6 +50,7 @@ func (f *flights) join(key, upstream, path string) (*flight, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if fl, ok := f.m[key]; ok {
+		fl.followers++
 		return fl, false
 	}
 	fl := &flight{upstream: upstream, path: path, done: make(chan struct{})}
@@ -56,17 +58,22 @@ func (f *flights) join(key, upstream, path string) (*flight, bool) {
 	return fl, true
 }
 
-// finish publishes a (nil: nothing to share) to the flight's followers and ends the
-// flight. Only the first call counts, so the leader may finish early (an answer too big
-// to share) and again on its way out.
-func (f *flights) finish(key string, fl *flight, a *answer) {
+// finish ends the flight and publishes what answer returns (nil, or a nil func: nothing to
+// share) to its followers. answer is called only if someone follows: most reads are
+// followed by nobody, and copying their answer would be wasted. Only the first call
+// counts, so the leader may finish early (an answer too big to share) and again on its
+// way out.
+func (f *flights) finish(key string, fl *flight, answer func() *answer) {
 	fl.once.Do(func() {
-		fl.answer = a
 		f.mu.Lock()
 		if f.m[key] == fl {
 			delete(f.m, key)
 		}
+		followed := fl.followers > 0 // final: nobody can join once it is out of the map
 		f.mu.Unlock()
+		if followed && answer != nil {
+			fl.answer = answer()
+		}
 		close(fl.done)
 	})
 }

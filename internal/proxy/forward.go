@@ -45,6 +45,7 @@ func (g *Gateway) newReverseProxy() *httputil.ReverseProxy {
 		ModifyResponse: func(resp *http.Response) error { return g.answered(exchangeOf(resp.Request), resp) },
 		ErrorHandler:   func(w http.ResponseWriter, r *http.Request, err error) { g.upstreamFailed(exchangeOf(r), w, r, err) },
 		ErrorLog:       g.stdLog,
+		BufferPool:     g.buffers,
 		// FlushInterval 0: an answer of known length goes out as the server's buffer
 		// fills, not one flush per write; ReverseProxy flushes at once by itself when
 		// the answer streams (text/event-stream, or no Content-Length).

@@ -9,6 +9,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -66,6 +67,7 @@ type Gateway struct {
 	onAuth              func(keyID string)
 	stdLog              *log.Logger            // the reverse proxy's own complaints, into zap
 	reverse             *httputil.ReverseProxy // shared by every request
+	buffers             *copyBuffers           // the reverse proxies' copy buffers
 	authFails           *failLimiter
 	publicHits          *failLimiter           // requests for public rows, per address: same limit
 	publicProxy         *httputil.ReverseProxy // for public rows: no credentials at all
@@ -106,8 +108,10 @@ type upstream struct {
 	waitCeiling time.Duration // no wait is longer: caller max_wait, Prefer: wait
 	timeout     time.Duration
 	policy      string // RateLimit-Policy value, built once
-	cacheTTL    time.Duration
-	cacheLimits cache.Limits
+	// rateLimitPrefix is the RateLimit value up to the remaining points: "name";r=
+	rateLimitPrefix string
+	cacheTTL        time.Duration
+	cacheLimits     cache.Limits
 }
 
 // New builds a Gateway; it fails if anything in the configuration cannot be served.
@@ -151,6 +155,7 @@ func New(o Options) (*Gateway, error) {
 	}
 	g.drain, g.drainNow = context.WithCancel(context.Background())
 	g.stdLog, _ = zap.NewStdLogAt(o.Logger, zap.WarnLevel) // fails only for an invalid level
+	g.buffers = newCopyBuffers()
 	g.reverse = g.newReverseProxy()
 	g.publicProxy = g.newPublicProxy()
 	g.handler = g.router()
@@ -259,23 +264,24 @@ func buildUpstream(uc config.Upstream, specs map[string]*budget.Spec) (*upstream
 		ceiling = 2 * time.Minute // a config not through config.Parse: its default
 	}
 	return &upstream{
-		name:        uc.Name,
-		mount:       strings.TrimSuffix(uc.Mount, "/"),
-		base:        base,
-		table:       table,
-		header:      http.CanonicalHeaderKey(uc.Auth.Header),
-		bearer:      uc.Auth.Scheme == "bearer",
-		token:       token,
-		scrub:       newScrubber(token.Reveal()),
-		tokenScopes: tokenScopes,
-		spec:        spec,
-		lockout:     b.LockoutOrZero(),
-		maxWait:     b.MaxWaitOrZero(),
-		waitCeiling: max(ceiling, b.MaxWaitOrZero()),
-		timeout:     uc.Timeout,
-		cacheTTL:    uc.Cache.TTL,
-		cacheLimits: cache.Limits{MaxEntries: uc.Cache.MaxEntries, MaxBytes: uc.Cache.MaxBytes},
-		policy:      fmt.Sprintf("%q;q=%d;w=%d", spec.Name, spec.Capacity, int64(spec.Window/time.Second)),
+		name:            uc.Name,
+		mount:           strings.TrimSuffix(uc.Mount, "/"),
+		base:            base,
+		table:           table,
+		header:          http.CanonicalHeaderKey(uc.Auth.Header),
+		bearer:          uc.Auth.Scheme == "bearer",
+		token:           token,
+		scrub:           newScrubber(token.Reveal()),
+		tokenScopes:     tokenScopes,
+		spec:            spec,
+		lockout:         b.LockoutOrZero(),
+		maxWait:         b.MaxWaitOrZero(),
+		waitCeiling:     max(ceiling, b.MaxWaitOrZero()),
+		timeout:         uc.Timeout,
+		cacheTTL:        uc.Cache.TTL,
+		cacheLimits:     cache.Limits{MaxEntries: uc.Cache.MaxEntries, MaxBytes: uc.Cache.MaxBytes},
+		policy:          fmt.Sprintf("%q;q=%d;w=%d", spec.Name, spec.Capacity, int64(spec.Window/time.Second)),
+		rateLimitPrefix: strconv.Quote(spec.Name) + ";r=",
 	}, nil
 }
 

@@ -36,21 +36,44 @@ func (g *Gateway) learnFrom(x *exchange, h http.Header) {
 
 // upstreamRemaining reads the remaining quota from the rate-limit fields providers use:
 // RateLimit ("name";r=N;t=S, or remaining=N), RateLimit-Remaining, X-RateLimit-Remaining.
+// It runs on every answer, so it allocates nothing, also when no field is there.
 func upstreamRemaining(h http.Header) (int64, bool) {
 	if v := h.Get("RateLimit"); v != "" {
-		for _, part := range strings.FieldsFunc(v, func(r rune) bool { return r == ';' || r == ',' }) {
+		for rest := v; rest != ""; {
+			var part string
+			if i := strings.IndexAny(rest, ";,"); i >= 0 {
+				part, rest = rest[:i], rest[i+1:]
+			} else {
+				part, rest = rest, ""
+			}
 			k, val, ok := strings.Cut(strings.TrimSpace(part), "=")
 			if ok && (k == "r" || strings.EqualFold(k, "remaining")) {
-				if n, err := strconv.ParseInt(strings.TrimSpace(val), 10, 64); err == nil && n >= 0 {
+				if n, ok := nonNegative(val); ok {
 					return n, true
 				}
 			}
 		}
 	}
-	for _, name := range []string{"RateLimit-Remaining", "X-RateLimit-Remaining", "X-Ratelimit-Remaining"} {
-		if n, err := strconv.ParseInt(strings.TrimSpace(h.Get(name)), 10, 64); err == nil && n >= 0 {
-			return n, true
+	for _, name := range remainingHeaders {
+		if v := h.Get(name); v != "" {
+			if n, ok := nonNegative(v); ok {
+				return n, true
+			}
 		}
 	}
 	return 0, false
+}
+
+// remainingHeaders are the older remaining-quota fields, in canonical form (X-RateLimit-
+// and X-Ratelimit- are one field name).
+var remainingHeaders = []string{"Ratelimit-Remaining", "X-Ratelimit-Remaining"}
+
+// nonNegative parses a decimal count, spaces around it allowed.
+func nonNegative(s string) (int64, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" || s[0] < '0' || s[0] > '9' {
+		return 0, false // also what ParseInt's error would allocate for
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil
 }

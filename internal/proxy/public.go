@@ -92,6 +92,7 @@ func (g *Gateway) newPublicProxy() *httputil.ReverseProxy {
 		ModifyResponse: func(resp *http.Response) error { return g.answeredPublic(exchangeOf(resp.Request), resp) },
 		ErrorHandler:   func(w http.ResponseWriter, r *http.Request, err error) { g.upstreamFailed(exchangeOf(r), w, r, err) },
 		ErrorLog:       g.stdLog,
+		BufferPool:     g.buffers,
 	}
 }
 

@@ -146,14 +146,20 @@ func (g *Gateway) lead(w http.ResponseWriter, r *http.Request, next http.Handler
 		rec.release()
 		return
 	}
-	a := &answer{status: rec.status, header: sharedHeader(rec.sent), body: bytes.Clone(rec.body.Bytes())}
 	revalidated := stale != nil && rec.status == http.StatusNotModified
-	if revalidated {
-		// The upstream confirmed the cached answer: serve it (the call's points are spent).
-		a = &answer{status: stale.Status, header: stale.Header, body: stale.Body}
+	var a *answer
+	answerOf := func() *answer { // built only for followers or the cache
+		switch {
+		case a != nil:
+		case revalidated: // the upstream confirmed the cached answer (the call's points are spent)
+			a = &answer{status: stale.Status, header: stale.Header, body: stale.Body}
+		default:
+			a = &answer{status: rec.status, header: sharedHeader(rec.sent), body: bytes.Clone(rec.body.Bytes())}
+		}
+		return a
 	}
 	if fl != nil {
-		g.flights.finish(key, fl, a)
+		g.flights.finish(key, fl, answerOf)
 	}
 	now := g.now()
 	if revalidated {
@@ -165,7 +171,8 @@ func (g *Gateway) lead(w http.ResponseWriter, r *http.Request, next http.Handler
 		return
 	}
 	rec.release()
-	if ttl > 0 && r.Method == http.MethodGet && cache.Storable(a.status, a.header) {
+	if ttl > 0 && r.Method == http.MethodGet && cache.Storable(rec.status, rec.sent) {
+		a := answerOf()
 		stored := store.Put(&cache.Entry{Key: key, Path: x.forwardPath, Status: a.status, Header: a.header, Body: a.body,
 			Stored: now, Expires: now.Add(ttl), ETag: a.header.Get("ETag"), Modified: a.header.Get("Last-Modified")}, began)
 		if stored {

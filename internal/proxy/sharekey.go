@@ -61,28 +61,38 @@ func asShared(r *http.Request) *http.Request {
 // query is derived from it alone, so equal keys forward equal queries), and the forwarded
 // varying headers, each with its count of values in order. r must come from asShared.
 func shareKey(x *exchange, r *http.Request) string {
-	var b strings.Builder
+	b := make([]byte, 0, 48+len(x.up.name)+len(x.forwardPath)+len(r.URL.RawQuery))
 	field := func(s string) {
-		b.WriteString(strconv.Itoa(len(s)))
-		b.WriteByte(':')
-		b.WriteString(s)
+		b = strconv.AppendInt(b, int64(len(s)), 10)
+		b = append(b, ':')
+		b = append(b, s...)
+	}
+	count := func(n int) { // a field holding the decimal n, without building its string
+		var d [20]byte
+		digits := strconv.AppendInt(d[:0], int64(n), 10)
+		b = strconv.AppendInt(b, int64(len(digits)), 10)
+		b = append(b, ':')
+		b = append(b, digits...)
 	}
 	field(x.up.name)
 	field(r.Method)
 	field(x.forwardPath)
 	if r.URL.ForceQuery || r.URL.RawQuery != "" {
-		field("?" + r.URL.RawQuery) // "?" with nothing after it still reaches the upstream
+		// "?" with nothing after it still reaches the upstream
+		b = strconv.AppendInt(b, int64(1+len(r.URL.RawQuery)), 10)
+		b = append(b, ":?"...)
+		b = append(b, r.URL.RawQuery...)
 	} else {
 		field("")
 	}
 	for _, name := range varyHeaders {
-		vs := r.Header.Values(name)
-		field(strconv.Itoa(len(vs)))
+		vs := r.Header[name] // asShared's header: canonical names
+		count(len(vs))
 		for _, v := range vs {
 			field(v)
 		}
 	}
-	return b.String()
+	return string(b)
 }
 
 // sharedHeader is the copy of an answer's header that others may be given.

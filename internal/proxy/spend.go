@@ -139,11 +139,18 @@ func (g *Gateway) refuse(w http.ResponseWriter, r *http.Request, x *exchange, d 
 }
 
 // setRateLimitHeaders writes the IETF httpapi RateLimit-Policy and RateLimit fields.
+// Both are on every answer, so the value is built in one allocation from a prefix made
+// once per configuration, and the names are given in canonical form (no lookup).
 func (u *upstream) setRateLimitHeaders(h http.Header, d budget.Decision) {
-	h.Set("RateLimit-Policy", u.policy)
+	h["Ratelimit-Policy"] = []string{u.policy}
 	reset := int64(u.spec.Window / time.Second)
 	if !d.Allowed && d.RetryAfter > 0 {
 		reset = ceilSeconds(d.RetryAfter)
 	}
-	h.Set("RateLimit", strconv.Quote(u.spec.Name)+";r="+strconv.FormatInt(d.Remaining(), 10)+";t="+strconv.FormatInt(reset, 10))
+	var buf [96]byte
+	b := append(buf[:0], u.rateLimitPrefix...)
+	b = strconv.AppendInt(b, d.Remaining(), 10)
+	b = append(b, ";t="...)
+	b = strconv.AppendInt(b, reset, 10)
+	h["Ratelimit"] = []string{string(b)}
 }

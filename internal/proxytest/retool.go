@@ -12,6 +12,8 @@ import (
 
 	"github.com/budgetgw/gateway/internal/budget"
 	"github.com/budgetgw/gateway/internal/routes"
+	"go.uber.org/zap"
+
 	"github.com/budgetgw/gateway/internal/sandbox"
 	"github.com/budgetgw/gateway/internal/tracing"
 )
@@ -54,6 +56,7 @@ type RetoolOptions struct {
 	Store     budget.Store
 	Transport http.RoundTripper // to the upstream; nil: the gateway's own
 	Tracing   *tracing.Provider // nil: off
+	Logger    *zap.Logger       // nil: observed (Logs); see Options.Logger
 }
 
 // Retool is a gateway in front of a simulated Retool API v2 (the retool-v2 profile), with
@@ -128,7 +131,7 @@ callers:
 		o.Capacity, o.Window, o.Lockout, o.MaxWait,
 		Reader, k[Reader].SHA256, ReaderDisabled, k[ReaderDisabled].SHA256, ReaderExpired, k[ReaderExpired].SHA256,
 		Writer, k[Writer].SHA256, Admin, k[Admin].SHA256, Capped, k[Capped].SHA256)
-	r.Gateway = Start(t, Options{Config: doc, Store: o.Store, Transport: o.Transport, Tracing: o.Tracing})
+	r.Gateway = Start(t, Options{Config: doc, Store: o.Store, Transport: o.Transport, Tracing: o.Tracing, Logger: o.Logger})
 	return r
 }
 
