@@ -26,6 +26,9 @@ beat(beats, replica, tonumber(ARGV[12]))
 local cut = outage(beats, replica, now, tonumber(ARGV[13]), tonumber(ARGV[14]))
 local grace_end = born + tonumber(ARGV[9])
 local lock = tonumber(redis.call('HGET', state, 'lock') or '0')
+-- Most batches find nobody waiting: then no ask needs to look at the line (until one of
+-- this batch joins it).
+local anyone_waiting = redis.call('ZCARD', wait) > 0
 
 local function decide(cost, caller, rank, cap, ticket, handle, waiter_id, patience)
   -- After Redis lost its data, replicas write back what they admitted before anyone spends.
@@ -60,7 +63,10 @@ local function decide(cost, caller, rank, cap, ticket, handle, waiter_id, patien
   end
   local aside = 0
   local capped = {}
-  local ahead = redis.call('ZRANGE', wait, 0, 15, 'WITHSCORES')
+  local ahead = {}
+  if anyone_waiting then
+    ahead = redis.call('ZRANGE', wait, 0, 15, 'WITHSCORES')
+  end
   for i = 1, #ahead, 2 do
     local deadline, c, wcap, wcaller = parse_waiter(ahead[i])
     local s = tonumber(ahead[i + 1])
@@ -86,7 +92,10 @@ local function decide(cost, caller, rank, cap, ticket, handle, waiter_id, patien
     end
   end
 
-  local mine = tonumber(redis.call('HGET', callers, caller) or '0')
+  local mine = 0 -- what the caller has counted matters only against a cap
+  if cap > 0 then
+    mine = tonumber(redis.call('HGET', callers, caller) or '0')
+  end
   local cap_ok = cap == 0 or mine + cost <= cap
   if cap_ok and used + aside + cut + cost <= limit then
     local release = now + hold + window
@@ -94,6 +103,8 @@ local function decide(cost, caller, rank, cap, ticket, handle, waiter_id, patien
     redis.call('HINCRBY', callers, caller, cost)
     add_slot(slots, slot_us, release, cost)
     used = used + cost
+    -- Written per ask, not once per batch: a script that fails part-way (out of memory)
+    -- keeps what it already did, and the total must already count it.
     redis.call('HSET', state, 'used', used)
     if me then
       redis.call('ZREM', wait, handle)
@@ -134,6 +145,7 @@ local function decide(cost, caller, rank, cap, ticket, handle, waiter_id, patien
     -- %d: '..' would print 1.8e+15
     handle = string.format('%d|%d|%d|%s|%s', now + patience, cost, cap, caller, waiter_id)
     redis.call('ZADD', wait, myscore, handle)
+    anyone_waiting = true
   end
   return {0, reason, used, retry, handle}
 end
