@@ -4,7 +4,9 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/budgetgw/gateway/internal/sandbox/retoolv2/internal/jsonpatch"
+	"github.com/budgetgw/gateway/internal/sandbox/internal/jsonpatch"
+
+	"github.com/budgetgw/gateway/internal/sandbox/oas"
 )
 
 // cloneApp copies an app under a new name, into a folder if one is named.
@@ -91,7 +93,7 @@ func finishTask(status string) handler {
 	return func(a *retool, c *apiCall) *answer {
 		return changeTask(a, c, func(t map[string]any) *answer {
 			t["status"] = status
-			t["completed_at"] = stamp(a.now())
+			t["completed_at"] = oas.Stamp(a.now())
 			if out, given := c.body["output"]; given {
 				t["output"] = jsonpatch.Clone(out)
 			}
@@ -139,7 +141,7 @@ func changeTask(a *retool, c *apiCall, change func(t map[string]any) *answer) *a
 		return ans
 	}
 	fam := a.family("user_tasks")
-	if err := fam.read.check(next); err != nil {
+	if err := fam.read.Check(next); err != nil {
 		return failure(http.StatusBadRequest, "Invalid value: "+err.Error())
 	}
 	a.stores["user_tasks"][i] = next

@@ -37,7 +37,7 @@ func Knows(method, path string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	op, _ := s.find(method, path)
+	op, _ := s.Find(method, path)
 	return op != nil, nil
 }
 
@@ -52,5 +52,5 @@ func Operations() (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	return len(s.ops), nil
+	return len(s.Ops), nil
 }

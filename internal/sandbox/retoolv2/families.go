@@ -3,6 +3,8 @@ package retoolv2
 import (
 	"net/http"
 	"time"
+
+	"github.com/budgetgw/gateway/internal/sandbox/oas"
 )
 
 // families lists what the sandbox keeps, where the document serves each,
@@ -170,9 +172,9 @@ func prepareInvite(a *retool, c *apiCall, inv map[string]any) *answer {
 	}
 	inv["groups"] = groups
 	setDefaults(inv, map[string]any{
-		"invited_by": a.adminEmail(), "expires_at": stamp(a.now().Add(7 * 24 * time.Hour)),
+		"invited_by": a.adminEmail(), "expires_at": oas.Stamp(a.now().Add(7 * 24 * time.Hour)),
 		"claimed_by": nil, "claimed_at": nil, "user_type": "default", "metadata": map[string]any{},
-		"invite_link": "https://" + orgHost + "/invite/" + a.fake.hex(12),
+		"invite_link": "https://" + orgHost + "/invite/" + a.fake.Hex(12),
 	})
 	return nil
 }
@@ -199,7 +201,7 @@ func (a *retool) adminLegacyID() any {
 // prepareToken mints the token's secret. It is kept only to be shown once,
 // in the creation's answer (see createAccessToken); views hide it.
 func prepareToken(a *retool, _ *apiCall, t map[string]any) *answer {
-	secret := "retool_" + a.fake.hex(16)
+	secret := "retool_" + a.fake.Hex(16)
 	t["access_token"] = secret
 	t["last4"] = secret[len(secret)-4:]
 	t["owner_legacy_id"] = a.adminLegacyID()

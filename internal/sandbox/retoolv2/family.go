@@ -2,10 +2,11 @@ package retoolv2
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
-	"github.com/budgetgw/gateway/internal/sandbox/retoolv2/internal/jsonpatch"
+	"github.com/budgetgw/gateway/internal/sandbox/internal/jsonpatch"
+
+	"github.com/budgetgw/gateway/internal/sandbox/oas"
 )
 
 // family is one kind of stored thing (users, folders, ...) and where the
@@ -34,27 +35,27 @@ type family struct {
 	canDelete func(item map[string]any) *answer
 	onDelete  func(a *retool, item map[string]any) // cascades
 
-	shapes []*schema // every documented schema that shows one item
-	read   *schema   // what an item must stay valid against
+	shapes []*oas.Schema // every documented schema that shows one item
+	read   *oas.Schema   // what an item must stay valid against
 }
 
 // learnShapes finds the family's item schemas in the document.
-func (fam *family) learnShapes(s *spec) error {
-	var read, fromList *schema
-	for _, op := range s.ops {
-		if op.template != fam.list && (fam.item == "" || op.template != fam.item) {
+func (fam *family) learnShapes(s *oas.Spec) error {
+	var read, fromList *oas.Schema
+	for _, op := range s.Ops {
+		if op.Template != fam.list && (fam.item == "" || op.Template != fam.item) {
 			continue
 		}
-		for st, rs := range op.responses {
+		for st, rs := range op.Responses {
 			if st < 200 || st > 299 || rs == nil {
 				continue
 			}
-			shape := firstObject(rs.itemSchema())
-			fam.shapes = append(fam.shapes, rs.itemSchema())
+			shape := itemSchema(rs).FirstObject()
+			fam.shapes = append(fam.shapes, itemSchema(rs))
 			switch {
-			case op.method == "GET" && op.template == fam.item:
+			case op.Method == "GET" && op.Template == fam.item:
 				read = shape
-			case op.method == "GET" || fromList == nil:
+			case op.Method == "GET" || fromList == nil:
 				fromList = shape
 			}
 		}
@@ -70,24 +71,12 @@ func (fam *family) learnShapes(s *spec) error {
 	return nil
 }
 
-// firstObject is the schema itself, or for alternatives the first that
-// describes an object: the plain form of a user rather than the one with
-// groups added.
-func firstObject(s *schema) *schema {
-	for _, b := range append(append([]*schema(nil), s.anyOf...), s.oneOf...) {
-		if b.properties != nil {
-			return b
-		}
-	}
-	return s
-}
-
 // knows reports whether an item may hold key: declared or required.
 func (fam *family) knows(key string) bool {
 	if fam.read == nil {
 		return true
 	}
-	return fam.read.properties[key] != nil || slices.Contains(fam.read.required, key)
+	return fam.read.Declares(key)
 }
 
 // fromBody copies the body's fields the item has, under the item's names:
@@ -123,12 +112,12 @@ func snake(s string) string {
 
 // genericHandler is the family handler for op, or nil when op is no family's
 // plain create, list, read, update or delete.
-func (a *retool) genericHandler(op *operation) handler {
+func (a *retool) genericHandler(op *oas.Operation) handler {
 	for _, fam := range a.families {
 		switch {
-		case op.template == fam.list && op.method == "GET":
+		case op.Template == fam.list && op.Method == "GET":
 			return func(a *retool, c *apiCall) *answer { return a.listItems(fam, c) }
-		case op.template == fam.list && op.method == "POST":
+		case op.Template == fam.list && op.Method == "POST":
 			return func(a *retool, c *apiCall) *answer {
 				item, ans := a.createItem(fam, c, fam.fromBody(c.body))
 				if ans != nil {
@@ -136,8 +125,8 @@ func (a *retool) genericHandler(op *operation) handler {
 				}
 				return a.ok(c, a.show(fam, item))
 			}
-		case fam.item == "" || op.template != fam.item:
-		case op.method == "GET":
+		case fam.item == "" || op.Template != fam.item:
+		case op.Method == "GET":
 			return func(a *retool, c *apiCall) *answer {
 				item, _, ans := a.lookup(fam, c)
 				if ans != nil {
@@ -145,9 +134,9 @@ func (a *retool) genericHandler(op *operation) handler {
 				}
 				return a.ok(c, a.show(fam, item))
 			}
-		case op.method == "PATCH":
+		case op.Method == "PATCH":
 			return func(a *retool, c *apiCall) *answer { return a.patchItem(fam, c) }
-		case op.method == "PUT":
+		case op.Method == "PUT":
 			return func(a *retool, c *apiCall) *answer {
 				item, i, ans := a.lookup(fam, c)
 				if ans != nil {
@@ -159,7 +148,7 @@ func (a *retool) genericHandler(op *operation) handler {
 				}
 				return a.replaceItem(fam, c, i, next)
 			}
-		case op.method == "DELETE":
+		case op.Method == "DELETE":
 			return func(a *retool, c *apiCall) *answer { return a.deleteItem(fam, c) }
 		}
 	}
@@ -203,7 +192,7 @@ func (a *retool) listItems(fam *family, c *apiCall) *answer {
 
 // matches applies the list's query filters to one item.
 func (fam *family) matches(c *apiCall, item map[string]any) bool {
-	for _, q := range c.op.query {
+	for _, q := range c.op.Query {
 		name := strings.TrimSuffix(q, "!")
 		want := c.query.Get(name)
 		field, mapped := fam.filters[name]
@@ -254,7 +243,7 @@ func (a *retool) lookup(fam *family, c *apiCall) (map[string]any, int, *answer) 
 	if ans := a.checkParent(fam, c); ans != nil {
 		return nil, -1, ans
 	}
-	name, _ := paramName(fam.item[strings.LastIndexByte(fam.item, '/')+1:])
+	name, _ := oas.ParamName(fam.item[strings.LastIndexByte(fam.item, '/')+1:])
 	id := c.params[name]
 	for i, it := range a.stores[fam.name] {
 		if idString(it["id"]) == id && (fam.parent == "" || idString(it[fam.parentField]) == c.params[fam.parent]) {

@@ -3,7 +3,7 @@ package retoolv2
 import (
 	"net/http"
 
-	"github.com/budgetgw/gateway/internal/sandbox/retoolv2/internal/jsonpatch"
+	"github.com/budgetgw/gateway/internal/sandbox/internal/jsonpatch"
 )
 
 // readUser adds the user's groups when asked (includeGroups=true).
@@ -50,7 +50,7 @@ func setAttribute(famName string) handler {
 			meta = map[string]any{}
 			it["metadata"] = meta
 		}
-		if c.op.method == http.MethodDelete {
+		if c.op.Method == http.MethodDelete {
 			delete(meta, c.params["attributeName"])
 		} else {
 			meta[idString(c.body["name"])] = c.body["value"]

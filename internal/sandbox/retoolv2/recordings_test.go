@@ -3,9 +3,11 @@ package retoolv2
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -111,7 +113,7 @@ func loadCassettes(t *testing.T) map[string]*cassette {
 
 func TestRecordedInteractionsReplayAlike(t *testing.T) {
 	all := loadCassettes(t)
-	names := sortedKeys(all)
+	names := slices.Sorted(maps.Keys(all))
 	known := knownItems(t, all)
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
@@ -192,14 +194,14 @@ func sameShape(at string, want, got any, loose, lengths bool) []string {
 	switch w := want.(type) {
 	case map[string]any:
 		g := got.(map[string]any)
-		for _, k := range sortedKeys(w) {
+		for _, k := range slices.Sorted(maps.Keys(w)) {
 			if _, ok := g[k]; !ok {
 				out = append(out, fmt.Sprintf("%s.%s: missing", at, k))
 				continue
 			}
 			out = append(out, sameShape(at+"."+k, w[k], g[k], loose, lengths)...)
 		}
-		for _, k := range sortedKeys(g) {
+		for _, k := range slices.Sorted(maps.Keys(g)) {
 			if _, ok := w[k]; !ok {
 				out = append(out, fmt.Sprintf("%s.%s: not sent by the real API", at, k))
 			}

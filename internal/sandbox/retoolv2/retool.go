@@ -12,7 +12,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/budgetgw/gateway/internal/sandbox/retoolv2/internal/jsonpatch"
+	"github.com/budgetgw/gateway/internal/sandbox/internal/jsonpatch"
+
+	"github.com/budgetgw/gateway/internal/sandbox/oas"
 )
 
 // retool answers admitted calls as Retool's API v2 does: every operation of
@@ -21,22 +23,22 @@ import (
 // change. It is reached only after the Server's key, route, scope and budget
 // checks, so it never decides anything about those.
 type retool struct {
-	spec     *spec
+	spec     *oas.Spec
 	seed     int64
 	now      func() time.Time
 	families []*family
-	handlers map[*operation]handler
+	handlers map[*oas.Operation]handler
 
 	mu     sync.Mutex
 	rng    *rand.Rand // draws for ids and secrets; only writes advance it
-	fake   *faker     // made-up fields of stored items, drawn from rng's seed
+	fake   *oas.Faker // made-up fields of stored items, drawn from rng's seed
 	stores map[string][]map[string]any
 	single map[string]map[string]any // one-of-a-kind settings; nil: not configured
 }
 
 // apiCall is one admitted request, decoded.
 type apiCall struct {
-	op     *operation
+	op     *oas.Operation
 	path   string
 	params map[string]string
 	query  url.Values
@@ -61,10 +63,10 @@ func newRetool(seed int64, now func() time.Time) (*retool, error) {
 // operation does more than create, read, update or delete; the generic one
 // of its family; or a made-up answer from the schema.
 func (a *retool) bind() error {
-	a.handlers = map[*operation]handler{}
+	a.handlers = map[*oas.Operation]handler{}
 	special := specialHandlers()
-	for _, op := range a.spec.ops {
-		key := op.method + " " + op.template
+	for _, op := range a.spec.Ops {
+		key := op.Method + " " + op.Template
 		if h, ok := special[key]; ok {
 			a.handlers[op] = h
 			delete(special, key)
@@ -92,7 +94,7 @@ func (a *retool) reset() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.rng = rand.New(rand.NewPCG(uint64(a.seed), 0x0e9))
-	a.fake = newFaker(uint64(a.seed)^0x5eed, nil)
+	a.fake = oas.NewFaker(uint64(a.seed)^0x5eed, nil, northwind)
 	a.stores = map[string][]map[string]any{}
 	a.single = map[string]map[string]any{}
 	a.seedOrganisation()
@@ -100,12 +102,12 @@ func (a *retool) reset() {
 
 // serve answers one admitted call.
 func (a *retool) serve(method string, u *url.URL, body []byte) *answer {
-	op, params := a.spec.find(method, u.Path)
+	op, params := a.spec.Find(method, u.Path)
 	if op == nil {
 		return failure(http.StatusNotFound, "Not found")
 	}
 	c := &apiCall{op: op, path: u.Path, params: params, query: u.Query()}
-	for _, q := range op.query {
+	for _, q := range op.Query {
 		if name, required := strings.CutSuffix(q, "!"); required && c.query.Get(name) == "" {
 			return failure(http.StatusBadRequest, "Missing required query parameter: "+name)
 		}
@@ -122,7 +124,7 @@ func (a *retool) serve(method string, u *url.URL, body []byte) *answer {
 // the real API does before acting: a malformed call costs its points and
 // changes nothing.
 func (c *apiCall) decode(body []byte) *answer {
-	if c.op.body == nil {
+	if c.op.Body == nil {
 		return nil // no JSON body documented (or multipart): nothing to check
 	}
 	c.body = map[string]any{}
@@ -147,33 +149,33 @@ func (c *apiCall) decode(body []byte) *answer {
 // make everything up) in the envelope if the schema has one, conformed to
 // the documented schema, and copied so no stored state leaves the lock.
 func (a *retool) answer(c *apiCall, status int, data any) *answer {
-	s, documented := c.op.responses[status]
+	s, documented := c.op.Responses[status]
 	if documented && s == nil {
 		return &answer{status: status}
 	}
 	candidate := data
-	if s == nil || s.isEnvelope() {
+	if s == nil || isEnvelope(s) {
 		candidate = map[string]any{"success": true, "data": data}
 	}
 	if s == nil {
 		return &answer{status: status, body: jsonpatch.Clone(candidate)}
 	}
-	return &answer{status: status, body: jsonpatch.Clone(a.replyFaker(c).conform(s, candidate, ""))}
+	return &answer{status: status, body: jsonpatch.Clone(a.replyFaker(c).Conform(s, candidate, ""))}
 }
 
 // ok answers the operation's documented success status.
-func (a *retool) ok(c *apiCall, data any) *answer { return a.answer(c, c.op.success(), data) }
+func (a *retool) ok(c *apiCall, data any) *answer { return a.answer(c, c.op.Success(), data) }
 
 // list answers a list of items, one page of it when the caller asked for
 // one, with Retool's paging fields where the schema has them.
 func (a *retool) list(c *apiCall, items []map[string]any) *answer {
-	status := c.op.success()
-	s := c.op.responses[status]
+	status := c.op.Success()
+	s := c.op.Responses[status]
 	data := make([]any, len(items))
 	for i, it := range items {
 		data[i] = it
 	}
-	if !s.isList() {
+	if !isPagedList(s) {
 		return a.answer(c, status, data)
 	}
 	p, ans := readPage(c.query, len(data))
@@ -184,16 +186,16 @@ func (a *retool) list(c *apiCall, items []map[string]any) *answer {
 		"success": true, "data": data[p.from:p.to], "total_count": float64(len(data)),
 		"next_token": p.next, "has_more": p.next != nil,
 	}
-	return &answer{status: status, body: jsonpatch.Clone(a.replyFaker(c).conform(s, body, ""))}
+	return &answer{status: status, body: jsonpatch.Clone(a.replyFaker(c).Conform(s, body, ""))}
 }
 
 // replyFaker makes up whatever an answer lacks. Its seed is the call's
 // method and URL, so asking the same thing twice gets the same answer, and
 // reads never change the state's own draws.
-func (a *retool) replyFaker(c *apiCall) *faker {
+func (a *retool) replyFaker(c *apiCall) *oas.Faker {
 	h := fnv.New64a()
-	fmt.Fprint(h, a.seed, c.op.method, c.path, c.query.Encode())
-	return newFaker(h.Sum64(), a.pools())
+	fmt.Fprint(h, a.seed, c.op.Method, c.path, c.query.Encode())
+	return oas.NewFaker(h.Sum64(), a.pools(), northwind)
 }
 
 // pools are the organisation's values a made-up field may borrow, by the
@@ -228,19 +230,19 @@ func (a *retool) pools() map[string][]any {
 // permission lists, source-control manifests): a body made up from the
 // schema, carrying the path's last parameter as its id where it has one.
 func madeUp(a *retool, c *apiCall) *answer {
-	status := c.op.success()
-	s := c.op.responses[status]
-	if s.isList() {
+	status := c.op.Success()
+	s := c.op.Responses[status]
+	if isPagedList(s) {
 		f := a.replyFaker(c)
-		items := make([]map[string]any, 2+f.rng.IntN(3))
+		items := make([]map[string]any, 2+f.IntN(3))
 		for i := range items {
-			items[i], _ = f.value(s.itemSchema(), "").(map[string]any)
+			items[i], _ = f.Value(itemSchema(s), "").(map[string]any)
 		}
 		return a.list(c, items)
 	}
 	var data any
-	if name, ok := paramName(c.op.segs[len(c.op.segs)-1]); ok && s.itemSchema() != nil && s.itemSchema().properties["id"] != nil {
-		if m, isObject := a.replyFaker(c).value(s.itemSchema(), "").(map[string]any); isObject {
+	if name, ok := oas.ParamName(c.op.Segs[len(c.op.Segs)-1]); ok && itemSchema(s) != nil && itemSchema(s).Property("id") != nil {
+		if m, isObject := a.replyFaker(c).Value(itemSchema(s), "").(map[string]any); isObject {
 			m["id"] = c.params[name] // conform makes it up again if it does not fit
 			data = m
 		}
@@ -250,7 +252,7 @@ func madeUp(a *retool, c *apiCall) *answer {
 
 // idString is how an id appears in a path: numbers without a fraction.
 func idString(v any) string {
-	if f, ok := toFloat(v); ok {
+	if f, ok := jsonpatch.Number(v); ok {
 		return strconv.FormatFloat(f, 'f', -1, 64)
 	}
 	return fmt.Sprint(v)
@@ -270,11 +272,9 @@ var lenientBodies = map[string][]string{
 }
 
 // bodyCheck is how an operation's request body is checked.
-func bodyCheck(op *operation) func(any) error {
-	if req, ok := lenientBodies[op.method+" "+op.template]; ok {
-		relaxed := *op.body
-		relaxed.required = req
-		return relaxed.check
+func bodyCheck(op *oas.Operation) func(any) error {
+	if req, ok := lenientBodies[op.Method+" "+op.Template]; ok {
+		return op.Body.WithRequired(req).Check
 	}
-	return op.body.check
+	return op.Body.Check
 }

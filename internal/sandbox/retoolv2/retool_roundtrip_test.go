@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/budgetgw/gateway/internal/sandbox/internal/jsonpatch"
 )
 
 // rtStep is one call of a round trip and the template it exercises.
@@ -154,7 +156,7 @@ func TestCreateReadUpdateDeleteRoundTrips(t *testing.T) {
 				if rt.item != "" {
 					got = dataOf(t, do(itemStep("GET"), id, false))
 				}
-				if val, _ := dig(got, rt.field); !jsonEqual(val, rt.want) {
+				if val, _ := dig(got, rt.field); !jsonpatch.Equal(val, rt.want) {
 					t.Fatalf("after the update %s = %v, want %v", rt.field, val, rt.want)
 				}
 			}

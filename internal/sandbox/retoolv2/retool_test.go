@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/budgetgw/gateway/internal/sandbox/oas"
 )
 
 // newRetoolServer is the emulation of the organisation seed makes, on a
@@ -100,7 +102,7 @@ func (f fixture) target(template string) string {
 	}
 	parts := strings.Split(template, "/")
 	for i, p := range parts {
-		name, ok := paramName(p)
+		name, ok := oas.ParamName(p)
 		if !ok {
 			continue
 		}
@@ -178,8 +180,8 @@ func TestEveryOperationAnswersAsDocumented(t *testing.T) {
 			var body []byte
 			if b := f.body(key); b != nil {
 				body = mustJSON(t, b)
-			} else if op, _ := sp.find(o.method, o.template); op != nil && op.body != nil {
-				body = mustJSON(t, newFaker(7, nil).value(op.body, ""))
+			} else if op, _ := sp.Find(o.method, o.template); op != nil && op.Body != nil {
+				body = mustJSON(t, oas.NewFaker(7, nil, northwind).Value(op.Body, ""))
 			}
 			rec := hit(s, o.method, target, body)
 			if rec.Code < 200 || rec.Code > 299 {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/budgetgw/gateway/internal/sandbox/oas"
 )
 
 // seedOrganisation fills the state with Northwind Trading: dozens of users,
@@ -32,7 +34,7 @@ func (a *retool) seedOrganisation() {
 func (a *retool) seedItem(famName string, item map[string]any) map[string]any {
 	fam := a.family(famName)
 	if _, ok := item["created_at"]; !ok && fam.knows("created_at") {
-		item["created_at"] = stamp(a.fake.when())
+		item["created_at"] = oas.Stamp(a.fake.When())
 	}
 	if _, ok := item["updated_at"]; !ok && fam.knows("updated_at") {
 		item["updated_at"] = item["created_at"]
@@ -64,10 +66,10 @@ func (a *retool) seedUsers() []map[string]any {
 	for i := range firsts {
 		first, last := firstNames[firsts[i]], lastNames[lasts[i]]
 		u := map[string]any{
-			"email": emailOf(first, last), "first_name": first, "last_name": last,
+			"email": northwind.Email(first, last), "first_name": first, "last_name": last,
 			"is_admin": i < 4, "active": i%9 != 8, "user_type": "default",
 			"two_factor_auth_enabled": a.rng.IntN(2) == 0,
-			"last_active":             stamp(time.Unix(fakeEpoch-int64(a.rng.IntN(30*24*3600)), 0)),
+			"last_active":             oas.Stamp(time.Unix(fakeEpoch-int64(a.rng.IntN(30*24*3600)), 0)),
 			"metadata":                map[string]any{"department": departments[i%len(departments)]},
 		}
 		switch {
@@ -182,7 +184,7 @@ func (a *retool) seedResources(folders []any, envs []map[string]any) {
 				"resource": map[string]any{"id": res["id"]}, "environment": map[string]any{"id": e["id"]},
 				"options": map[string]any{"database_options": map[string]any{
 					"host": fmt.Sprintf("%s.%s.northwind.internal", e["name"], slug), "port": "5432",
-					"name": strings.ReplaceAll(slug, "-", "_"), "username": "retool", "password": "sbx_" + a.fake.hex(8),
+					"name": strings.ReplaceAll(slug, "-", "_"), "username": "retool", "password": "sbx_" + a.fake.Hex(8),
 				}},
 			})
 		}
@@ -218,7 +220,7 @@ func (a *retool) seedSettings(envs []map[string]any) {
 		a.seedItem("revisions", map[string]any{"version": v, "custom_component_library_id": lib["id"]})
 	}
 	a.seedItem("observability", map[string]any{"enabled": true,
-		"config": map[string]any{"provider": "Datadog", "api_key": "sbx_" + a.fake.hex(12), "site": "US1"}})
+		"config": map[string]any{"provider": "Datadog", "api_key": "sbx_" + a.fake.Hex(12), "site": "US1"}})
 	a.seedItem("analytics_integrations", map[string]any{"type": "google", "measurement_id": "G-NW2024", "enabled": true})
 	for i, r := range []string{"Admin", "Editor", "Viewer", "Support Lead"} {
 		a.seedItem("roles", map[string]any{"name": r, "description": r + " role", "organization_id": a.orgID(),
@@ -246,9 +248,9 @@ func (a *retool) seedPeople(users []map[string]any) {
 		}
 		inv := a.seedItem("user_invites", map[string]any{
 			"invited_email": local + "@" + orgDomain, "invited_by": users[0]["email"], "groups": groups,
-			"expires_at": stamp(time.Unix(fakeEpoch, 0).Add(time.Duration(i) * 24 * time.Hour)),
+			"expires_at": oas.Stamp(time.Unix(fakeEpoch, 0).Add(time.Duration(i) * 24 * time.Hour)),
 			"claimed_by": nil, "claimed_at": nil, "user_type": "default", "metadata": map[string]any{},
-			"invite_link": "https://" + orgHost + "/invite/" + a.fake.hex(12),
+			"invite_link": "https://" + orgHost + "/invite/" + a.fake.Hex(12),
 		})
 		if i%2 == 0 {
 			g["user_invites"] = append(g["user_invites"].([]any), map[string]any{"id": inv["id"]})
@@ -287,7 +289,7 @@ func (a *retool) seedWorkflows(folders []any) {
 			"completed_at": nil, "expires_at": nil,
 		}
 		if st == "submitted" {
-			task["completed_at"] = stamp(a.fake.when())
+			task["completed_at"] = oas.Stamp(a.fake.When())
 			task["output"] = map[string]any{"approved": true}
 		}
 		a.seedItem("user_tasks", task)
@@ -298,12 +300,12 @@ func (a *retool) seedWorkflows(folders []any) {
 // that reads it back.
 func (a *retool) seedSingles() {
 	set := func(key, readOp string, partial map[string]any) {
-		op, _ := a.spec.find("GET", readOp)
-		s := firstObject(op.responses[op.success()].itemSchema())
-		a.single[key] = a.fake.conform(s, partial, "").(map[string]any)
+		op, _ := a.spec.Find("GET", readOp)
+		s := itemSchema(op.Responses[op.Success()]).FirstObject()
+		a.single[key] = a.fake.Conform(s, partial, "").(map[string]any)
 	}
 	set("organization", "/api/v2/organization/", map[string]any{
-		"id": "org_" + a.fake.hex(6), "two_factor_auth_required": false, "two_factor_auth_type": nil,
+		"id": "org_" + a.fake.Hex(6), "two_factor_auth_required": false, "two_factor_auth_type": nil,
 		"javascript_links": []any{}, "preloaded_css": nil, "preloaded_javascript": nil,
 	})
 	set("ai_settings", "/api/v2/organization/ai_settings", map[string]any{
@@ -317,11 +319,11 @@ func (a *retool) seedSingles() {
 	set("source_control_config", "/api/v2/source_control/config", map[string]any{
 		"provider": "GitHub", "org": "northwind", "repo": "retool-apps", "default_branch": "main",
 		"config": map[string]any{"type": "App", "app_id": "318204", "installation_id": "40211876",
-			"private_key": "sbx_" + a.fake.hex(16)},
+			"private_key": "sbx_" + a.fake.Hex(16)},
 	})
 	set("sso_config", "/api/v2/sso/config", map[string]any{
 		"config_type": "google", "google_client_id": "northwind-retool.apps.googleusercontent.example",
-		"google_client_secret": "sbx_" + a.fake.hex(12), "disable_email_password_login": false,
+		"google_client_secret": "sbx_" + a.fake.Hex(12), "disable_email_password_login": false,
 	})
 	hideSourceControlSecrets(a.single["source_control_config"]) // stored as the real API stores them
 	a.hideSSOSecrets(a.single["sso_config"])

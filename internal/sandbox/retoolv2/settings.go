@@ -3,7 +3,7 @@ package retoolv2
 import (
 	"net/http"
 
-	"github.com/budgetgw/gateway/internal/sandbox/retoolv2/internal/jsonpatch"
+	"github.com/budgetgw/gateway/internal/sandbox/internal/jsonpatch"
 )
 
 // listObservability answers the document's 404 while nothing is configured.
@@ -68,7 +68,7 @@ func (a *retool) mergeSingle(c *apiCall, key string, fields map[string]any) *ans
 }
 
 func (a *retool) storeSingle(c *apiCall, key string, next map[string]any) *answer {
-	if err := firstObject(c.op.responses[c.op.success()].itemSchema()).check(next); err != nil {
+	if err := itemSchema(c.op.Responses[c.op.Success()]).FirstObject().Check(next); err != nil {
 		return failure(http.StatusBadRequest, "Invalid value: "+err.Error())
 	}
 	a.single[key] = next
@@ -85,7 +85,7 @@ func patchOrganization(a *retool, c *apiCall) *answer {
 	if err := jsonpatch.Apply(next, c.body["operations"]); err != nil {
 		return failure(http.StatusBadRequest, err.Error())
 	}
-	if !jsonEqual(next["id"], a.single["organization"]["id"]) {
+	if !jsonpatch.Equal(next["id"], a.single["organization"]["id"]) {
 		return failure(http.StatusBadRequest, "id cannot be changed")
 	}
 	return a.storeSingle(c, "organization", next)

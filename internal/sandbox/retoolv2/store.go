@@ -6,7 +6,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/budgetgw/gateway/internal/sandbox/retoolv2/internal/jsonpatch"
+	"github.com/budgetgw/gateway/internal/sandbox/internal/jsonpatch"
+
+	"github.com/budgetgw/gateway/internal/sandbox/oas"
 )
 
 // createItem stores a new item built from fields (already in the item's
@@ -47,7 +49,7 @@ func (a *retool) settle(fam *family, c *apiCall, item map[string]any, i int) *an
 	}
 	a.complete(fam, item)
 	if fam.read != nil {
-		if err := fam.read.check(a.show(fam, item)); err != nil {
+		if err := fam.read.Check(a.show(fam, item)); err != nil {
 			return failure(http.StatusBadRequest, "Invalid value: "+err.Error())
 		}
 	}
@@ -58,7 +60,7 @@ func (a *retool) settle(fam *family, c *apiCall, item map[string]any, i int) *an
 // lacks, so every answer shows the same values for the same item.
 func (a *retool) complete(fam *family, item map[string]any) {
 	for _, s := range fam.shapes {
-		full, ok := a.fake.conform(s, item, "").(map[string]any)
+		full, ok := a.fake.Conform(s, item, "").(map[string]any)
 		if !ok {
 			continue
 		}
@@ -80,7 +82,7 @@ func (a *retool) checkUnique(fam *family, c *apiCall, item map[string]any, self 
 			for _, f := range fields {
 				same = same && strings.EqualFold(idString(other[f]), idString(item[f]))
 			}
-			if same && c.op.documents(http.StatusConflict) {
+			if same && c.op.Documents(http.StatusConflict) {
 				return failure(http.StatusConflict, fmt.Sprintf("A %s with the same %s already exists",
 					strings.ToLower(fam.noun), strings.Join(fields, " and ")))
 			}
@@ -99,12 +101,12 @@ var immutable = []string{"id", "legacy_id", "created_at"}
 func (a *retool) replaceItem(fam *family, c *apiCall, i int, next map[string]any) *answer {
 	old := a.stores[fam.name][i]
 	for _, f := range append(slices.Clip(immutable), fam.parentField) {
-		if f != "" && !jsonEqual(old[f], next[f]) {
+		if f != "" && !jsonpatch.Equal(old[f], next[f]) {
 			return failure(http.StatusBadRequest, f+" cannot be changed")
 		}
 	}
 	if fam.knows("updated_at") {
-		next["updated_at"] = stamp(a.now())
+		next["updated_at"] = oas.Stamp(a.now())
 	}
 	if ans := a.settle(fam, c, next, i); ans != nil {
 		return ans
@@ -119,7 +121,7 @@ func (a *retool) patchItem(fam *family, c *apiCall) *answer {
 		return ans
 	}
 	next := jsonpatch.Clone(item).(map[string]any)
-	if c.op.body != nil && c.op.body.properties["operations"] == nil {
+	if c.op.Body != nil && c.op.Body.Property("operations") == nil {
 		for k, v := range fam.fromBody(c.body) { // a PATCH that takes fields, not operations (roles)
 			next[k] = v
 		}
@@ -169,19 +171,19 @@ func (a *retool) stampNew(fam *family, item map[string]any) {
 		item["id"] = a.newID(fam)
 	}
 	if fam.read == nil {
-		item["created_at"] = stamp(a.now())
+		item["created_at"] = oas.Stamp(a.now())
 		return
 	}
 	if _, ok := item["legacy_id"]; !ok && fam.knows("legacy_id") {
-		if _, numeric := toFloat(item["id"]); numeric {
+		if _, numeric := jsonpatch.Number(item["id"]); numeric {
 			item["legacy_id"] = item["id"]
-		} else if p := fam.read.properties["legacy_id"]; p != nil && p.allows("number") {
+		} else if p := fam.read.Property("legacy_id"); p != nil && p.Allows("number") {
 			item["legacy_id"] = float64(a.nextNumber(fam.name, "legacy_id"))
 		} else {
 			item["legacy_id"] = item["id"]
 		}
 	}
-	now := stamp(a.now())
+	now := oas.Stamp(a.now())
 	for _, f := range []string{"created_at", "updated_at"} {
 		if _, ok := item[f]; !ok && fam.knows(f) {
 			item[f] = now
@@ -192,29 +194,29 @@ func (a *retool) stampNew(fam *family, item map[string]any) {
 // newID makes an id of the kind the family's schema describes: sequential
 // numbers, "user_" and hex, or UUIDs.
 func (a *retool) newID(fam *family) any {
-	var idSchema *schema
+	var idSchema *oas.Schema
 	if fam.read != nil {
-		idSchema = fam.read.properties["id"]
+		idSchema = fam.read.Property("id")
 	}
 	switch {
-	case idSchema != nil && idSchema.allows("number") && idSchema.typ != "":
+	case idSchema != nil && idSchema.Allows("number") && idSchema.Type() != "":
 		return float64(a.nextNumber(fam.name, "id"))
-	case idSchema != nil && idSchema.pattern != nil:
+	case idSchema != nil && idSchema.Pattern() != "":
 		for {
-			id := a.fake.matching(idSchema.pattern.String(), "id")
+			id := a.fake.Matching(idSchema.Pattern(), "id")
 			if _, taken := a.byID(fam.name, id); !taken {
 				return id
 			}
 		}
 	}
-	return a.fake.uuid()
+	return a.fake.UUID()
 }
 
 // nextNumber is one more than the highest number in a field of a family.
 func (a *retool) nextNumber(famName, field string) int {
 	n := 0
 	for _, it := range a.stores[famName] {
-		if f, ok := toFloat(it[field]); ok && int(f) > n {
+		if f, ok := jsonpatch.Number(it[field]); ok && int(f) > n {
 			n = int(f)
 		}
 	}

@@ -1,61 +1,61 @@
-package retoolv2
+package oas
 
 import "sort"
 
-// conform returns a value valid for s that keeps as much of v as is valid:
+// Conform returns a value valid for s that keeps as much of v as is valid:
 // fields the schema declares keep their values where those fit, missing
 // required ones are made up, undeclared ones are dropped where the schema is
 // closed. It is how one stored item answers every operation that shows it,
 // each with its own schema (a list shows fewer fields than a read, a closed
 // schema none it does not name), and how a made-up answer stays valid.
-func (f *faker) conform(s *schema, v any, hint string) any {
-	if s.check(v) == nil {
+func (f *Faker) Conform(s *Schema, v any, hint string) any {
+	if s.Check(v) == nil {
 		return v
 	}
 	if v == nil {
-		return f.value(s, hint)
+		return f.Value(s, hint)
 	}
-	if alts := append(append([]*schema(nil), s.oneOf...), s.anyOf...); len(alts) > 0 {
+	if alts := append(append([]*Schema(nil), s.oneOf...), s.anyOf...); len(alts) > 0 {
 		for _, b := range byFit(alts, v) {
-			if c := f.conform(b, v, hint); s.check(c) == nil {
+			if c := f.Conform(b, v, hint); s.Check(c) == nil {
 				return c
 			}
 		}
-		return f.value(s, hint)
+		return f.Value(s, hint)
 	}
 	if len(s.enum) > 0 {
-		return f.value(s, hint)
+		return f.Value(s, hint)
 	}
 	switch x := v.(type) {
 	case map[string]any:
-		if s.allows("object") {
+		if s.Allows("object") {
 			return f.conformObject(s, x)
 		}
 	case []any:
-		if s.allows("array") {
+		if s.Allows("array") {
 			out := make([]any, len(x))
 			for i, e := range x {
 				out[i] = e
 				if s.items != nil {
-					out[i] = f.conform(s.items, e, singular(hint))
+					out[i] = f.Conform(s.items, e, singular(hint))
 				}
 			}
 			return out
 		}
 	}
-	return f.value(s, hint)
+	return f.Value(s, hint)
 }
 
-func (f *faker) conformObject(s *schema, m map[string]any) map[string]any {
+func (f *Faker) conformObject(s *Schema, m map[string]any) map[string]any {
 	out := map[string]any{}
 	for _, k := range sortedKeys(m) {
 		p, declared := s.properties[k]
 		switch {
 		case declared:
-			out[k] = f.conform(p, m[k], k)
+			out[k] = f.Conform(p, m[k], k)
 		case s.closed:
 		case s.extra != nil:
-			out[k] = f.conform(s.extra, m[k], k)
+			out[k] = f.Conform(s.extra, m[k], k)
 		default:
 			out[k] = m[k]
 		}
@@ -65,7 +65,7 @@ func (f *faker) conformObject(s *schema, m map[string]any) map[string]any {
 			continue
 		}
 		if p, declared := s.properties[k]; declared {
-			out[k] = f.value(p, k)
+			out[k] = f.Value(p, k)
 		} else {
 			out[k] = f.words(k)
 		}
@@ -76,12 +76,12 @@ func (f *faker) conformObject(s *schema, m map[string]any) map[string]any {
 // byFit orders alternative schemas by how well an object matches each: a
 // branch whose one-value enum (a discriminator such as "type" or "provider")
 // disagrees with the object comes last; otherwise more shared fields first.
-func byFit(alts []*schema, v any) []*schema {
+func byFit(alts []*Schema, v any) []*Schema {
 	m, isObject := v.(map[string]any)
 	if !isObject {
 		return alts
 	}
-	score := func(b *schema) int {
+	score := func(b *Schema) int {
 		n := 0
 		for k, val := range m {
 			p, ok := b.properties[k]
@@ -98,7 +98,7 @@ func byFit(alts []*schema, v any) []*schema {
 		}
 		return n
 	}
-	out := append([]*schema(nil), alts...)
+	out := append([]*Schema(nil), alts...)
 	sort.SliceStable(out, func(i, j int) bool { return score(out[i]) > score(out[j]) })
 	return out
 }

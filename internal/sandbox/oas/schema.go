@@ -1,4 +1,4 @@
-package retoolv2
+package oas
 
 import (
 	"fmt"
@@ -10,12 +10,15 @@ import (
 	"sort"
 	"time"
 	"unicode/utf8"
+
+	"github.com/budgetgw/gateway/internal/sandbox/internal/jsonpatch"
 )
 
-// schema is one decoded schema of the data file. check reads it as OpenAPI
-// 3.0 does; it must be at least as strict as the validator the tests use
+// Schema is one decoded schema of a data file. Check reads it as OpenAPI 3.0
+// does; it must be at least as strict as the validator the tests use
 // (kin-openapi with format checks on), because answers are built to pass it.
-type schema struct {
+// A Schema never changes once decoded, so servers share it.
+type Schema struct {
 	typ        string // "", object, array, string, number, integer, boolean
 	nullable   bool
 	enum       []any
@@ -25,13 +28,13 @@ type schema struct {
 	maxLength  *int
 	minimum    *float64
 	maximum    *float64
-	properties map[string]*schema
+	properties map[string]*Schema
 	required   []string
 	closed     bool    // additionalProperties: false
-	extra      *schema // additionalProperties: a schema
-	items      *schema
-	anyOf      []*schema
-	oneOf      []*schema
+	extra      *Schema // additionalProperties: a schema
+	items      *Schema
+	anyOf      []*Schema
+	oneOf      []*Schema
 	def        any
 	hasDefault bool
 }
@@ -44,12 +47,12 @@ var (
 	dateTimeFormat = regexp.MustCompile(`^[0-9]{4}-(0[1-9]|10|11|12)-(0[1-9]|[12][0-9]|3[01])T([0-1][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?(Z|(\+|-)([0-1][0-9]|2[0-3]):[0-5][0-9])$`)
 )
 
-// check returns nil when v is valid, else an error naming where it is not.
+// Check returns nil when v is valid, else an error naming where it is not.
 // Values are JSON as encoding/json decodes it (float64 numbers), though ints
 // are accepted too.
-func (s *schema) check(v any) error { return s.checkAt("", v) }
+func (s *Schema) Check(v any) error { return s.checkAt("", v) }
 
-func (s *schema) checkAt(at string, v any) error {
+func (s *Schema) checkAt(at string, v any) error {
 	if v == nil {
 		if s.nullable {
 			return nil
@@ -72,7 +75,7 @@ func (s *schema) checkAt(at string, v any) error {
 	case bool:
 		return s.want(at, "boolean", "a boolean")
 	default:
-		f, ok := toFloat(v)
+		f, ok := jsonpatch.Number(v)
 		if !ok {
 			return fmt.Errorf("%s: %T is not a JSON value", where(at), v)
 		}
@@ -80,8 +83,8 @@ func (s *schema) checkAt(at string, v any) error {
 	}
 }
 
-func (s *schema) checkAlternatives(at string, v any) error {
-	if len(s.anyOf) > 0 && !slices.ContainsFunc(s.anyOf, func(b *schema) bool { return b.checkAt(at, v) == nil }) {
+func (s *Schema) checkAlternatives(at string, v any) error {
+	if len(s.anyOf) > 0 && !slices.ContainsFunc(s.anyOf, func(b *Schema) bool { return b.checkAt(at, v) == nil }) {
 		return fmt.Errorf("%s: matches none of the allowed shapes", where(at))
 	}
 	if len(s.oneOf) > 0 {
@@ -99,14 +102,14 @@ func (s *schema) checkAlternatives(at string, v any) error {
 }
 
 // want checks the declared type against the value's kind.
-func (s *schema) want(at, kind, name string) error {
+func (s *Schema) want(at, kind, name string) error {
 	if s.typ == "" || s.typ == kind || kind == "integer" && s.typ == "number" {
 		return nil
 	}
 	return fmt.Errorf("%s: %s, want %s", where(at), name, s.typ)
 }
 
-func (s *schema) checkObject(at string, m map[string]any) error {
+func (s *Schema) checkObject(at string, m map[string]any) error {
 	if err := s.want(at, "object", "an object"); err != nil {
 		return err
 	}
@@ -133,7 +136,7 @@ func (s *schema) checkObject(at string, m map[string]any) error {
 	return nil
 }
 
-func (s *schema) checkArray(at string, l []any) error {
+func (s *Schema) checkArray(at string, l []any) error {
 	if err := s.want(at, "array", "an array"); err != nil {
 		return err
 	}
@@ -148,7 +151,7 @@ func (s *schema) checkArray(at string, l []any) error {
 	return nil
 }
 
-func (s *schema) checkString(at, v string) error {
+func (s *Schema) checkString(at, v string) error {
 	if err := s.want(at, "string", "a string"); err != nil {
 		return err
 	}
@@ -187,7 +190,7 @@ func formatOK(format, v string) bool {
 	return true
 }
 
-func (s *schema) checkNumber(at string, f float64) error {
+func (s *Schema) checkNumber(at string, f float64) error {
 	kind := "number"
 	if f == math.Trunc(f) {
 		kind = "integer"
@@ -204,27 +207,10 @@ func (s *schema) checkNumber(at string, f float64) error {
 	return nil
 }
 
-// allows reports whether the schema admits values of a JSON kind at all.
-func (s *schema) allows(kind string) bool {
-	return s.typ == "" || s.typ == kind || kind == "integer" && s.typ == "number"
-}
-
-func toFloat(v any) (float64, bool) {
-	switch n := v.(type) {
-	case float64:
-		return n, true
-	case int:
-		return float64(n), true
-	case int64:
-		return float64(n), true
-	}
-	return 0, false
-}
-
 // jsonEqual compares two JSON values, numbers by value whatever their Go type.
 func jsonEqual(a, b any) bool {
-	fa, okA := toFloat(a)
-	fb, okB := toFloat(b)
+	fa, okA := jsonpatch.Number(a)
+	fb, okB := jsonpatch.Number(b)
 	if okA || okB {
 		return okA && okB && fa == fb
 	}
@@ -256,30 +242,4 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // names lists the declared properties in a fixed order, so fake data drawn
 // from a seeded source comes out the same every time.
-func (s *schema) names() []string { return sortedKeys(s.properties) }
-
-// isEnvelope reports whether a response schema is Retool's {success, data}.
-func (s *schema) isEnvelope() bool {
-	return s != nil && s.properties["success"] != nil && s.properties["data"] != nil
-}
-
-// isList reports whether a response schema is a list envelope with paging.
-func (s *schema) isList() bool {
-	return s.isEnvelope() && s.properties["data"].items != nil && s.properties["total_count"] != nil
-}
-
-// itemSchema is the schema of the object an answer is about: the envelope's
-// data (or the element of a data list), or the whole body if it is bare.
-func (s *schema) itemSchema() *schema {
-	if s == nil {
-		return nil
-	}
-	if !s.isEnvelope() {
-		return s
-	}
-	d := s.properties["data"]
-	if d.items != nil {
-		return d.items
-	}
-	return d
-}
+func (s *Schema) names() []string { return sortedKeys(s.properties) }

@@ -1,28 +1,24 @@
-package retoolv2
+package oas
 
 import (
 	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 )
 
-// openAPIDocument is the OpenAPI 3.0 document the sandbox serves at SpecPath:
-// the operations and shapes it answers (the data file with the recordings'
-// corrections), without the original's prose. Every schema is a component
-// (s0, s1, ...) referred to by $ref, as the data file refers by index.
-var openAPIDocument = sync.OnceValues(func() ([]byte, error) {
-	w, err := loadWire()
-	if err != nil {
-		return nil, err
-	}
-	return buildDocument(w)
-})
+// DocumentInfo is what a rendered document says about itself: the base path
+// its operations' paths sit under (the one server), and its title and
+// description.
+type DocumentInfo struct {
+	Base, Title, Description string
+}
 
-const documentBase = "/api/v2"
-
-func buildDocument(w *wireSpec) ([]byte, error) {
+// Document renders a data file as an OpenAPI 3.0 document: the operations and
+// shapes it describes, without the original's prose. Every schema is a
+// component (s0, s1, ...) referred to by $ref, as the data file refers by
+// index. Every operation must sit under info.Base.
+func Document(w *Wire, info DocumentInfo) ([]byte, error) {
 	ref := func(i int) map[string]any { return map[string]any{"$ref": fmt.Sprintf("#/components/schemas/s%d", i)} }
 	schemas := map[string]any{}
 	for i, n := range w.Schemas {
@@ -30,13 +26,13 @@ func buildDocument(w *wireSpec) ([]byte, error) {
 	}
 	paths := map[string]map[string]any{}
 	for _, op := range w.Operations {
-		rel, ok := strings.CutPrefix(op.Path, documentBase)
+		rel, ok := strings.CutPrefix(op.Path, info.Base)
 		if !ok {
-			return nil, fmt.Errorf("operation %s %s is outside %s", op.Method, op.Path, documentBase)
+			return nil, fmt.Errorf("operation %s %s is outside %s", op.Method, op.Path, info.Base)
 		}
 		var params []any
 		for _, seg := range splitPath(rel) {
-			if name, isParam := paramName(seg); isParam {
+			if name, isParam := ParamName(seg); isParam {
 				params = append(params, map[string]any{"name": name, "in": "path", "required": true,
 					"schema": map[string]any{"type": "string"}})
 			}
@@ -57,7 +53,7 @@ func buildDocument(w *wireSpec) ([]byte, error) {
 		responses := map[string]any{}
 		for st, i := range op.Responses {
 			r := map[string]any{"description": "HTTP " + st}
-			if i != noBody {
+			if i != NoBody {
 				r["content"] = map[string]any{"application/json": map[string]any{"schema": ref(i)}}
 			}
 			responses[st] = r
@@ -69,10 +65,9 @@ func buildDocument(w *wireSpec) ([]byte, error) {
 		paths[rel][strings.ToLower(op.Method)] = o
 	}
 	doc := map[string]any{
-		"openapi": "3.0.3",
-		"info": map[string]any{"title": "Retool API (sandbox emulation)", "version": w.Version,
-			"description": "Served by the gateway project's sandbox: the operations and shapes it answers."},
-		"servers":    []any{map[string]any{"url": documentBase}},
+		"openapi":    "3.0.3",
+		"info":       map[string]any{"title": info.Title, "version": w.Version, "description": info.Description},
+		"servers":    []any{map[string]any{"url": info.Base}},
 		"security":   []any{map[string]any{"bearer": []any{}}},
 		"paths":      paths,
 		"components": map[string]any{"schemas": schemas, "securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer"}}},
@@ -81,7 +76,7 @@ func buildDocument(w *wireSpec) ([]byte, error) {
 }
 
 // openAPISchema writes one data-file schema as an OpenAPI 3.0 schema object.
-func openAPISchema(n wireNode, ref func(int) map[string]any) map[string]any {
+func openAPISchema(n WireNode, ref func(int) map[string]any) map[string]any {
 	s := map[string]any{}
 	set := func(k string, v any, present bool) {
 		if present {

@@ -208,15 +208,17 @@ func Equal(a, b any) bool {
 		}
 		return true
 	}
-	fa, okA := number(a)
-	fb, okB := number(b)
+	fa, okA := Number(a)
+	fb, okB := Number(b)
 	if okA || okB {
 		return okA && okB && fa == fb
 	}
 	return a == b
 }
 
-func number(v any) (float64, bool) {
+// Number reads a JSON number whatever its Go type: float64 as decoded, or an
+// int written by hand.
+func Number(v any) (float64, bool) {
 	switch n := v.(type) {
 	case float64:
 		return n, true
