@@ -5,10 +5,10 @@
 // the recordings show the real API does (recorded.go).
 //
 // Its knowledge of the document is retool-v2.json, our compact derivation
-// (internal/gen), never the document itself; reading that file, checking bodies
-// against its schemas and making up valid values is package oas's work, so this
-// package holds only what is Retool's: families, hooks, seed data, recordings.
-// It serves the sandbox core, which decides
-// keys, scopes and points before a call reaches API.Serve; it must never decide any of
-// those itself, never forward a call, and never dial the network.
+// (internal/specgen -emit sandbox), never the document itself. Reading that file,
+// checking bodies against its schemas and making up valid values is package oas's
+// work; this package holds what is Retool's: families, hooks, seed data, paging,
+// the envelope and the recordings' corrections. It serves the sandbox core, which
+// decides keys, scopes and points before a call reaches API.Serve; it must never
+// decide any of those itself, never forward a call, and never dial the network.
 package retoolv2

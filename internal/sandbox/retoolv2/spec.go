@@ -1,6 +1,6 @@
 package retoolv2
 
-//go:generate go run ./internal/gen -in ../../../../shared/retool/openapi-2.12.0.json -out retool-v2.json
+//go:generate go run ../../specgen -emit sandbox -in ../../../../shared/retool/openapi-2.12.0.json -out retool-v2.json
 
 import (
 	_ "embed"
@@ -11,7 +11,7 @@ import (
 )
 
 // retoolV2 is our compact derivation of Retool's OpenAPI document (see
-// internal/gen): operations, statuses and schemas, without the prose.
+// internal/specgen): operations, statuses and schemas, without the prose.
 //
 //go:embed retool-v2.json
 var retoolV2 []byte

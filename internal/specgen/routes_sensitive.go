@@ -8,7 +8,7 @@ package main
 // rows never grants these. docs/sensitive-routes.md records why each row is here, and
 // why some candidates are not.
 //
-// Keys are the method and the document's path. derive fails if a key names no
+// Keys are the method and the document's path. deriveRoutes fails if a key names no
 // operation, so a renamed path cannot silently drop a row from this list.
 var sensitiveRows = map[string]string{
 	// Creates a token with any scopes (["*"] included) and returns its secret.

@@ -5,30 +5,9 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
-)
 
-// node is one schema in our compact form. Sub-schemas are indexes into the
-// data file's schema list. The sandbox decodes the same fields and refuses
-// any other, so the two cannot drift apart silently.
-type node struct {
-	Type       string          `json:"type,omitempty"`
-	Nullable   bool            `json:"nullable,omitempty"`
-	Enum       []any           `json:"enum,omitempty"`
-	Format     string          `json:"format,omitempty"`
-	Pattern    string          `json:"pattern,omitempty"`
-	MinLength  *int            `json:"minLength,omitempty"`
-	MaxLength  *int            `json:"maxLength,omitempty"`
-	Minimum    *float64        `json:"minimum,omitempty"`
-	Maximum    *float64        `json:"maximum,omitempty"`
-	Properties map[string]int  `json:"properties,omitempty"`
-	Required   []string        `json:"required,omitempty"`
-	Closed     bool            `json:"closed,omitempty"` // additionalProperties: false
-	Extra      *int            `json:"extra,omitempty"`  // additionalProperties: a schema
-	Items      *int            `json:"items,omitempty"`
-	AnyOf      []int           `json:"anyOf,omitempty"`
-	OneOf      []int           `json:"oneOf,omitempty"`
-	Default    json.RawMessage `json:"default,omitempty"`
-}
+	"github.com/budgetgw/gateway/internal/sandbox/oas"
+)
 
 // ignored keywords carry prose or examples only; they never change which
 // bodies are valid.
@@ -37,7 +16,7 @@ var ignored = map[string]bool{"description": true, "title": true, "example": tru
 // interner stores each distinct schema once; equal sub-schemas (the user
 // object appears in dozens of places) share one index.
 type interner struct {
-	nodes []node
+	nodes []oas.WireNode
 	index map[string]int
 }
 
@@ -61,8 +40,8 @@ func (in *interner) intern(s map[string]any, at string) (int, error) {
 }
 
 // build converts one schema object, interning its children first.
-func (in *interner) build(s map[string]any, at string) (node, error) {
-	var n node
+func (in *interner) build(s map[string]any, at string) (oas.WireNode, error) {
+	var n oas.WireNode
 	var err error
 	for _, k := range sortedKeys(s) {
 		v := s[k]
@@ -158,7 +137,7 @@ func (in *interner) props(v any, at string) (map[string]int, error) {
 
 // additional reads additionalProperties: false closes the object, true (the
 // default) says nothing, and a schema constrains every undeclared property.
-func (in *interner) additional(n *node, v any, at string) error {
+func (in *interner) additional(n *oas.WireNode, v any, at string) error {
 	switch x := v.(type) {
 	case bool:
 		n.Closed = !x

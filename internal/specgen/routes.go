@@ -7,9 +7,6 @@ import (
 	"strings"
 )
 
-// basePath is where the document's paths are served.
-const basePath = "/api/v2"
-
 // publishedCosts are Retool's points per call, keyed by the path's first
 // segment, which is our cost family. The table names families as Retool's
 // documentation does ("Access Request", "User Invite", "SSO"); those map to
@@ -79,7 +76,18 @@ type row struct {
 	sensitive                              bool
 }
 
-func derive(ops []operation) ([]row, error) {
+// generateRoutes derives the route profile's YAML text.
+func generateRoutes(d document) ([]byte, error) {
+	rows, err := deriveRoutes(d.ops)
+	if err != nil {
+		return nil, err
+	}
+	rows = append(rows, extraRows...)
+	sortRows(rows)
+	return emitRoutes(d.version, rows), nil
+}
+
+func deriveRoutes(ops []operation) ([]row, error) {
 	var rows []row
 	var errs []string
 	marked := map[string]bool{}
@@ -228,20 +236,6 @@ func levelFor(method string) string {
 		return "read"
 	}
 	return "write"
-}
-
-// bracedParams rewrites ":name" segments, which one path in 2.12.0 uses, as
-// "{name}"; taken literally they would route only the placeholder text.
-func bracedParams(p string) (string, bool) {
-	segs := strings.Split(p, "/")
-	renamed := false
-	for i, s := range segs {
-		if strings.HasPrefix(s, ":") && len(s) > 1 {
-			segs[i] = "{" + s[1:] + "}"
-			renamed = true
-		}
-	}
-	return strings.Join(segs, "/"), renamed
 }
 
 func methodRank(m string) int {

@@ -8,28 +8,17 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/budgetgw/gateway/internal/testutil"
+	"github.com/budgetgw/gateway/internal/sandbox/oas"
 )
 
-// openAPIDoc reads Retool's document from ../shared/retool beside the module
-// root. Without it the test is skipped, except in CI, where it must be there.
-func openAPIDoc(t *testing.T) []byte {
-	t.Helper()
-	data, err := os.ReadFile(testutil.RetoolDocumentPath(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
-}
-
-// TestCommittedDataIsCurrent fails when retool-v2.json was edited by hand or
+// TestCommittedSandboxDataIsCurrent fails when retool-v2.json was edited by hand or
 // the generator changed without regenerating it.
-func TestCommittedDataIsCurrent(t *testing.T) {
-	want, err := generate(openAPIDoc(t))
+func TestCommittedSandboxDataIsCurrent(t *testing.T) {
+	want, err := readAndEmit(openAPIDoc(t), generateSandbox)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := os.ReadFile(filepath.Join("..", "..", "retool-v2.json"))
+	got, err := os.ReadFile(filepath.Join("..", "sandbox", "retoolv2", "retool-v2.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,21 +28,25 @@ func TestCommittedDataIsCurrent(t *testing.T) {
 }
 
 func TestDerivedOperations(t *testing.T) {
-	d, err := derive(openAPIDoc(t))
+	doc, err := readDoc(openAPIDoc(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := deriveSandbox(doc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(d.Operations) != 144 {
 		t.Fatalf("%d operations, want the document's 144", len(d.Operations))
 	}
-	byKey := map[string]operation{}
+	byKey := map[string]oas.WireOp{}
 	for _, op := range d.Operations {
 		byKey[op.Method+" "+op.Path] = op
 	}
 	if _, ok := byKey["GET /api/v2/access_tokens/{accessTokenId}"]; !ok {
 		t.Error("the colon parameter was not rewritten to braces")
 	}
-	if op := byKey["DELETE /api/v2/users/{userId}"]; op.Responses["204"] != noBody {
+	if op := byKey["DELETE /api/v2/users/{userId}"]; op.Responses["204"] != oas.NoBody {
 		t.Errorf("DELETE user responses %v, want 204 without a body", op.Responses)
 	}
 	if op := byKey["GET /api/v2/usage"]; !strings.Contains(strings.Join(op.Query, ","), "start_date!") {
