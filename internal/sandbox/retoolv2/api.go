@@ -27,7 +27,7 @@ func (a *API) Reset() { a.r.reset() }
 
 // Serve answers one admitted call: the status and the JSON body (nil: none).
 func (a *API) Serve(method string, u *url.URL, body []byte) (int, []byte) {
-	return a.r.serve(method, u, body).encode()
+	return a.r.serve(method, u, body).Encode()
 }
 
 // Knows reports whether the document has an operation for method and path

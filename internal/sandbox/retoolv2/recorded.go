@@ -5,6 +5,8 @@ import (
 	"strconv"
 
 	"github.com/budgetgw/gateway/internal/sandbox/oas"
+
+	"github.com/budgetgw/gateway/internal/sandbox/crud"
 )
 
 // Where the real API and the document disagree, the sandbox answers as the
@@ -73,5 +75,5 @@ func withPaging(w *oas.Wire, i int) int {
 // (TestAccConfigurationVariable, a variable naming an unknown environment).
 // A path naming an unknown item is 404, as the document says.
 func unknownReference(noun string, id any) *answer {
-	return failure(400, fmt.Sprintf("%s with id %q does not exist", noun, idString(id)))
+	return failure(400, fmt.Sprintf("%s with id %q does not exist", noun, crud.ID(id)))
 }

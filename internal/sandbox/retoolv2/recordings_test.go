@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/budgetgw/gateway/internal/sandbox/crud"
 )
 
 // The recordings are real Retool answers, recorded by Retool's own Terraform
@@ -269,11 +271,11 @@ func knownItems(t *testing.T, all map[string]*cassette) map[string][2]string {
 				continue
 			}
 			for _, item := range body.Data {
-				name := idString(item["name"])
+				name := crud.ID(item["name"])
 				if fam == "folders" {
-					name = idString(item["folder_type"]) + "/" + name
+					name = crud.ID(item["folder_type"]) + "/" + name
 				}
-				out[idString(item["id"])] = [2]string{fam, name}
+				out[crud.ID(item["id"])] = [2]string{fam, name}
 			}
 		}
 	}
@@ -285,9 +287,9 @@ func newIDMap(t *testing.T, s *API, known map[string][2]string) *idMap {
 	byName := map[[2]string]any{}
 	for _, fam := range []string{"environments", "folders", "groups"} {
 		for _, item := range listed(t, s, "/api/v2/"+fam) {
-			name := idString(item["name"])
+			name := crud.ID(item["name"])
 			if fam == "folders" {
-				name = idString(item["folder_type"]) + "/" + name
+				name = crud.ID(item["folder_type"]) + "/" + name
 			}
 			byName[[2]string{fam, name}] = item["id"]
 		}
@@ -313,8 +315,8 @@ func (m *idMap) learn(want, got any) {
 			}
 			if k == "id" || strings.HasSuffix(k, "_id") {
 				if _, isObj := wv.(map[string]any); !isObj && wv != nil && gv != nil {
-					if _, known := m.to[idString(wv)]; !known {
-						m.to[idString(wv)] = gv
+					if _, known := m.to[crud.ID(wv)]; !known {
+						m.to[crud.ID(wv)] = gv
 					}
 					continue
 				}
@@ -334,7 +336,7 @@ func (m *idMap) path(p string) string {
 	segs := strings.Split(p, "/")
 	for i, s := range segs {
 		if id, ok := m.to[s]; ok {
-			segs[i] = idString(id)
+			segs[i] = crud.ID(id)
 		}
 	}
 	return strings.Join(segs, "/")
@@ -373,7 +375,7 @@ func (m *idMap) rewrite(v any, key string) any {
 			return id
 		}
 	case float64:
-		if id, ok := m.to[idString(x)]; ok && (key == "id" || strings.HasSuffix(key, "_id")) {
+		if id, ok := m.to[crud.ID(x)]; ok && (key == "id" || strings.HasSuffix(key, "_id")) {
 			return id
 		}
 	}

@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -15,6 +14,8 @@ import (
 	"github.com/budgetgw/gateway/internal/sandbox/internal/jsonpatch"
 
 	"github.com/budgetgw/gateway/internal/sandbox/oas"
+
+	"github.com/budgetgw/gateway/internal/sandbox/crud"
 )
 
 // retool answers admitted calls as Retool's API v2 does: every operation of
@@ -26,33 +27,42 @@ type retool struct {
 	spec     *oas.Spec
 	seed     int64
 	now      func() time.Time
-	families []*family
 	handlers map[*oas.Operation]handler
 
 	mu     sync.Mutex
-	rng    *rand.Rand // draws for ids and secrets; only writes advance it
-	fake   *oas.Faker // made-up fields of stored items, drawn from rng's seed
-	stores map[string][]map[string]any
+	rng    *rand.Rand                // draws for ids and secrets; only writes advance it
+	fake   *oas.Faker                // made-up fields of stored items, drawn from rng's seed
+	store  *crud.Store[*retool]      // the families' items (families.go)
 	single map[string]map[string]any // one-of-a-kind settings; nil: not configured
 }
 
-// apiCall is one admitted request, decoded.
-type apiCall struct {
-	op     *oas.Operation
-	path   string
-	params map[string]string
-	query  url.Values
-	body   map[string]any // the JSON object sent, or nil
-}
+// The generic store's types under the names this package's handlers and
+// hooks have always used.
+type (
+	apiCall = crud.Call
+	answer  = crud.Answer
+	family  = crud.Family[*retool]
+)
 
 type handler func(a *retool, c *apiCall) *answer
+
+// The store's Host: what answers look like in Retool's API.
+var _ crud.Host = (*retool)(nil)
+
+func (a *retool) Refuse(status int, message string) *answer { return failure(status, message) }
+func (a *retool) Removed(fam string, item map[string]any)   { a.dropPermissionsOf(fam, item) }
+func (a *retool) Shown(s *oas.Schema) *oas.Schema           { return itemSchema(s) }
 
 func newRetool(seed int64, now func() time.Time) (*retool, error) {
 	s, err := loadSpec()
 	if err != nil {
 		return nil, err
 	}
-	a := &retool{spec: s, seed: seed, now: now, families: families()}
+	a := &retool{spec: s, seed: seed, now: now}
+	a.store, err = crud.New(a, families(), crud.Options{Spec: s, Now: now, PagingParams: []string{"limit", "next_token"}})
+	if err != nil {
+		return nil, err
+	}
 	if err := a.bind(); err != nil {
 		return nil, err
 	}
@@ -72,19 +82,14 @@ func (a *retool) bind() error {
 			delete(special, key)
 			continue
 		}
-		if h := a.genericHandler(op); h != nil {
-			a.handlers[op] = h
+		if h := a.store.Handler(op); h != nil {
+			a.handlers[op] = func(_ *retool, c *apiCall) *answer { return h(c) }
 			continue
 		}
 		a.handlers[op] = madeUp
 	}
 	for key := range special {
 		return fmt.Errorf("special handler for %s: no such operation in the document", key)
-	}
-	for _, fam := range a.families {
-		if err := fam.learnShapes(a.spec); err != nil {
-			return err
-		}
 	}
 	return nil
 }
@@ -95,7 +100,7 @@ func (a *retool) reset() {
 	defer a.mu.Unlock()
 	a.rng = rand.New(rand.NewPCG(uint64(a.seed), 0x0e9))
 	a.fake = oas.NewFaker(uint64(a.seed)^0x5eed, nil, northwind)
-	a.stores = map[string][]map[string]any{}
+	a.store.Reset(a.fake)
 	a.single = map[string]map[string]any{}
 	a.seedOrganisation()
 }
@@ -106,13 +111,13 @@ func (a *retool) serve(method string, u *url.URL, body []byte) *answer {
 	if op == nil {
 		return failure(http.StatusNotFound, "Not found")
 	}
-	c := &apiCall{op: op, path: u.Path, params: params, query: u.Query()}
+	c := &apiCall{Op: op, Path: u.Path, Params: params, Query: u.Query()}
 	for _, q := range op.Query {
-		if name, required := strings.CutSuffix(q, "!"); required && c.query.Get(name) == "" {
+		if name, required := strings.CutSuffix(q, "!"); required && c.Query.Get(name) == "" {
 			return failure(http.StatusBadRequest, "Missing required query parameter: "+name)
 		}
 	}
-	if ans := c.decode(body); ans != nil {
+	if ans := decodeBody(c, body); ans != nil {
 		return ans
 	}
 	a.mu.Lock()
@@ -120,14 +125,14 @@ func (a *retool) serve(method string, u *url.URL, body []byte) *answer {
 	return a.handlers[op](a, c)
 }
 
-// decode reads and checks the JSON body against the operation's schema, as
+// decodeBody reads and checks the JSON body against the operation's schema, as
 // the real API does before acting: a malformed call costs its points and
 // changes nothing.
-func (c *apiCall) decode(body []byte) *answer {
-	if c.op.Body == nil {
+func decodeBody(c *apiCall, body []byte) *answer {
+	if c.Op.Body == nil {
 		return nil // no JSON body documented (or multipart): nothing to check
 	}
-	c.body = map[string]any{}
+	c.Body = map[string]any{}
 	if len(strings.TrimSpace(string(body))) > 0 {
 		var v any
 		if err := json.Unmarshal(body, &v); err != nil {
@@ -137,9 +142,9 @@ func (c *apiCall) decode(body []byte) *answer {
 		if !ok {
 			return failure(http.StatusBadRequest, "Request body must be a JSON object")
 		}
-		c.body = m
+		c.Body = m
 	}
-	if err := bodyCheck(c.op)(c.body); err != nil {
+	if err := bodyCheck(c.Op)(c.Body); err != nil {
 		return failure(http.StatusBadRequest, "Invalid request body: "+err.Error())
 	}
 	return nil
@@ -149,28 +154,28 @@ func (c *apiCall) decode(body []byte) *answer {
 // make everything up) in the envelope if the schema has one, conformed to
 // the documented schema, and copied so no stored state leaves the lock.
 func (a *retool) answer(c *apiCall, status int, data any) *answer {
-	s, documented := c.op.Responses[status]
+	s, documented := c.Op.Responses[status]
 	if documented && s == nil {
-		return &answer{status: status}
+		return &answer{Status: status}
 	}
 	candidate := data
 	if s == nil || isEnvelope(s) {
 		candidate = map[string]any{"success": true, "data": data}
 	}
 	if s == nil {
-		return &answer{status: status, body: jsonpatch.Clone(candidate)}
+		return &answer{Status: status, Body: jsonpatch.Clone(candidate)}
 	}
-	return &answer{status: status, body: jsonpatch.Clone(a.replyFaker(c).Conform(s, candidate, ""))}
+	return &answer{Status: status, Body: jsonpatch.Clone(a.replyFaker(c).Conform(s, candidate, ""))}
 }
 
-// ok answers the operation's documented success status.
-func (a *retool) ok(c *apiCall, data any) *answer { return a.answer(c, c.op.Success(), data) }
+// OK answers the operation's documented success status.
+func (a *retool) OK(c *apiCall, data any) *answer { return a.answer(c, c.Op.Success(), data) }
 
-// list answers a list of items, one page of it when the caller asked for
+// Page answers a list of items, one page of it when the caller asked for
 // one, with Retool's paging fields where the schema has them.
-func (a *retool) list(c *apiCall, items []map[string]any) *answer {
-	status := c.op.Success()
-	s := c.op.Responses[status]
+func (a *retool) Page(c *apiCall, items []map[string]any) *answer {
+	status := c.Op.Success()
+	s := c.Op.Responses[status]
 	data := make([]any, len(items))
 	for i, it := range items {
 		data[i] = it
@@ -178,7 +183,7 @@ func (a *retool) list(c *apiCall, items []map[string]any) *answer {
 	if !isPagedList(s) {
 		return a.answer(c, status, data)
 	}
-	p, ans := readPage(c.query, len(data))
+	p, ans := readPage(c.Query, len(data))
 	if ans != nil {
 		return ans
 	}
@@ -186,7 +191,7 @@ func (a *retool) list(c *apiCall, items []map[string]any) *answer {
 		"success": true, "data": data[p.from:p.to], "total_count": float64(len(data)),
 		"next_token": p.next, "has_more": p.next != nil,
 	}
-	return &answer{status: status, body: jsonpatch.Clone(a.replyFaker(c).Conform(s, body, ""))}
+	return &answer{Status: status, Body: jsonpatch.Clone(a.replyFaker(c).Conform(s, body, ""))}
 }
 
 // replyFaker makes up whatever an answer lacks. Its seed is the call's
@@ -194,7 +199,7 @@ func (a *retool) list(c *apiCall, items []map[string]any) *answer {
 // reads never change the state's own draws.
 func (a *retool) replyFaker(c *apiCall) *oas.Faker {
 	h := fnv.New64a()
-	fmt.Fprint(h, a.seed, c.op.Method, c.path, c.query.Encode())
+	fmt.Fprint(h, a.seed, c.Op.Method, c.Path, c.Query.Encode())
 	return oas.NewFaker(h.Sum64(), a.pools(), northwind)
 }
 
@@ -203,7 +208,7 @@ func (a *retool) replyFaker(c *apiCall) *oas.Faker {
 func (a *retool) pools() map[string][]any {
 	p := map[string][]any{}
 	add := func(fam, field string, hints ...string) {
-		for _, it := range a.stores[fam] {
+		for _, it := range a.store.Items[fam] {
 			if v, ok := it[field]; ok && v != nil {
 				for _, h := range hints {
 					p[h] = append(p[h], v)
@@ -230,32 +235,24 @@ func (a *retool) pools() map[string][]any {
 // permission lists, source-control manifests): a body made up from the
 // schema, carrying the path's last parameter as its id where it has one.
 func madeUp(a *retool, c *apiCall) *answer {
-	status := c.op.Success()
-	s := c.op.Responses[status]
+	status := c.Op.Success()
+	s := c.Op.Responses[status]
 	if isPagedList(s) {
 		f := a.replyFaker(c)
 		items := make([]map[string]any, 2+f.IntN(3))
 		for i := range items {
 			items[i], _ = f.Value(itemSchema(s), "").(map[string]any)
 		}
-		return a.list(c, items)
+		return a.Page(c, items)
 	}
 	var data any
-	if name, ok := oas.ParamName(c.op.Segs[len(c.op.Segs)-1]); ok && itemSchema(s) != nil && itemSchema(s).Property("id") != nil {
+	if name, ok := oas.ParamName(c.Op.Segs[len(c.Op.Segs)-1]); ok && itemSchema(s) != nil && itemSchema(s).Property("id") != nil {
 		if m, isObject := a.replyFaker(c).Value(itemSchema(s), "").(map[string]any); isObject {
-			m["id"] = c.params[name] // conform makes it up again if it does not fit
+			m["id"] = c.Params[name] // conform makes it up again if it does not fit
 			data = m
 		}
 	}
 	return a.answer(c, status, data)
-}
-
-// idString is how an id appears in a path: numbers without a fraction.
-func idString(v any) string {
-	if f, ok := jsonpatch.Number(v); ok {
-		return strconv.FormatFloat(f, 'f', -1, 64)
-	}
-	return fmt.Sprint(v)
 }
 
 // notFound is the 404 for an id that names nothing.

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/budgetgw/gateway/internal/sandbox/oas"
+
+	"github.com/budgetgw/gateway/internal/sandbox/crud"
 )
 
 // newRetoolServer is the emulation of the organisation seed makes, on a
@@ -63,13 +65,13 @@ func newFixture(t testing.TB, s *API) fixture {
 		t.Fatalf("GET %s: nothing fits", target)
 		return nil
 	}
-	id := func(m map[string]any) string { return idString(m["id"]) }
+	id := func(m map[string]any) string { return crud.ID(m["id"]) }
 	f := fixture{}
 	user := first("/api/v2/users", nil)
 	f["userId"], f["email"] = id(user), user["email"].(string)
 	group := first("/api/v2/groups", func(g map[string]any) bool { return len(g["members"].([]any)) > 0 })
 	f["groupId"] = id(group)
-	f["userSid"] = idString(group["members"].([]any)[0].(map[string]any)["id"])
+	f["userSid"] = crud.ID(group["members"].([]any)[0].(map[string]any)["id"])
 	f["folderId"] = id(first("/api/v2/folders", func(m map[string]any) bool { return m["is_system_folder"] == false }))
 	f["spaceId"] = id(first("/api/v2/spaces", nil))
 	app := first("/api/v2/apps", nil)
@@ -90,7 +92,7 @@ func newFixture(t testing.TB, s *API) fixture {
 	f["taskId"] = id(first("/api/v2/user_tasks", func(m map[string]any) bool { return m["status"] == "pending" }))
 	f["workflowId"] = id(first("/api/v2/workflows", nil))
 	grant := first("/api/v2/role_permissions/role_grants", func(m map[string]any) bool { return m["subject_type"] == "user" })
-	f["subjectId"] = idString(grant["subject_id"])
+	f["subjectId"] = crud.ID(grant["subject_id"])
 	return f
 }
 
@@ -205,7 +207,7 @@ func listedGrant(t *testing.T, s *API, rec *httptest.ResponseRecorder) string {
 		t.Fatalf("creating a role grant: %d %s", rec.Code, rec.Body.String())
 	}
 	grants := listed(t, s, "/api/v2/role_permissions/role_grants")
-	return idString(grants[len(grants)-1]["id"])
+	return crud.ID(grants[len(grants)-1]["id"])
 }
 
 func mustJSON(t testing.TB, v any) []byte {

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/budgetgw/gateway/internal/sandbox/oas"
+
+	"github.com/budgetgw/gateway/internal/sandbox/crud"
 )
 
 // seedOrganisation fills the state with Northwind Trading: dozens of users,
@@ -32,19 +34,19 @@ func (a *retool) seedOrganisation() {
 
 // seedItem stores a seeded item: like a create, with a made-up past.
 func (a *retool) seedItem(famName string, item map[string]any) map[string]any {
-	fam := a.family(famName)
-	if _, ok := item["created_at"]; !ok && fam.knows("created_at") {
+	fam := a.store.Family(famName)
+	if _, ok := item["created_at"]; !ok && fam.Knows("created_at") {
 		item["created_at"] = oas.Stamp(a.fake.When())
 	}
-	if _, ok := item["updated_at"]; !ok && fam.knows("updated_at") {
+	if _, ok := item["updated_at"]; !ok && fam.Knows("updated_at") {
 		item["updated_at"] = item["created_at"]
 	}
-	a.stampNew(fam, item)
-	if fam.normalize != nil {
-		fam.normalize(a, item)
+	a.store.StampNew(fam, item)
+	if fam.Normalize != nil {
+		fam.Normalize(a, item)
 	}
-	a.complete(fam, item)
-	a.stores[famName] = append(a.stores[famName], item)
+	a.store.Complete(fam, item)
+	a.store.Items[famName] = append(a.store.Items[famName], item)
 	return item
 }
 
@@ -230,10 +232,10 @@ func (a *retool) seedSettings(envs []map[string]any) {
 
 // seedGrants gives the custom role to a group and a user.
 func (a *retool) seedGrants(users []map[string]any) {
-	role := a.stores["roles"][3]
-	for _, subject := range [][2]any{{"group", a.stores["groups"][4]["id"]}, {"user", users[1]["id"]}} {
+	role := a.store.Items["roles"][3]
+	for _, subject := range [][2]any{{"group", a.store.Items["groups"][4]["id"]}, {"user", users[1]["id"]}} {
 		a.seedItem("role_grants", map[string]any{"role_id": role["id"], "subject_type": subject[0],
-			"subject_id": idString(subject[1])})
+			"subject_id": crud.ID(subject[1])})
 	}
 }
 
@@ -242,7 +244,7 @@ var inviteEmails = []string{"jordan.ellis", "sam.okafor", "priya.raman", "lee.fo
 func (a *retool) seedPeople(users []map[string]any) {
 	for i, local := range inviteEmails {
 		groups := []any{}
-		g := a.stores["groups"][4+i%len(groupNames)]
+		g := a.store.Items["groups"][4+i%len(groupNames)]
 		if i%2 == 0 {
 			groups = append(groups, map[string]any{"id": g["id"], "legacy_id": g["legacy_id"], "name": g["name"]})
 		}
@@ -275,11 +277,11 @@ func (a *retool) seedWorkflows(folders []any) {
 	var flows []map[string]any
 	for i, name := range seedWorkflows {
 		flows = append(flows, a.seedItem("workflows", map[string]any{
-			"name": name, "description": pick(a.rng, descriptions), "folder_id": idString(pick(a.rng, folders)),
+			"name": name, "description": pick(a.rng, descriptions), "folder_id": crud.ID(pick(a.rng, folders)),
 			"is_enabled": i != 3, "protected": false, "timezone": "UTC",
 		}))
 	}
-	support := a.stores["groups"][4]
+	support := a.store.Items["groups"][4]
 	for i, st := range []string{"pending", "pending", "pending", "submitted"} {
 		wf := flows[i%2]
 		task := map[string]any{
