@@ -2,7 +2,6 @@ package crud
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/budgetgw/gateway/internal/sandbox/internal/jsonpatch"
@@ -118,7 +117,7 @@ func snake(s string) string {
 }
 
 // matches applies the list's query filters to one item.
-func (fam *Family[H]) matches(c *Call, item map[string]any, paging []string) bool {
+func (fam *Family[H]) matches(c *Call, item map[string]any, paging Paging) bool {
 	for _, q := range c.Op.Query {
 		name := strings.TrimSuffix(q, "!")
 		want := c.Query.Get(name)
@@ -126,7 +125,7 @@ func (fam *Family[H]) matches(c *Call, item map[string]any, paging []string) boo
 		if !mapped {
 			field = name
 		}
-		if want == "" || slices.Contains(paging, name) {
+		if want == "" || name == paging.Limit || name == paging.Cursor {
 			continue
 		}
 		got, ok := dig(item, field)

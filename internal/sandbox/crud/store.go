@@ -15,7 +15,7 @@ type Store[H Host] struct {
 	host     H
 	families []*Family[H]
 	now      func() time.Time
-	paging   []string
+	paging   Paging
 	fake     *oas.Faker // set by Reset
 
 	// Items are the stored items by family name, in creation order. The host
@@ -27,9 +27,9 @@ type Store[H Host] struct {
 type Options struct {
 	Spec *oas.Spec
 	Now  func() time.Time // the clock timestamps read
-	// PagingParams are the list query parameters the host's Page reads
-	// (limit, cursor), which are never item filters.
-	PagingParams []string
+	// Paging is how the host's Page pages lists; its parameters are never
+	// item filters.
+	Paging Paging
 }
 
 // New builds an empty store for families, learning each family's shapes
@@ -40,7 +40,7 @@ func New[H Host](host H, families []*Family[H], o Options) (*Store[H], error) {
 			return nil, err
 		}
 	}
-	return &Store[H]{host: host, families: families, now: o.Now, paging: o.PagingParams}, nil
+	return &Store[H]{host: host, families: families, now: o.Now, paging: o.Paging}, nil
 }
 
 // Reset empties the store; fake makes up what new items lack from now on.

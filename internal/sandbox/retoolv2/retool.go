@@ -59,7 +59,7 @@ func newRetool(seed int64, now func() time.Time) (*retool, error) {
 		return nil, err
 	}
 	a := &retool{spec: s, seed: seed, now: now}
-	a.store, err = crud.New(a, families(), crud.Options{Spec: s, Now: now, PagingParams: []string{"limit", "next_token"}})
+	a.store, err = crud.New(a, families(), crud.Options{Spec: s, Now: now, Paging: retoolPaging})
 	if err != nil {
 		return nil, err
 	}
@@ -171,6 +171,9 @@ func (a *retool) answer(c *apiCall, status int, data any) *answer {
 // OK answers the operation's documented success status.
 func (a *retool) OK(c *apiCall, data any) *answer { return a.answer(c, c.Op.Success(), data) }
 
+// retoolPaging is the document's: limit up to 100, next_token the cursor.
+var retoolPaging = crud.Paging{Limit: "limit", Cursor: "next_token", Max: 100}
+
 // Page answers a list of items, one page of it when the caller asked for
 // one, with Retool's paging fields where the schema has them.
 func (a *retool) Page(c *apiCall, items []map[string]any) *answer {
@@ -183,13 +186,13 @@ func (a *retool) Page(c *apiCall, items []map[string]any) *answer {
 	if !isPagedList(s) {
 		return a.answer(c, status, data)
 	}
-	p, ans := readPage(c.Query, len(data))
-	if ans != nil {
-		return ans
+	p, err := retoolPaging.Read(c.Query, len(data))
+	if err != nil {
+		return failure(http.StatusBadRequest, err.Error())
 	}
 	body := map[string]any{
-		"success": true, "data": data[p.from:p.to], "total_count": float64(len(data)),
-		"next_token": p.next, "has_more": p.next != nil,
+		"success": true, "data": data[p.From:p.To], "total_count": float64(len(data)),
+		"next_token": p.Next, "has_more": p.Next != nil,
 	}
 	return &answer{Status: status, Body: jsonpatch.Clone(a.replyFaker(c).Conform(s, body, ""))}
 }

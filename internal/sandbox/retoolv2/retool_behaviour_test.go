@@ -2,6 +2,7 @@ package retoolv2
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -178,7 +179,8 @@ func TestListsArePagedWhenAskedTo(t *testing.T) {
 			t.Fatalf("page-by-page item %d is %s, the whole list has %s", i, paged[i], u["id"])
 		}
 	}
-	for _, bad := range []string{"limit=0", "limit=101", "limit=ten", "limit=5&next_token=bm9wZQ", "next_token=" + encodeToken(5)} {
+	first, _ := retoolPaging.Read(url.Values{"limit": {"5"}}, 10)
+	for _, bad := range []string{"limit=0", "limit=101", "limit=ten", "limit=5&next_token=bm9wZQ", "next_token=" + first.Next.(string)} {
 		expect(t, nil, s, "GET", "/api/v2/users", "/api/v2/users?"+bad, nil, http.StatusBadRequest)
 	}
 	filtered := expect(t, v, s, "GET", "/api/v2/users", "/api/v2/users?email="+all[3]["email"].(string), nil, http.StatusOK)
