@@ -12,6 +12,8 @@ import (
 	"github.com/budgetgw/gateway/internal/sandbox/oas"
 
 	"github.com/budgetgw/gateway/internal/sandbox/crud"
+
+	"github.com/budgetgw/gateway/internal/sandbox/retoolv2/examples"
 )
 
 // newRetoolServer is the emulation of the organisation seed makes, on a
@@ -144,7 +146,7 @@ func (f fixture) query(template string) string {
 // body is a valid request body for key, or nil: other operations with a JSON body get
 // one made up from the schema.
 func (f fixture) body(key string) any {
-	b, _ := ExampleBody(key, f)
+	b, _ := examples.Body(key, f)
 	return b
 }
 

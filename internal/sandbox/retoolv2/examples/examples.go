@@ -1,14 +1,20 @@
-package retoolv2
+// Package examples holds a valid request body for each Retool API v2 operation
+// that needs one written by hand, naming the ids of the sandbox's seeded
+// organisation. The conformance tests of the sandbox (retoolv2) and of the
+// generated client (retoolclient) share it; the emulation itself never reads
+// it. It must never be imported outside tests, and never hold a credential
+// that works anywhere: every token and secret here is a placeholder.
+package examples
 
 import "fmt"
 
-// ExampleBody is a valid request body for the operation key ("POST /api/v2/groups"),
+// Body is a valid request body for the operation key ("POST /api/v2/groups"),
 // naming the ids of an organisation's own items (ids: "userId", "groupId", "appId", ...,
 // as tests read them from its lists). Made-up bodies from the schema would name ids that
 // do not exist, which the emulation refuses as Retool does; the conformance tests of the
 // sandbox and of the generated client share these. ok is false for an operation with no
 // example: a body made from its schema will do.
-func ExampleBody(key string, ids map[string]string) (body any, ok bool) {
+func Body(key string, ids map[string]string) (body any, ok bool) {
 	replace := func(path string, v any) any {
 		return map[string]any{"operations": []any{map[string]any{"op": "replace", "path": path, "value": v}}}
 	}
