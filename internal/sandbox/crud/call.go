@@ -2,10 +2,12 @@ package crud
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/budgetgw/gateway/internal/sandbox/internal/jsonpatch"
 	"github.com/budgetgw/gateway/internal/sandbox/oas"
@@ -18,6 +20,38 @@ type Call struct {
 	Params map[string]string // path parameters by name
 	Query  url.Values
 	Body   map[string]any // the JSON object sent, or nil
+}
+
+// NewCall decodes a request for op: the path's parameters, the query, and the
+// JSON body, which must be an object that check accepts. Without a documented
+// JSON body (check nil: none, or multipart) the body is not read. An error is
+// the caller's mistake, worded for the API's 400.
+func NewCall(op *oas.Operation, params map[string]string, u *url.URL, body []byte, check func(any) error) (*Call, error) {
+	c := &Call{Op: op, Path: u.Path, Params: params, Query: u.Query()}
+	for _, q := range op.Query {
+		if name, required := strings.CutSuffix(q, "!"); required && c.Query.Get(name) == "" {
+			return nil, errors.New("Missing required query parameter: " + name)
+		}
+	}
+	if check == nil {
+		return c, nil
+	}
+	c.Body = map[string]any{}
+	if len(strings.TrimSpace(string(body))) > 0 {
+		var v any
+		if err := json.Unmarshal(body, &v); err != nil {
+			return nil, errors.New("Request body is not valid JSON")
+		}
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, errors.New("Request body must be a JSON object")
+		}
+		c.Body = m
+	}
+	if err := check(c.Body); err != nil {
+		return nil, errors.New("Invalid request body: " + err.Error())
+	}
+	return c, nil
 }
 
 // Answer is a decided response: a status and a JSON body (nil: none).

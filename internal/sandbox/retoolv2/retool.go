@@ -1,13 +1,11 @@
 package retoolv2
 
 import (
-	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"time"
 
@@ -105,49 +103,21 @@ func (a *retool) reset() {
 	a.seedOrganisation()
 }
 
-// serve answers one admitted call.
+// serve answers one admitted call. Its query and body are checked first, as
+// the real API does before acting: a malformed call costs its points and
+// changes nothing.
 func (a *retool) serve(method string, u *url.URL, body []byte) *answer {
 	op, params := a.spec.Find(method, u.Path)
 	if op == nil {
 		return failure(http.StatusNotFound, "Not found")
 	}
-	c := &apiCall{Op: op, Path: u.Path, Params: params, Query: u.Query()}
-	for _, q := range op.Query {
-		if name, required := strings.CutSuffix(q, "!"); required && c.Query.Get(name) == "" {
-			return failure(http.StatusBadRequest, "Missing required query parameter: "+name)
-		}
-	}
-	if ans := decodeBody(c, body); ans != nil {
-		return ans
+	c, err := crud.NewCall(op, params, u, body, bodyCheck(op))
+	if err != nil {
+		return failure(http.StatusBadRequest, err.Error())
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.handlers[op](a, c)
-}
-
-// decodeBody reads and checks the JSON body against the operation's schema, as
-// the real API does before acting: a malformed call costs its points and
-// changes nothing.
-func decodeBody(c *apiCall, body []byte) *answer {
-	if c.Op.Body == nil {
-		return nil // no JSON body documented (or multipart): nothing to check
-	}
-	c.Body = map[string]any{}
-	if len(strings.TrimSpace(string(body))) > 0 {
-		var v any
-		if err := json.Unmarshal(body, &v); err != nil {
-			return failure(http.StatusBadRequest, "Request body is not valid JSON")
-		}
-		m, ok := v.(map[string]any)
-		if !ok {
-			return failure(http.StatusBadRequest, "Request body must be a JSON object")
-		}
-		c.Body = m
-	}
-	if err := bodyCheck(c.Op)(c.Body); err != nil {
-		return failure(http.StatusBadRequest, "Invalid request body: "+err.Error())
-	}
-	return nil
 }
 
 // answer builds the response for status: data (an item, a list, or nil to
@@ -271,8 +241,12 @@ var lenientBodies = map[string][]string{
 	"PUT /api/v2/app_themes":  {"name", "theme"},
 }
 
-// bodyCheck is how an operation's request body is checked.
+// bodyCheck is how an operation's request body is checked; nil when it
+// documents none.
 func bodyCheck(op *oas.Operation) func(any) error {
+	if op.Body == nil {
+		return nil
+	}
 	if req, ok := lenientBodies[op.Method+" "+op.Template]; ok {
 		return op.Body.WithRequired(req).Check
 	}
