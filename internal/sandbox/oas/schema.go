@@ -2,12 +2,12 @@ package oas
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"net/url"
 	"reflect"
 	"regexp"
 	"slices"
-	"sort"
 	"time"
 	"unicode/utf8"
 
@@ -231,14 +231,7 @@ func where(at string) string {
 	return at
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 // names lists the declared properties in a fixed order, so fake data drawn
 // from a seeded source comes out the same every time.
