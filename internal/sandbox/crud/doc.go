@@ -8,8 +8,9 @@
 // how answers look (envelopes, paging, error bodies) comes from the caller's
 // Host.
 //
-// It knows no particular API. It must never choose an answer's status or
-// body shape itself beyond the statuses the document lists for the call,
-// never store an item that fails its family's schema, never take locks (the
-// caller serialises calls), and never reach the network.
+// It knows no particular API. It must never write an answer's body itself
+// (the Host shapes every answer, refusals included), never answer a status
+// the document does not list for the call except 400 and 404, never store an
+// item its family's schema refuses, never take locks (the host serialises
+// calls), and never reach the network.
 package crud
