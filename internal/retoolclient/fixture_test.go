@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/budgetgw/gateway/internal/sandbox/retoolv2"
+	"github.com/budgetgw/gateway/internal/sandbox/retoolv2/examples"
 )
 
 // fixture holds ids taken from the seeded organisation's own lists, for the
@@ -132,7 +132,7 @@ func (f fixture) query(template string) map[string]any {
 // body is a valid request body for an operation, or {} where it takes none
 // the test needs to fill.
 func (f fixture) body(key string) any {
-	if b, ok := retoolv2.ExampleBody(key, f); ok {
+	if b, ok := examples.Body(key, f); ok {
 		return b
 	}
 	return map[string]any{}

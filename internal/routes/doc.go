@@ -15,4 +15,4 @@
 // or forward a path it did not produce.
 package routes
 
-//go:generate go run ./internal/gen -in ../../../shared/retool/openapi-2.12.0.json -out profiles/retool-v2.yaml
+//go:generate go run ../specgen -emit routes -in ../../../shared/retool/openapi-2.12.0.json -out profiles/retool-v2.yaml

@@ -4,70 +4,74 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/budgetgw/gateway/internal/sandbox/retoolv2/internal/jsonpatch"
+	"github.com/budgetgw/gateway/internal/sandbox/internal/jsonpatch"
+
+	"github.com/budgetgw/gateway/internal/sandbox/oas"
+
+	"github.com/budgetgw/gateway/internal/sandbox/crud"
 )
 
 // cloneApp copies an app under a new name, into a folder if one is named.
 func cloneApp(a *retool, c *apiCall) *answer {
-	src, ok := a.byID("apps", idString(c.body["app_id"]))
+	src, ok := a.store.ByID("apps", crud.ID(c.Body["app_id"]))
 	if !ok {
-		return notFound("App", idString(c.body["app_id"]))
+		return notFound("App", crud.ID(c.Body["app_id"]))
 	}
 	app := jsonpatch.Clone(src).(map[string]any)
 	for _, f := range []string{"id", "shortlink"} {
 		delete(app, f)
 	}
-	app["name"] = c.body["new_app_name"]
+	app["name"] = c.Body["new_app_name"]
 	app["protected"] = false
-	if folder, given := c.body["folder_id"]; given {
-		if _, ok := a.byID("folders", idString(folder)); !ok {
+	if folder, given := c.Body["folder_id"]; given {
+		if _, ok := a.store.ByID("folders", crud.ID(folder)); !ok {
 			return unknownReference("Folder", folder)
 		}
 		app["folder_id"] = folder
 	}
-	item, ans := a.createItem(a.family("apps"), c, app)
+	item, ans := a.store.Create(a.store.Family("apps"), c, app)
 	if ans != nil {
 		return ans
 	}
-	return a.ok(c, item)
+	return a.OK(c, item)
 }
 
 func copyElements(a *retool, c *apiCall) *answer {
-	if _, ok := a.byID("spaces", idString(c.body["destination_space_id"])); !ok {
-		return notFound("Space", idString(c.body["destination_space_id"]))
+	if _, ok := a.store.ByID("spaces", crud.ID(c.Body["destination_space_id"])); !ok {
+		return notFound("Space", crud.ID(c.Body["destination_space_id"]))
 	}
 	out := map[string]any{}
 	for _, k := range []string{"resource_ids", "query_library_query_ids", "app_ids", "workflow_ids"} {
-		out[k] = c.body[k]
+		out[k] = c.Body[k]
 	}
-	return a.ok(c, out)
+	return a.OK(c, out)
 }
 
 // upsertTheme updates the theme the body's id names, or creates one (201).
 func upsertTheme(a *retool, c *apiCall) *answer {
-	fam := a.family("app_themes")
-	if id, given := c.body["id"]; given {
-		if t, ok := a.byID("app_themes", idString(id)); ok {
+	fam := a.store.Family("app_themes")
+	if id, given := c.Body["id"]; given {
+		if t, ok := a.store.ByID("app_themes", crud.ID(id)); ok {
 			next := jsonpatch.Clone(t).(map[string]any)
-			for k, v := range fam.fromBody(c.body) {
+			for k, v := range fam.FromBody(c.Body) {
 				if k != "legacy_id" && k != "created_at" && k != "updated_at" {
 					next[k] = v
 				}
 			}
-			i := indexOf(a.stores["app_themes"], t)
-			return a.replaceItem(fam, c, i, next)
+			i := indexOf(a.store.Items["app_themes"], t)
+			return a.store.Replace(fam, c, i, next)
 		}
 	}
-	item, ans := a.createItem(fam, c, fam.fromBody(c.body))
+	item, ans := a.store.Create(fam, c, fam.FromBody(c.Body))
 	if ans != nil {
 		return ans
 	}
-	return a.answer(c, http.StatusCreated, a.show(fam, item))
+	return a.answer(c, http.StatusCreated, a.store.Show(fam, item))
 }
 
 func indexOf(items []map[string]any, item map[string]any) int {
 	for i, it := range items {
-		if idString(it["id"]) == idString(item["id"]) {
+		if crud.ID(it["id"]) == crud.ID(item["id"]) {
 			return i
 		}
 	}
@@ -76,14 +80,14 @@ func indexOf(items []map[string]any, item map[string]any) int {
 
 // createAccessToken shows the new token's secret, once.
 func createAccessToken(a *retool, c *apiCall) *answer {
-	fam := a.family("access_tokens")
-	item, ans := a.createItem(fam, c, fam.fromBody(c.body))
+	fam := a.store.Family("access_tokens")
+	item, ans := a.store.Create(fam, c, fam.FromBody(c.Body))
 	if ans != nil {
 		return ans
 	}
-	v := a.show(fam, item)
+	v := a.store.Show(fam, item)
 	v["access_token"] = item["access_token"]
-	return a.ok(c, v)
+	return a.OK(c, v)
 }
 
 // finishTask submits or cancels a pending task.
@@ -91,8 +95,8 @@ func finishTask(status string) handler {
 	return func(a *retool, c *apiCall) *answer {
 		return changeTask(a, c, func(t map[string]any) *answer {
 			t["status"] = status
-			t["completed_at"] = stamp(a.now())
-			if out, given := c.body["output"]; given {
+			t["completed_at"] = oas.Stamp(a.now())
+			if out, given := c.Body["output"]; given {
 				t["output"] = jsonpatch.Clone(out)
 			}
 			return nil
@@ -102,13 +106,13 @@ func finishTask(status string) handler {
 
 func reassignTask(a *retool, c *apiCall) *answer {
 	return changeTask(a, c, func(t map[string]any) *answer {
-		list, _ := c.body["assignees"].([]any)
+		list, _ := c.Body["assignees"].([]any)
 		assignees := []any{}
 		for _, raw := range list {
 			as := raw.(map[string]any)
-			typ, id := idString(as["type"]), idString(as["id"])
+			typ, id := crud.ID(as["type"]), crud.ID(as["id"])
 			famName := map[string]string{"group": "groups", "user": "users"}[typ]
-			it, ok := a.byID(famName, id)
+			it, ok := a.store.ByID(famName, id)
 			if !ok {
 				return notFound(strings.ToUpper(typ[:1])+typ[1:], id)
 			}
@@ -116,7 +120,7 @@ func reassignTask(a *retool, c *apiCall) *answer {
 			// string id in the body, so its legacy (numeric) id is shown.
 			name, num := it["name"], it["legacy_id"]
 			if typ == "user" {
-				name = idString(it["first_name"]) + " " + idString(it["last_name"])
+				name = crud.ID(it["first_name"]) + " " + crud.ID(it["last_name"])
 			}
 			assignees = append(assignees, map[string]any{"type": typ, "id": num, "name": name})
 		}
@@ -127,7 +131,7 @@ func reassignTask(a *retool, c *apiCall) *answer {
 
 // changeTask changes a pending task and answers it.
 func changeTask(a *retool, c *apiCall, change func(t map[string]any) *answer) *answer {
-	t, i, ans := a.item(c, "user_tasks", "taskId")
+	t, i, ans := a.store.ItemAt(c, "user_tasks", "taskId")
 	if ans != nil {
 		return ans
 	}
@@ -138,39 +142,39 @@ func changeTask(a *retool, c *apiCall, change func(t map[string]any) *answer) *a
 	if ans := change(next); ans != nil {
 		return ans
 	}
-	fam := a.family("user_tasks")
-	if err := fam.read.check(next); err != nil {
+	fam := a.store.Family("user_tasks")
+	if err := fam.Read().Check(next); err != nil {
 		return failure(http.StatusBadRequest, "Invalid value: "+err.Error())
 	}
-	a.stores["user_tasks"][i] = next
-	return a.ok(c, map[string]any{"user_task": next})
+	a.store.Items["user_tasks"][i] = next
+	return a.OK(c, map[string]any{"user_task": next})
 }
 
 // listGrants lists role grants, all or a subject's. The document gives these
 // answers no body; a list is what a caller needs, so one is sent.
 func listGrants(a *retool, c *apiCall) *answer {
 	out := []any{}
-	for _, g := range a.stores["role_grants"] {
-		if st, ok := c.params["subjectType"]; ok &&
-			(idString(g["subject_type"]) != st || idString(g["subject_id"]) != c.params["subjectId"]) {
+	for _, g := range a.store.Items["role_grants"] {
+		if st, ok := c.Params["subjectType"]; ok &&
+			(crud.ID(g["subject_type"]) != st || crud.ID(g["subject_id"]) != c.Params["subjectId"]) {
 			continue
 		}
 		out = append(out, jsonpatch.Clone(g))
 	}
-	return &answer{status: http.StatusOK, body: map[string]any{"success": true, "data": out}}
+	return &answer{Status: http.StatusOK, Body: map[string]any{"success": true, "data": out}}
 }
 
 func removeGrants(a *retool, c *apiCall) *answer {
-	if _, ok := a.byID("roles", idString(c.body["role_id"])); !ok {
-		return failure(http.StatusBadRequest, "Role "+idString(c.body["role_id"])+" does not exist")
+	if _, ok := a.store.ByID("roles", crud.ID(c.Body["role_id"])); !ok {
+		return failure(http.StatusBadRequest, "Role "+crud.ID(c.Body["role_id"])+" does not exist")
 	}
-	a.removeWhere("role_grants", func(g map[string]any) bool {
+	a.store.RemoveWhere("role_grants", func(g map[string]any) bool {
 		for _, k := range []string{"role_id", "subject_type", "subject_id", "object_type", "object_id"} {
-			if want, given := c.body[k]; given && idString(g[k]) != idString(want) {
+			if want, given := c.Body[k]; given && crud.ID(g[k]) != crud.ID(want) {
 				return false
 			}
 		}
 		return true
 	})
-	return a.ok(c, nil)
+	return a.OK(c, nil)
 }

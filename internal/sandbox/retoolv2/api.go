@@ -27,7 +27,7 @@ func (a *API) Reset() { a.r.reset() }
 
 // Serve answers one admitted call: the status and the JSON body (nil: none).
 func (a *API) Serve(method string, u *url.URL, body []byte) (int, []byte) {
-	return a.r.serve(method, u, body).encode()
+	return a.r.serve(method, u, body).Encode()
 }
 
 // Knows reports whether the document has an operation for method and path
@@ -37,7 +37,7 @@ func Knows(method, path string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	op, _ := s.find(method, path)
+	op, _ := s.Find(method, path)
 	return op != nil, nil
 }
 
@@ -52,5 +52,5 @@ func Operations() (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	return len(s.ops), nil
+	return len(s.Ops), nil
 }

@@ -3,57 +3,62 @@ package retoolv2
 import (
 	"net/http"
 	"time"
+
+	"github.com/budgetgw/gateway/internal/sandbox/oas"
+
+	"github.com/budgetgw/gateway/internal/sandbox/crud"
 )
 
 // families lists what the sandbox keeps, where the document serves each,
 // and the hooks where a family differs from plain create-read-update-delete.
 func families() []*family {
 	return []*family{
-		{name: "users", noun: "User", list: "/api/v2/users", item: "/api/v2/users/{userId}",
-			prepare: prepareUser, onDelete: dropMemberships},
-		{name: "groups", noun: "Group", list: "/api/v2/groups", item: "/api/v2/groups/{groupId}",
-			prepare: prepareGroup, normalize: resolveMembers, view: viewGroup},
-		{name: "folders", noun: "Folder", list: "/api/v2/folders", item: "/api/v2/folders/{folderId}",
-			unique: [][]string{{"name", "parent_folder_id", "folder_type"}}, prepare: prepareFolder,
-			normalize: checkFolderParent, canDelete: notSystemFolder, onDelete: dropFolderContents},
-		{name: "apps", noun: "App", list: "/api/v2/apps", item: "/api/v2/apps/{appId}"},
-		{name: "spaces", noun: "Space", list: "/api/v2/spaces", item: "/api/v2/spaces/{spaceId}"},
-		{name: "environments", noun: "Environment", list: "/api/v2/environments", item: "/api/v2/environments/{environmentId}",
-			unique: [][]string{{"name"}}, prepare: prepareEnvironment, onDelete: dropConfigurations("environment")},
-		{name: "resources", noun: "Resource", list: "/api/v2/resources", item: "/api/v2/resources/{resourceId}",
-			filters: map[string]string{"resource_type": "type"}, prepare: prepareResource, onDelete: dropConfigurations("resource")},
-		{name: "resource_configurations", noun: "Resource configuration",
-			list: "/api/v2/resource_configurations", item: "/api/v2/resource_configurations/{configurationId}",
-			filters: map[string]string{"resource_type": "resource.type", "resource_id": "resource.id", "environment_id": "environment.id"},
-			prepare: prepareResourceConfiguration, normalize: defaultAuthentication, view: viewResourceConfiguration},
-		{name: "configuration_variables", noun: "Configuration variable",
-			list: "/api/v2/configuration_variables", item: "/api/v2/configuration_variables/{id}",
-			normalize: checkVariableEnvironments},
-		{name: "user_attributes", noun: "User attribute", list: "/api/v2/user_attributes", item: "/api/v2/user_attributes/{id}",
-			unique: [][]string{{"name"}}, prepare: prepareAttribute},
-		{name: "user_invites", noun: "User invite", list: "/api/v2/user_invites", item: "/api/v2/user_invites/{userInviteId}",
-			prepare: prepareInvite},
-		{name: "app_themes", noun: "App theme", list: "/api/v2/app_themes", item: "/api/v2/app_themes/{id}",
-			unique: [][]string{{"name"}}, prepare: prepareTheme},
-		{name: "access_requests", noun: "Access request", list: "/api/v2/access_requests", item: "/api/v2/access_requests/{accessRequestId}"},
-		{name: "access_tokens", noun: "Access token", list: "/api/v2/access_tokens", item: "/api/v2/access_tokens/{accessTokenId}",
-			prepare: prepareToken, view: hideSecret},
-		{name: "custom_component_libraries", noun: "Custom component library",
-			list: "/api/v2/custom_component_libraries", item: "/api/v2/custom_component_libraries/{libraryId}",
-			unique: [][]string{{"id"}, {"name"}}},
-		{name: "revisions", noun: "Revision", list: "/api/v2/custom_component_libraries/{libraryId}/revisions",
-			parent: "libraryId", parentFamily: "custom_component_libraries", parentField: "custom_component_library_id",
-			unique: [][]string{{"version"}}, prepare: prepareRevision},
-		{name: "observability", noun: "Observability configuration",
-			list: "/api/v2/observability/config", item: "/api/v2/observability/config/{configId}"},
-		{name: "roles", noun: "Role", list: "/api/v2/role_permissions/roles", item: "/api/v2/role_permissions/roles/{roleId}",
-			unique: [][]string{{"name"}}, prepare: prepareRole, canDelete: notDefaultRole},
-		{name: "role_grants", noun: "Role grant", list: "/api/v2/role_permissions/role_grants",
-			item: "/api/v2/role_permissions/role_grants/{roleGrantId}", prepare: prepareGrant},
-		{name: "user_tasks", noun: "User task", list: "/api/v2/user_tasks",
-			filters: map[string]string{"statuses": "status", "workflow_ids": "workflow_id"}},
-		{name: "workflows", noun: "Workflow", list: "/api/v2/workflows", item: "/api/v2/workflows/{workflowId}"},
-		{name: "analytics_integrations", noun: "Analytics integration", list: "/api/v2/organization/analytics_integrations"},
+		{Name: "users", Noun: "User", List: "/api/v2/users", Item: "/api/v2/users/{userId}",
+			Prepare: prepareUser, OnDelete: dropMemberships},
+		{Name: "groups", Noun: "Group", List: "/api/v2/groups", Item: "/api/v2/groups/{groupId}",
+			Prepare: prepareGroup, Normalize: resolveMembers, View: viewGroup},
+		{Name: "folders", Noun: "Folder", List: "/api/v2/folders", Item: "/api/v2/folders/{folderId}",
+			Unique: [][]string{{"name", "parent_folder_id", "folder_type"}}, Prepare: prepareFolder,
+			Normalize: checkFolderParent, CanDelete: notSystemFolder, OnDelete: dropFolderContents},
+		{Name: "apps", Noun: "App", List: "/api/v2/apps", Item: "/api/v2/apps/{appId}"},
+		{Name: "spaces", Noun: "Space", List: "/api/v2/spaces", Item: "/api/v2/spaces/{spaceId}"},
+		{Name: "environments", Noun: "Environment", List: "/api/v2/environments", Item: "/api/v2/environments/{environmentId}",
+			Unique: [][]string{{"name"}}, Prepare: prepareEnvironment, OnDelete: dropConfigurations("environment")},
+		{Name: "resources", Noun: "Resource", List: "/api/v2/resources", Item: "/api/v2/resources/{resourceId}",
+			Filters: map[string]string{"resource_type": "type"}, Prepare: prepareResource, OnDelete: dropConfigurations("resource")},
+		{Name: "resource_configurations", Noun: "Resource configuration",
+			List: "/api/v2/resource_configurations", Item: "/api/v2/resource_configurations/{configurationId}",
+			Filters: map[string]string{"resource_type": "resource.type", "resource_id": "resource.id", "environment_id": "environment.id"},
+			Prepare: prepareResourceConfiguration, Normalize: defaultAuthentication, View: viewResourceConfiguration},
+		{Name: "configuration_variables", Noun: "Configuration variable",
+			List: "/api/v2/configuration_variables", Item: "/api/v2/configuration_variables/{id}",
+			Normalize: checkVariableEnvironments},
+		{Name: "user_attributes", Noun: "User attribute", List: "/api/v2/user_attributes", Item: "/api/v2/user_attributes/{id}",
+			Unique: [][]string{{"name"}}, Prepare: prepareAttribute},
+		{Name: "user_invites", Noun: "User invite", List: "/api/v2/user_invites", Item: "/api/v2/user_invites/{userInviteId}",
+			Prepare: prepareInvite},
+		{Name: "app_themes", Noun: "App theme", List: "/api/v2/app_themes", Item: "/api/v2/app_themes/{id}",
+			Unique: [][]string{{"name"}}, Prepare: prepareTheme},
+		{Name: "access_requests", Noun: "Access request", List: "/api/v2/access_requests", Item: "/api/v2/access_requests/{accessRequestId}"},
+		{Name: "access_tokens", Noun: "Access token", List: "/api/v2/access_tokens", Item: "/api/v2/access_tokens/{accessTokenId}",
+			Prepare: prepareToken, View: hideSecret},
+		{Name: "custom_component_libraries", Noun: "Custom component library",
+			List: "/api/v2/custom_component_libraries", Item: "/api/v2/custom_component_libraries/{libraryId}",
+			Unique: [][]string{{"id"}, {"name"}}},
+		{Name: "revisions", Noun: "Revision", List: "/api/v2/custom_component_libraries/{libraryId}/revisions",
+			Parent: "libraryId", ParentFamily: "custom_component_libraries", ParentField: "custom_component_library_id",
+			Unique: [][]string{{"version"}}, Prepare: prepareRevision},
+		{Name: "observability", Noun: "Observability configuration",
+			List: "/api/v2/observability/config", Item: "/api/v2/observability/config/{configId}"},
+		{Name: "roles", Noun: "Role", List: "/api/v2/role_permissions/roles", Item: "/api/v2/role_permissions/roles/{roleId}",
+			Unique: [][]string{{"name"}}, Prepare: prepareRole, CanDelete: notDefaultRole},
+		{Name: "role_grants", Noun: "Role grant", List: "/api/v2/role_permissions/role_grants",
+			Item: "/api/v2/role_permissions/role_grants/{roleGrantId}", Prepare: prepareGrant,
+			Unshown: true}, // the document never shows them (see listGrants)
+		{Name: "user_tasks", Noun: "User task", List: "/api/v2/user_tasks",
+			Filters: map[string]string{"statuses": "status", "workflow_ids": "workflow_id"}},
+		{Name: "workflows", Noun: "Workflow", List: "/api/v2/workflows", Item: "/api/v2/workflows/{workflowId}"},
+		{Name: "analytics_integrations", Noun: "Analytics integration", List: "/api/v2/organization/analytics_integrations"},
 	}
 }
 
@@ -83,11 +88,11 @@ func prepareUser(_ *retool, _ *apiCall, u map[string]any) *answer {
 
 // dropMemberships takes a deleted user out of every group.
 func dropMemberships(a *retool, u map[string]any) {
-	for _, g := range a.stores["groups"] {
+	for _, g := range a.store.Items["groups"] {
 		members, _ := g["members"].([]any)
 		kept := []any{}
 		for _, m := range members {
-			if mm, _ := m.(map[string]any); idString(mm["id"]) != idString(u["id"]) {
+			if mm, _ := m.(map[string]any); crud.ID(mm["id"]) != crud.ID(u["id"]) {
 				kept = append(kept, m)
 			}
 		}
@@ -115,8 +120,8 @@ func resolveMembers(a *retool, g map[string]any) *answer {
 	seen := map[string]bool{}
 	for _, m := range members {
 		mm, _ := m.(map[string]any)
-		id := idString(mm["id"])
-		u, ok := a.byID("users", id)
+		id := crud.ID(mm["id"])
+		u, ok := a.store.ByID("users", id)
 		if !ok {
 			return unknownReference("User", id)
 		}
@@ -138,7 +143,7 @@ func viewGroup(a *retool, g map[string]any) map[string]any {
 	invites, _ := g["user_invites"].([]any)
 	current := []any{}
 	for _, inv := range invites {
-		if now, ok := a.byID("user_invites", idString(inv.(map[string]any)["id"])); ok {
+		if now, ok := a.store.ByID("user_invites", crud.ID(inv.(map[string]any)["id"])); ok {
 			current = append(current, now)
 		}
 	}
@@ -147,7 +152,7 @@ func viewGroup(a *retool, g map[string]any) map[string]any {
 	shown := make([]any, 0, len(members))
 	for _, m := range members {
 		mm := shallowCopy(m.(map[string]any))
-		if u, ok := a.byID("users", idString(mm["id"])); ok {
+		if u, ok := a.store.ByID("users", crud.ID(mm["id"])); ok {
 			mm["email"] = u["email"]
 		}
 		shown = append(shown, mm)
@@ -158,11 +163,11 @@ func viewGroup(a *retool, g map[string]any) map[string]any {
 
 // prepareInvite fills an invitation from the body's email and group ids.
 func prepareInvite(a *retool, c *apiCall, inv map[string]any) *answer {
-	inv["invited_email"] = c.body["email"]
-	ids, _ := c.body["defaultGroupIds"].([]any)
+	inv["invited_email"] = c.Body["email"]
+	ids, _ := c.Body["defaultGroupIds"].([]any)
 	groups := []any{}
 	for _, id := range ids {
-		g, ok := a.byID("groups", idString(id))
+		g, ok := a.store.ByID("groups", crud.ID(id))
 		if !ok {
 			return unknownReference("Group", id)
 		}
@@ -170,16 +175,16 @@ func prepareInvite(a *retool, c *apiCall, inv map[string]any) *answer {
 	}
 	inv["groups"] = groups
 	setDefaults(inv, map[string]any{
-		"invited_by": a.adminEmail(), "expires_at": stamp(a.now().Add(7 * 24 * time.Hour)),
+		"invited_by": a.adminEmail(), "expires_at": oas.Stamp(a.now().Add(7 * 24 * time.Hour)),
 		"claimed_by": nil, "claimed_at": nil, "user_type": "default", "metadata": map[string]any{},
-		"invite_link": "https://" + orgHost + "/invite/" + a.fake.hex(12),
+		"invite_link": "https://" + orgHost + "/invite/" + a.fake.Hex(12),
 	})
 	return nil
 }
 
 // adminEmail is who the organisation's API token acts for.
 func (a *retool) adminEmail() any {
-	for _, u := range a.stores["users"] {
+	for _, u := range a.store.Items["users"] {
 		if u["is_admin"] == true {
 			return u["email"]
 		}
@@ -188,7 +193,7 @@ func (a *retool) adminEmail() any {
 }
 
 func (a *retool) adminLegacyID() any {
-	for _, u := range a.stores["users"] {
+	for _, u := range a.store.Items["users"] {
 		if u["is_admin"] == true {
 			return u["legacy_id"]
 		}
@@ -199,7 +204,7 @@ func (a *retool) adminLegacyID() any {
 // prepareToken mints the token's secret. It is kept only to be shown once,
 // in the creation's answer (see createAccessToken); views hide it.
 func prepareToken(a *retool, _ *apiCall, t map[string]any) *answer {
-	secret := "retool_" + a.fake.hex(16)
+	secret := "retool_" + a.fake.Hex(16)
 	t["access_token"] = secret
 	t["last4"] = secret[len(secret)-4:]
 	t["owner_legacy_id"] = a.adminLegacyID()
@@ -230,8 +235,8 @@ func notDefaultRole(r map[string]any) *answer {
 
 // prepareGrant checks the role exists: the document's 400 for a bad body.
 func prepareGrant(a *retool, c *apiCall, g map[string]any) *answer {
-	if _, ok := a.byID("roles", idString(c.body["role_id"])); !ok {
-		return failure(http.StatusBadRequest, "Role "+idString(c.body["role_id"])+" does not exist")
+	if _, ok := a.store.ByID("roles", crud.ID(c.Body["role_id"])); !ok {
+		return failure(http.StatusBadRequest, "Role "+crud.ID(c.Body["role_id"])+" does not exist")
 	}
 	return nil
 }

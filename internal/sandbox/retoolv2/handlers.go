@@ -49,14 +49,3 @@ func specialHandlers() map[string]handler {
 		"GET /api/v2/permissions/accessList/{objectType}/{objectId}":                 accessList,
 	}
 }
-
-// item finds the item of a family named by a path parameter.
-func (a *retool) item(c *apiCall, famName, param string) (map[string]any, int, *answer) {
-	id := c.params[param]
-	for i, it := range a.stores[famName] {
-		if idString(it["id"]) == id {
-			return it, i, nil
-		}
-	}
-	return nil, -1, notFound(a.family(famName).noun, id)
-}

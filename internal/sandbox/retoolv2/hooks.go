@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/budgetgw/gateway/internal/sandbox/crud"
 )
 
 func prepareFolder(a *retool, _ *apiCall, f map[string]any) *answer {
@@ -21,8 +23,8 @@ func prepareFolder(a *retool, _ *apiCall, f map[string]any) *answer {
 // folderNumber is the next number for a folder id, unique across types.
 func (a *retool) folderNumber() int {
 	n := 0
-	for _, f := range a.stores["folders"] {
-		id := idString(f["id"])
+	for _, f := range a.store.Items["folders"] {
+		id := crud.ID(f["id"])
 		if num, err := strconv.Atoi(id[strings.LastIndexByte(id, '_')+1:]); err == nil {
 			n = max(n, num)
 		}
@@ -31,7 +33,7 @@ func (a *retool) folderNumber() int {
 }
 
 func rootFolder(a *retool, typ string) any {
-	for _, f := range a.stores["folders"] {
+	for _, f := range a.store.Items["folders"] {
 		if f["folder_type"] == typ && f["is_system_folder"] == true {
 			return f["id"]
 		}
@@ -43,17 +45,17 @@ func rootFolder(a *retool, typ string) any {
 // 422, "error with folder structure".
 func checkFolderParent(a *retool, f map[string]any) *answer {
 	bad := func(msg string) *answer { return failure(http.StatusUnprocessableEntity, msg) }
-	for seen, p := map[string]bool{idString(f["id"]): true}, f["parent_folder_id"]; p != nil; {
-		parent, ok := a.byID("folders", idString(p))
+	for seen, p := map[string]bool{crud.ID(f["id"]): true}, f["parent_folder_id"]; p != nil; {
+		parent, ok := a.store.ByID("folders", crud.ID(p))
 		switch {
 		case !ok:
-			return bad("Parent folder " + idString(p) + " does not exist")
+			return bad("Parent folder " + crud.ID(p) + " does not exist")
 		case parent["folder_type"] != f["folder_type"]:
 			return bad("A folder's parent must hold the same type of items")
-		case seen[idString(p)]:
+		case seen[crud.ID(p)]:
 			return bad("A folder cannot be moved inside itself")
 		}
-		seen[idString(p)] = true
+		seen[crud.ID(p)] = true
 		p = parent["parent_folder_id"]
 	}
 	return nil
@@ -69,9 +71,9 @@ func notSystemFolder(f map[string]any) *answer {
 // dropFolderContents deletes what a deleted folder held: its subfolders and,
 // for app folders, its apps.
 func dropFolderContents(a *retool, f map[string]any) {
-	id := idString(f["id"])
-	a.removeWhere("folders", func(sub map[string]any) bool { return idString(sub["parent_folder_id"]) == id })
-	a.removeWhere("apps", func(app map[string]any) bool { return idString(app["folder_id"]) == id })
+	id := crud.ID(f["id"])
+	a.store.RemoveWhere("folders", func(sub map[string]any) bool { return crud.ID(sub["parent_folder_id"]) == id })
+	a.store.RemoveWhere("apps", func(app map[string]any) bool { return crud.ID(app["folder_id"]) == id })
 }
 
 // prepareEnvironment: an environment created without a description has
@@ -86,7 +88,7 @@ func prepareEnvironment(_ *retool, _ *apiCall, e map[string]any) *answer {
 func prepareResource(a *retool, _ *apiCall, r map[string]any) *answer {
 	if r["folder_id"] == nil {
 		delete(r, "folder_id")
-	} else if _, ok := a.byID("folders", idString(r["folder_id"])); !ok {
+	} else if _, ok := a.store.ByID("folders", crud.ID(r["folder_id"])); !ok {
 		return unknownReference("Folder", r["folder_id"])
 	}
 	setDefaults(r, map[string]any{"protected": false})
@@ -100,7 +102,7 @@ func checkVariableEnvironments(a *retool, v map[string]any) *answer {
 	for _, raw := range values {
 		val, _ := raw.(map[string]any)
 		if id := val["environment_id"]; id != nil {
-			if _, ok := a.byID("environments", idString(id)); !ok {
+			if _, ok := a.store.ByID("environments", crud.ID(id)); !ok {
 				return unknownReference("Environment", id)
 			}
 		}
@@ -112,9 +114,9 @@ func checkVariableEnvironments(a *retool, v map[string]any) *answer {
 // environment.
 func dropConfigurations(field string) func(a *retool, item map[string]any) {
 	return func(a *retool, item map[string]any) {
-		id := idString(item["id"])
-		a.removeWhere("resource_configurations", func(rc map[string]any) bool {
-			return idString(mapField(rc, field, "id")) == id
+		id := crud.ID(item["id"])
+		a.store.RemoveWhere("resource_configurations", func(rc map[string]any) bool {
+			return crud.ID(mapField(rc, field, "id")) == id
 		})
 	}
 }
@@ -127,11 +129,11 @@ func mapField(m map[string]any, outer, inner string) any {
 // prepareResourceConfiguration links a configuration to the resource and
 // environment the body names by id.
 func prepareResourceConfiguration(a *retool, c *apiCall, rc map[string]any) *answer {
-	rid, eid := idString(c.body["resource_id"]), idString(c.body["environment_id"])
-	if _, ok := a.byID("resources", rid); !ok {
+	rid, eid := crud.ID(c.Body["resource_id"]), crud.ID(c.Body["environment_id"])
+	if _, ok := a.store.ByID("resources", rid); !ok {
 		return unknownReference("Resource", rid)
 	}
-	if _, ok := a.byID("environments", eid); !ok {
+	if _, ok := a.store.ByID("environments", eid); !ok {
 		return unknownReference("Environment", eid)
 	}
 	rc["resource"] = map[string]any{"id": rid}
@@ -143,7 +145,7 @@ func prepareResourceConfiguration(a *retool, c *apiCall, rc map[string]any) *ans
 // authentication it uses, "none" unless set, after a create and after every
 // update (TestAccResourceConfiguration).
 func defaultAuthentication(a *retool, rc map[string]any) *answer {
-	res, _ := a.byID("resources", idString(mapField(rc, "resource", "id")))
+	res, _ := a.store.ByID("resources", crud.ID(mapField(rc, "resource", "id")))
 	if opts, _ := rc["options"].(map[string]any); opts != nil && res["type"] == "restapi" {
 		if _, set := opts["authentication_options"]; !set {
 			opts["authentication_options"] = map[string]any{"authentication_type": "none"}
@@ -155,10 +157,10 @@ func defaultAuthentication(a *retool, rc map[string]any) *answer {
 // viewResourceConfiguration shows the resource and environment as they are now.
 func viewResourceConfiguration(a *retool, rc map[string]any) map[string]any {
 	v := shallowCopy(rc)
-	if r, ok := a.byID("resources", idString(mapField(rc, "resource", "id"))); ok {
+	if r, ok := a.store.ByID("resources", crud.ID(mapField(rc, "resource", "id"))); ok {
 		v["resource"] = r
 	}
-	if e, ok := a.byID("environments", idString(mapField(rc, "environment", "id"))); ok {
+	if e, ok := a.store.ByID("environments", crud.ID(mapField(rc, "environment", "id"))); ok {
 		v["environment"] = e
 	}
 	return v
@@ -171,7 +173,7 @@ func prepareAttribute(_ *retool, _ *apiCall, at map[string]any) *answer {
 
 func prepareRevision(a *retool, c *apiCall, r map[string]any) *answer {
 	n := 0
-	for _, other := range a.stores["revisions"] {
+	for _, other := range a.store.Items["revisions"] {
 		if other["custom_component_library_id"] == r["custom_component_library_id"] {
 			n++
 		}

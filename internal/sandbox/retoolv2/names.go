@@ -1,5 +1,38 @@
 package retoolv2
 
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+
+	"github.com/budgetgw/gateway/internal/sandbox/oas"
+)
+
+// northwind is what made-up data reads like: the seeded organisation's names,
+// and how to meet each string pattern of Retool's document (the tests check
+// every pattern in the data file has an entry).
+var northwind = &oas.Vocabulary{
+	Domain: orgDomain, Host: orgHost, Slug: "northwind", Repo: "retool-apps", Epoch: fakeEpoch,
+	FirstNames: firstNames, LastNames: lastNames, Names: appNames, Descriptions: descriptions,
+	Patterns: map[string]func(f *oas.Faker, hint string) string{
+		`user_([a-z0-9]+)`: func(f *oas.Faker, _ string) string { return "user_" + f.Hex(6) },
+		`^(app|workflow|resource|agent|library)_([0-9]\d*)$`: func(f *oas.Faker, _ string) string {
+			return fmt.Sprintf("app_%d", 100+f.IntN(900))
+		},
+		`^\d+$`:             func(f *oas.Faker, _ string) string { return fmt.Sprint(1 + f.IntN(9999)) },
+		`^#[A-Fa-f0-9]{6}$`: func(f *oas.Faker, _ string) string { return "#" + strings.ToUpper(f.Hex(3)) },
+		`^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$`: func(f *oas.Faker, _ string) string {
+			return fmt.Sprintf("%d.%d.%d", 1+f.IntN(3), f.IntN(10), f.IntN(10))
+		},
+		`^[a-z0-9\_]+$`: func(f *oas.Faker, _ string) string {
+			names := []string{"department", "region", "cost_center", "employee_id", "team"}
+			return names[f.IntN(len(names))]
+		},
+	},
+}
+
+func pick[T any](rng *rand.Rand, from []T) T { return from[rng.IntN(len(from))] }
+
 // fakeEpoch (2024-01-01T00:00:00Z) anchors made-up timestamps, so bodies do
 // not depend on when a test runs.
 const fakeEpoch = 1704067200

@@ -3,37 +3,39 @@ package retoolv2
 import (
 	"net/http"
 
-	"github.com/budgetgw/gateway/internal/sandbox/retoolv2/internal/jsonpatch"
+	"github.com/budgetgw/gateway/internal/sandbox/internal/jsonpatch"
+
+	"github.com/budgetgw/gateway/internal/sandbox/crud"
 )
 
 // readUser adds the user's groups when asked (includeGroups=true).
 func readUser(a *retool, c *apiCall) *answer {
-	u, _, ans := a.item(c, "users", "userId")
+	u, _, ans := a.store.ItemAt(c, "users", "userId")
 	if ans != nil {
 		return ans
 	}
 	v := shallowCopy(u)
-	if c.query.Get("includeGroups") == "true" {
+	if c.Query.Get("includeGroups") == "true" {
 		groups := []any{}
-		for _, g := range a.stores["groups"] {
+		for _, g := range a.store.Items["groups"] {
 			for _, m := range g["members"].([]any) {
-				if idString(m.(map[string]any)["id"]) == idString(u["id"]) {
+				if crud.ID(m.(map[string]any)["id"]) == crud.ID(u["id"]) {
 					groups = append(groups, map[string]any{"id": g["id"], "legacy_id": g["legacy_id"], "name": g["name"]})
 				}
 			}
 		}
 		v["groups"] = groups
 	}
-	return a.ok(c, v)
+	return a.OK(c, v)
 }
 
 func resetTwoFactor(a *retool, c *apiCall) *answer {
-	u, _, ans := a.item(c, "users", "userId")
+	u, _, ans := a.store.ItemAt(c, "users", "userId")
 	if ans != nil {
 		return ans
 	}
 	u["two_factor_auth_enabled"] = false
-	return a.ok(c, nil)
+	return a.OK(c, nil)
 }
 
 // setAttribute sets (POST) or removes (DELETE) one user attribute value in
@@ -41,7 +43,7 @@ func resetTwoFactor(a *retool, c *apiCall) *answer {
 func setAttribute(famName string) handler {
 	param := map[string]string{"users": "userId", "user_invites": "userInviteId"}[famName]
 	return func(a *retool, c *apiCall) *answer {
-		it, _, ans := a.item(c, famName, param)
+		it, _, ans := a.store.ItemAt(c, famName, param)
 		if ans != nil {
 			return ans
 		}
@@ -50,37 +52,37 @@ func setAttribute(famName string) handler {
 			meta = map[string]any{}
 			it["metadata"] = meta
 		}
-		if c.op.method == http.MethodDelete {
-			delete(meta, c.params["attributeName"])
+		if c.Op.Method == http.MethodDelete {
+			delete(meta, c.Params["attributeName"])
 		} else {
-			meta[idString(c.body["name"])] = c.body["value"]
+			meta[crud.ID(c.Body["name"])] = c.Body["value"]
 		}
-		return a.ok(c, map[string]any{"metadata": meta})
+		return a.OK(c, map[string]any{"metadata": meta})
 	}
 }
 
 // readGroup leaves out disabled users when asked (excludeDisabledUsers=true).
 func readGroup(a *retool, c *apiCall) *answer {
-	g, _, ans := a.item(c, "groups", "groupId")
+	g, _, ans := a.store.ItemAt(c, "groups", "groupId")
 	if ans != nil {
 		return ans
 	}
 	v := viewGroup(a, g)
-	if c.query.Get("excludeDisabledUsers") == "true" {
+	if c.Query.Get("excludeDisabledUsers") == "true" {
 		kept := []any{}
 		for _, m := range v["members"].([]any) {
-			if u, ok := a.byID("users", idString(m.(map[string]any)["id"])); ok && u["active"] == true {
+			if u, ok := a.store.ByID("users", crud.ID(m.(map[string]any)["id"])); ok && u["active"] == true {
 				kept = append(kept, m)
 			}
 		}
 		v["members"] = kept
 	}
-	return a.ok(c, v)
+	return a.OK(c, v)
 }
 
 // changeGroup applies change to a copy of the group and stores it if valid.
 func changeGroup(a *retool, c *apiCall, change func(g map[string]any) *answer) *answer {
-	g, i, ans := a.item(c, "groups", "groupId")
+	g, i, ans := a.store.ItemAt(c, "groups", "groupId")
 	if ans != nil {
 		return ans
 	}
@@ -88,12 +90,12 @@ func changeGroup(a *retool, c *apiCall, change func(g map[string]any) *answer) *
 	if ans := change(next); ans != nil {
 		return ans
 	}
-	return a.replaceItem(a.family("groups"), c, i, next)
+	return a.store.Replace(a.store.Family("groups"), c, i, next)
 }
 
 func addMembers(a *retool, c *apiCall) *answer {
 	return changeGroup(a, c, func(g map[string]any) *answer {
-		add, _ := c.body["members"].([]any)
+		add, _ := c.Body["members"].([]any)
 		g["members"] = append(g["members"].([]any), add...) // resolveMembers drops repeats
 		return nil
 	})
@@ -103,22 +105,22 @@ func removeMember(a *retool, c *apiCall) *answer {
 	return changeGroup(a, c, func(g map[string]any) *answer {
 		members := g["members"].([]any)
 		for i, m := range members {
-			if idString(m.(map[string]any)["id"]) == c.params["userSid"] {
+			if crud.ID(m.(map[string]any)["id"]) == c.Params["userSid"] {
 				g["members"] = append(members[:i:i], members[i+1:]...)
 				return nil
 			}
 		}
-		return notFound("Group member", c.params["userSid"])
+		return notFound("Group member", c.Params["userSid"])
 	})
 }
 
 func addGroupInvites(a *retool, c *apiCall) *answer {
 	return changeGroup(a, c, func(g map[string]any) *answer {
-		ids, _ := c.body["userInviteIds"].([]any)
+		ids, _ := c.Body["userInviteIds"].([]any)
 		for _, id := range ids {
-			inv, ok := a.byID("user_invites", idString(id))
+			inv, ok := a.store.ByID("user_invites", crud.ID(id))
 			if !ok {
-				return notFound("User invite", idString(id))
+				return notFound("User invite", crud.ID(id))
 			}
 			g["user_invites"] = append(g["user_invites"].([]any), map[string]any{"id": inv["id"]})
 			groups, _ := inv["groups"].([]any)
@@ -132,12 +134,12 @@ func removeGroupInvite(a *retool, c *apiCall) *answer {
 	return changeGroup(a, c, func(g map[string]any) *answer {
 		invites := g["user_invites"].([]any)
 		for i, inv := range invites {
-			if idString(inv.(map[string]any)["id"]) == c.params["userInviteId"] {
+			if crud.ID(inv.(map[string]any)["id"]) == c.Params["userInviteId"] {
 				g["user_invites"] = append(invites[:i:i], invites[i+1:]...)
-				if it, ok := a.byID("user_invites", c.params["userInviteId"]); ok {
+				if it, ok := a.store.ByID("user_invites", c.Params["userInviteId"]); ok {
 					kept := []any{}
 					for _, gg := range it["groups"].([]any) {
-						if idString(gg.(map[string]any)["id"]) != idString(g["id"]) {
+						if crud.ID(gg.(map[string]any)["id"]) != crud.ID(g["id"]) {
 							kept = append(kept, gg)
 						}
 					}
@@ -146,6 +148,6 @@ func removeGroupInvite(a *retool, c *apiCall) *answer {
 				return nil
 			}
 		}
-		return notFound("User invite", c.params["userInviteId"])
+		return notFound("User invite", c.Params["userInviteId"])
 	})
 }

@@ -1,6 +1,10 @@
 package retoolv2
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/budgetgw/gateway/internal/sandbox/crud"
+)
 
 // Permissions are kept, not made up: /permissions/grant adds one,
 // /permissions/revoke removes it, /permissions/listObjects and
@@ -24,10 +28,10 @@ var permissionTarget = map[string]struct{ family, noun string }{
 // permissionRef reads {type, id} from a body field and checks that it names
 // something that exists: the real API's 400 for an unknown reference.
 func (a *retool) permissionRef(c *apiCall, field string) (typ, id string, ans *answer) {
-	ref, _ := c.body[field].(map[string]any)
-	typ, id = idString(ref["type"]), idString(ref["id"])
+	ref, _ := c.Body[field].(map[string]any)
+	typ, id = crud.ID(ref["type"]), crud.ID(ref["id"])
 	if t, known := permissionTarget[typ]; known {
-		if _, ok := a.byID(t.family, id); !ok {
+		if _, ok := a.store.ByID(t.family, id); !ok {
 			return "", "", unknownReference(t.noun, ref["id"])
 		}
 	}
@@ -36,14 +40,14 @@ func (a *retool) permissionRef(c *apiCall, field string) (typ, id string, ans *a
 
 func grantPermission(a *retool, c *apiCall) *answer {
 	return a.changePermission(c, func(st, sid, ot, oid string) {
-		level := idString(c.body["access_level"])
-		for _, p := range a.stores[permissionsStore] {
+		level := crud.ID(c.Body["access_level"])
+		for _, p := range a.store.Items[permissionsStore] {
 			if samePermission(p, st, sid, ot, oid) {
 				p["access_level"] = level
 				return
 			}
 		}
-		a.stores[permissionsStore] = append(a.stores[permissionsStore], map[string]any{
+		a.store.Items[permissionsStore] = append(a.store.Items[permissionsStore], map[string]any{
 			"subject_type": st, "subject_id": sid, "object_type": ot, "object_id": oid, "access_level": level,
 		})
 	})
@@ -75,9 +79,9 @@ func (a *retool) changePermission(c *apiCall, change func(st, sid, ot, oid strin
 		for i, it := range items {
 			data[i] = it
 		}
-		return &answer{status: http.StatusOK, body: map[string]any{"success": true, "data": data}}
+		return &answer{Status: http.StatusOK, Body: map[string]any{"success": true, "data": data}}
 	}
-	return a.list(c, items)
+	return a.Page(c, items)
 }
 
 func listPermissions(a *retool, c *apiCall) *answer {
@@ -85,32 +89,32 @@ func listPermissions(a *retool, c *apiCall) *answer {
 	if ans != nil {
 		return ans
 	}
-	return a.list(c, a.permissionsOf(st, sid, idString(c.body["object_type"])))
+	return a.Page(c, a.permissionsOf(st, sid, crud.ID(c.Body["object_type"])))
 }
 
 // accessList answers who holds a permission on one object, directly.
 func accessList(a *retool, c *apiCall) *answer {
-	ot, oid := c.params["objectType"], c.params["objectId"]
+	ot, oid := c.Params["objectType"], c.Params["objectId"]
 	out := map[string]any{"group": []any{}, "user": []any{}, "userInvite": []any{}}
-	for _, p := range a.stores[permissionsStore] {
+	for _, p := range a.store.Items[permissionsStore] {
 		if p["object_type"] != ot || p["object_id"] != oid {
 			continue
 		}
-		st := idString(p["subject_type"])
+		st := crud.ID(p["subject_type"])
 		out[st] = append(out[st].([]any), map[string]any{
 			"accessLevel": p["access_level"],
 			"subject":     map[string]any{"id": p["subject_id"], "type": st},
 			"sources":     map[string]any{"direct": true},
 		})
 	}
-	return a.ok(c, out)
+	return a.OK(c, out)
 }
 
 // permissionsOf lists a subject's permissions on objects of one type, as
 // the answers show them.
 func (a *retool) permissionsOf(st, sid, ot string) []map[string]any {
 	out := []map[string]any{}
-	for _, p := range a.stores[permissionsStore] {
+	for _, p := range a.store.Items[permissionsStore] {
 		if p["subject_type"] == st && p["subject_id"] == sid && p["object_type"] == ot {
 			out = append(out, map[string]any{"type": ot, "id": p["object_id"], "access_level": p["access_level"]})
 		}
@@ -123,18 +127,18 @@ func samePermission(p map[string]any, st, sid, ot, oid string) bool {
 }
 
 func (a *retool) dropPermissionsWhere(drop func(map[string]any) bool) {
-	kept := a.stores[permissionsStore][:0]
-	for _, p := range a.stores[permissionsStore] {
+	kept := a.store.Items[permissionsStore][:0]
+	for _, p := range a.store.Items[permissionsStore] {
 		if !drop(p) {
 			kept = append(kept, p)
 		}
 	}
-	a.stores[permissionsStore] = kept
+	a.store.Items[permissionsStore] = kept
 }
 
 // dropPermissionsOf forgets the permissions held by or on a deleted item.
 func (a *retool) dropPermissionsOf(famName string, item map[string]any) {
-	id := idString(item["id"])
+	id := crud.ID(item["id"])
 	for typ, t := range permissionTarget {
 		if t.family != famName {
 			continue

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"testing"
+
+	"github.com/budgetgw/gateway/internal/sandbox/crud"
 )
 
 func TestPermissionsAreKeptAsGrantedAndRevoked(t *testing.T) {
@@ -34,7 +36,7 @@ func TestPermissionsAreKeptAsGrantedAndRevoked(t *testing.T) {
 	if len(got) != 1 || got[0].(map[string]any)["access_level"] != "edit" || got[0].(map[string]any)["id"] != folder["id"] {
 		t.Fatalf("after granting use then edit, listObjects answers %v; want the folder once, at edit", got)
 	}
-	access := decoded(t, hit(s, "GET", "/api/v2/permissions/accessList/folder/"+idString(folder["id"]), nil))
+	access := decoded(t, hit(s, "GET", "/api/v2/permissions/accessList/folder/"+crud.ID(folder["id"]), nil))
 	if groups := access["data"].(map[string]any)["group"].([]any); len(groups) != 1 {
 		t.Errorf("accessList shows %v, want the one group", groups)
 	}
@@ -46,7 +48,7 @@ func TestPermissionsAreKeptAsGrantedAndRevoked(t *testing.T) {
 	}
 
 	post("/api/v2/permissions/grant", map[string]any{"subject": subject, "object": object, "access_level": "own"}, http.StatusOK)
-	if rec := hit(s, "DELETE", "/api/v2/folders/"+idString(folder["id"]), nil); rec.Code/100 != 2 {
+	if rec := hit(s, "DELETE", "/api/v2/folders/"+crud.ID(folder["id"]), nil); rec.Code/100 != 2 {
 		t.Fatalf("delete the folder: %d", rec.Code)
 	}
 	if got := listed(); len(got) != 0 {

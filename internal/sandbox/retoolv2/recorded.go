@@ -3,6 +3,10 @@ package retoolv2
 import (
 	"fmt"
 	"strconv"
+
+	"github.com/budgetgw/gateway/internal/sandbox/oas"
+
+	"github.com/budgetgw/gateway/internal/sandbox/crud"
 )
 
 // Where the real API and the document disagree, the sandbox answers as the
@@ -26,32 +30,26 @@ import (
 //     fields (total_count, next_token, has_more), which the document leaves
 //     out (TestAccPermissions). They stay optional: for a screen the real API
 //     sends only success and data (TestAccPermissions_Screen).
-func followRecordings(w *wireSpec) {
-	boolean := w.add(wireNode{Type: "boolean"})
+func followRecordings(w *oas.Wire) {
+	boolean := w.Add(oas.WireNode{Type: "boolean"})
 	for i := range w.Operations {
 		op := &w.Operations[i]
 		for st, idx := range op.Responses {
 			code, _ := strconv.Atoi(st)
-			if code < 200 || code > 299 || idx < 0 || w.isEnvelope(idx) {
+			if code < 200 || code > 299 || idx < 0 || wireEnvelope(w, idx) {
 				continue
 			}
-			op.Responses[st] = w.add(wireNode{Type: "object",
+			op.Responses[st] = w.Add(oas.WireNode{Type: "object",
 				Properties: map[string]int{"success": boolean, "data": idx}, Required: []string{"data", "success"}})
 		}
 		if op.Method == "POST" && (op.Path == "/api/v2/permissions/grant" || op.Path == "/api/v2/permissions/revoke") {
-			op.Responses["200"] = w.withPaging(op.Responses["200"])
+			op.Responses["200"] = withPaging(w, op.Responses["200"])
 		}
 	}
 }
 
-// add appends a schema and returns its index. Appended schemas refer only to
-// earlier ones, as the data file's order requires.
-func (w *wireSpec) add(n wireNode) int {
-	w.Schemas = append(w.Schemas, n)
-	return len(w.Schemas) - 1
-}
-
-func (w *wireSpec) isEnvelope(i int) bool {
+// wireEnvelope reports whether schema i is Retool's {success, data}.
+func wireEnvelope(w *oas.Wire, i int) bool {
 	p := w.Schemas[i].Properties
 	_, s := p["success"]
 	_, d := p["data"]
@@ -59,17 +57,17 @@ func (w *wireSpec) isEnvelope(i int) bool {
 }
 
 // withPaging copies a list envelope with the optional paging fields added.
-func (w *wireSpec) withPaging(i int) int {
+func withPaging(w *oas.Wire, i int) int {
 	n := w.Schemas[i]
 	props := map[string]int{}
 	for k, v := range n.Properties {
 		props[k] = v
 	}
-	props["total_count"] = w.add(wireNode{Type: "integer"})
-	props["has_more"] = w.add(wireNode{Type: "boolean"})
-	props["next_token"] = w.add(wireNode{Type: "string", Nullable: true})
+	props["total_count"] = w.Add(oas.WireNode{Type: "integer"})
+	props["has_more"] = w.Add(oas.WireNode{Type: "boolean"})
+	props["next_token"] = w.Add(oas.WireNode{Type: "string", Nullable: true})
 	n.Properties = props
-	return w.add(n)
+	return w.Add(n)
 }
 
 // unknownReference is the real API's answer to a body that names an item
@@ -77,5 +75,5 @@ func (w *wireSpec) withPaging(i int) int {
 // (TestAccConfigurationVariable, a variable naming an unknown environment).
 // A path naming an unknown item is 404, as the document says.
 func unknownReference(noun string, id any) *answer {
-	return failure(400, fmt.Sprintf("%s with id %q does not exist", noun, idString(id)))
+	return failure(400, fmt.Sprintf("%s with id %q does not exist", noun, crud.ID(id)))
 }

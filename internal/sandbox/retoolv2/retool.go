@@ -1,18 +1,19 @@
 package retoolv2
 
 import (
-	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/budgetgw/gateway/internal/sandbox/retoolv2/internal/jsonpatch"
+	"github.com/budgetgw/gateway/internal/sandbox/internal/jsonpatch"
+
+	"github.com/budgetgw/gateway/internal/sandbox/oas"
+
+	"github.com/budgetgw/gateway/internal/sandbox/crud"
 )
 
 // retool answers admitted calls as Retool's API v2 does: every operation of
@@ -21,36 +22,45 @@ import (
 // change. It is reached only after the Server's key, route, scope and budget
 // checks, so it never decides anything about those.
 type retool struct {
-	spec     *spec
+	spec     *oas.Spec
 	seed     int64
 	now      func() time.Time
-	families []*family
-	handlers map[*operation]handler
+	handlers map[*oas.Operation]handler
 
 	mu     sync.Mutex
-	rng    *rand.Rand // draws for ids and secrets; only writes advance it
-	fake   *faker     // made-up fields of stored items, drawn from rng's seed
-	stores map[string][]map[string]any
+	rng    *rand.Rand                // draws for ids and secrets; only writes advance it
+	fake   *oas.Faker                // made-up fields of stored items, drawn from rng's seed
+	store  *crud.Store[*retool]      // the families' items (families.go)
 	single map[string]map[string]any // one-of-a-kind settings; nil: not configured
 }
 
-// apiCall is one admitted request, decoded.
-type apiCall struct {
-	op     *operation
-	path   string
-	params map[string]string
-	query  url.Values
-	body   map[string]any // the JSON object sent, or nil
-}
+// The generic store's types under the names this package's handlers and
+// hooks have always used.
+type (
+	apiCall = crud.Call
+	answer  = crud.Answer
+	family  = crud.Family[*retool]
+)
 
 type handler func(a *retool, c *apiCall) *answer
+
+// The store's Host: what answers look like in Retool's API.
+var _ crud.Host = (*retool)(nil)
+
+func (a *retool) Refuse(status int, message string) *answer { return failure(status, message) }
+func (a *retool) Removed(fam string, item map[string]any)   { a.dropPermissionsOf(fam, item) }
+func (a *retool) Shown(s *oas.Schema) *oas.Schema           { return itemSchema(s) }
 
 func newRetool(seed int64, now func() time.Time) (*retool, error) {
 	s, err := loadSpec()
 	if err != nil {
 		return nil, err
 	}
-	a := &retool{spec: s, seed: seed, now: now, families: families()}
+	a := &retool{spec: s, seed: seed, now: now}
+	a.store, err = crud.New(a, families(), crud.Options{Spec: s, Now: now, Paging: retoolPaging})
+	if err != nil {
+		return nil, err
+	}
 	if err := a.bind(); err != nil {
 		return nil, err
 	}
@@ -61,28 +71,23 @@ func newRetool(seed int64, now func() time.Time) (*retool, error) {
 // operation does more than create, read, update or delete; the generic one
 // of its family; or a made-up answer from the schema.
 func (a *retool) bind() error {
-	a.handlers = map[*operation]handler{}
+	a.handlers = map[*oas.Operation]handler{}
 	special := specialHandlers()
-	for _, op := range a.spec.ops {
-		key := op.method + " " + op.template
+	for _, op := range a.spec.Ops {
+		key := op.Method + " " + op.Template
 		if h, ok := special[key]; ok {
 			a.handlers[op] = h
 			delete(special, key)
 			continue
 		}
-		if h := a.genericHandler(op); h != nil {
-			a.handlers[op] = h
+		if h := a.store.Handler(op); h != nil {
+			a.handlers[op] = func(_ *retool, c *apiCall) *answer { return h(c) }
 			continue
 		}
 		a.handlers[op] = madeUp
 	}
 	for key := range special {
 		return fmt.Errorf("special handler for %s: no such operation in the document", key)
-	}
-	for _, fam := range a.families {
-		if err := fam.learnShapes(a.spec); err != nil {
-			return err
-		}
 	}
 	return nil
 }
@@ -92,108 +97,83 @@ func (a *retool) reset() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.rng = rand.New(rand.NewPCG(uint64(a.seed), 0x0e9))
-	a.fake = newFaker(uint64(a.seed)^0x5eed, nil)
-	a.stores = map[string][]map[string]any{}
+	a.fake = oas.NewFaker(uint64(a.seed)^0x5eed, nil, northwind)
+	a.store.Reset(a.fake)
 	a.single = map[string]map[string]any{}
 	a.seedOrganisation()
 }
 
-// serve answers one admitted call.
+// serve answers one admitted call. Its query and body are checked first, as
+// the real API does before acting: a malformed call costs its points and
+// changes nothing.
 func (a *retool) serve(method string, u *url.URL, body []byte) *answer {
-	op, params := a.spec.find(method, u.Path)
+	op, params := a.spec.Find(method, u.Path)
 	if op == nil {
 		return failure(http.StatusNotFound, "Not found")
 	}
-	c := &apiCall{op: op, path: u.Path, params: params, query: u.Query()}
-	for _, q := range op.query {
-		if name, required := strings.CutSuffix(q, "!"); required && c.query.Get(name) == "" {
-			return failure(http.StatusBadRequest, "Missing required query parameter: "+name)
-		}
-	}
-	if ans := c.decode(body); ans != nil {
-		return ans
+	c, err := crud.NewCall(op, params, u, body, bodyCheck(op))
+	if err != nil {
+		return failure(http.StatusBadRequest, err.Error())
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.handlers[op](a, c)
 }
 
-// decode reads and checks the JSON body against the operation's schema, as
-// the real API does before acting: a malformed call costs its points and
-// changes nothing.
-func (c *apiCall) decode(body []byte) *answer {
-	if c.op.body == nil {
-		return nil // no JSON body documented (or multipart): nothing to check
-	}
-	c.body = map[string]any{}
-	if len(strings.TrimSpace(string(body))) > 0 {
-		var v any
-		if err := json.Unmarshal(body, &v); err != nil {
-			return failure(http.StatusBadRequest, "Request body is not valid JSON")
-		}
-		m, ok := v.(map[string]any)
-		if !ok {
-			return failure(http.StatusBadRequest, "Request body must be a JSON object")
-		}
-		c.body = m
-	}
-	if err := bodyCheck(c.op)(c.body); err != nil {
-		return failure(http.StatusBadRequest, "Invalid request body: "+err.Error())
-	}
-	return nil
-}
-
 // answer builds the response for status: data (an item, a list, or nil to
 // make everything up) in the envelope if the schema has one, conformed to
 // the documented schema, and copied so no stored state leaves the lock.
 func (a *retool) answer(c *apiCall, status int, data any) *answer {
-	s, documented := c.op.responses[status]
+	s, documented := c.Op.Responses[status]
 	if documented && s == nil {
-		return &answer{status: status}
+		return &answer{Status: status}
 	}
 	candidate := data
-	if s == nil || s.isEnvelope() {
+	if s == nil || isEnvelope(s) {
 		candidate = map[string]any{"success": true, "data": data}
 	}
 	if s == nil {
-		return &answer{status: status, body: jsonpatch.Clone(candidate)}
+		return &answer{Status: status, Body: jsonpatch.Clone(candidate)}
 	}
-	return &answer{status: status, body: jsonpatch.Clone(a.replyFaker(c).conform(s, candidate, ""))}
+	return &answer{Status: status, Body: jsonpatch.Clone(a.replyFaker(c).Conform(s, candidate, ""))}
 }
 
-// ok answers the operation's documented success status.
-func (a *retool) ok(c *apiCall, data any) *answer { return a.answer(c, c.op.success(), data) }
+// OK answers the operation's documented success status.
+func (a *retool) OK(c *apiCall, data any) *answer { return a.answer(c, c.Op.Success(), data) }
 
-// list answers a list of items, one page of it when the caller asked for
+// retoolPaging is the document's: limit up to 100, next_token the cursor.
+var retoolPaging = crud.Paging{Limit: "limit", Cursor: "next_token", Max: 100}
+
+// Page answers a list of items, one page of it when the caller asked for
 // one, with Retool's paging fields where the schema has them.
-func (a *retool) list(c *apiCall, items []map[string]any) *answer {
-	status := c.op.success()
-	s := c.op.responses[status]
+func (a *retool) Page(c *apiCall, items []map[string]any) *answer {
+	status := c.Op.Success()
+	s := c.Op.Responses[status]
 	data := make([]any, len(items))
 	for i, it := range items {
 		data[i] = it
 	}
-	if !s.isList() {
+	if !isPagedList(s) {
 		return a.answer(c, status, data)
 	}
-	p, ans := readPage(c.query, len(data))
-	if ans != nil {
-		return ans
+	p, err := retoolPaging.Read(c.Query, len(data))
+	if err != nil {
+		return failure(http.StatusBadRequest, err.Error())
 	}
 	body := map[string]any{
-		"success": true, "data": data[p.from:p.to], "total_count": float64(len(data)),
-		"next_token": p.next, "has_more": p.next != nil,
+		"success": true, "data": data[p.From:p.To], "total_count": float64(len(data)),
+		"next_token": p.Next, "has_more": p.Next != nil,
 	}
-	return &answer{status: status, body: jsonpatch.Clone(a.replyFaker(c).conform(s, body, ""))}
+	return &answer{Status: status, Body: jsonpatch.Clone(a.replyFaker(c).Conform(s, body, ""))}
 }
 
 // replyFaker makes up whatever an answer lacks. Its seed is the call's
 // method and URL, so asking the same thing twice gets the same answer, and
 // reads never change the state's own draws.
-func (a *retool) replyFaker(c *apiCall) *faker {
+func (a *retool) replyFaker(c *apiCall) *oas.Faker {
 	h := fnv.New64a()
-	fmt.Fprint(h, a.seed, c.op.method, c.path, c.query.Encode())
-	return newFaker(h.Sum64(), a.pools())
+	fmt.Fprint(h, a.seed, c.Op.Method, c.Path, c.Query.Encode())
+	return oas.NewFaker(h.Sum64(), a.pools(), northwind)
 }
 
 // pools are the organisation's values a made-up field may borrow, by the
@@ -201,7 +181,7 @@ func (a *retool) replyFaker(c *apiCall) *faker {
 func (a *retool) pools() map[string][]any {
 	p := map[string][]any{}
 	add := func(fam, field string, hints ...string) {
-		for _, it := range a.stores[fam] {
+		for _, it := range a.store.Items[fam] {
 			if v, ok := it[field]; ok && v != nil {
 				for _, h := range hints {
 					p[h] = append(p[h], v)
@@ -228,32 +208,24 @@ func (a *retool) pools() map[string][]any {
 // permission lists, source-control manifests): a body made up from the
 // schema, carrying the path's last parameter as its id where it has one.
 func madeUp(a *retool, c *apiCall) *answer {
-	status := c.op.success()
-	s := c.op.responses[status]
-	if s.isList() {
+	status := c.Op.Success()
+	s := c.Op.Responses[status]
+	if isPagedList(s) {
 		f := a.replyFaker(c)
-		items := make([]map[string]any, 2+f.rng.IntN(3))
+		items := make([]map[string]any, 2+f.IntN(3))
 		for i := range items {
-			items[i], _ = f.value(s.itemSchema(), "").(map[string]any)
+			items[i], _ = f.Value(itemSchema(s), "").(map[string]any)
 		}
-		return a.list(c, items)
+		return a.Page(c, items)
 	}
 	var data any
-	if name, ok := paramName(c.op.segs[len(c.op.segs)-1]); ok && s.itemSchema() != nil && s.itemSchema().properties["id"] != nil {
-		if m, isObject := a.replyFaker(c).value(s.itemSchema(), "").(map[string]any); isObject {
-			m["id"] = c.params[name] // conform makes it up again if it does not fit
+	if name, ok := oas.ParamName(c.Op.Segs[len(c.Op.Segs)-1]); ok && itemSchema(s) != nil && itemSchema(s).Property("id") != nil {
+		if m, isObject := a.replyFaker(c).Value(itemSchema(s), "").(map[string]any); isObject {
+			m["id"] = c.Params[name] // conform makes it up again if it does not fit
 			data = m
 		}
 	}
 	return a.answer(c, status, data)
-}
-
-// idString is how an id appears in a path: numbers without a fraction.
-func idString(v any) string {
-	if f, ok := toFloat(v); ok {
-		return strconv.FormatFloat(f, 'f', -1, 64)
-	}
-	return fmt.Sprint(v)
 }
 
 // notFound is the 404 for an id that names nothing.
@@ -269,12 +241,14 @@ var lenientBodies = map[string][]string{
 	"PUT /api/v2/app_themes":  {"name", "theme"},
 }
 
-// bodyCheck is how an operation's request body is checked.
-func bodyCheck(op *operation) func(any) error {
-	if req, ok := lenientBodies[op.method+" "+op.template]; ok {
-		relaxed := *op.body
-		relaxed.required = req
-		return relaxed.check
+// bodyCheck is how an operation's request body is checked; nil when it
+// documents none.
+func bodyCheck(op *oas.Operation) func(any) error {
+	if op.Body == nil {
+		return nil
 	}
-	return op.body.check
+	if req, ok := lenientBodies[op.Method+" "+op.Template]; ok {
+		return op.Body.WithRequired(req).Check
+	}
+	return op.Body.Check
 }

@@ -2,9 +2,12 @@ package retoolv2
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/budgetgw/gateway/internal/sandbox/crud"
 )
 
 // expect sends one call and checks its status, and the answer against the
@@ -69,7 +72,7 @@ func TestSettingsAndRelationsKeepState(t *testing.T) {
 	})
 	t.Run("group members are added, shown with their email, and removed", func(t *testing.T) {
 		g := expect(t, v, s, "POST", "/api/v2/groups", "/api/v2/groups", map[string]any{"name": "On call"}, http.StatusOK)
-		gid := idString(g["data"].(map[string]any)["id"])
+		gid := crud.ID(g["data"].(map[string]any)["id"])
 		tpl := "/api/v2/groups/{groupId}/members"
 		got := expect(t, v, s, "POST", tpl, "/api/v2/groups/"+gid+"/members",
 			map[string]any{"members": []any{map[string]any{"id": f["userId"], "is_group_admin": true}}}, http.StatusOK)
@@ -112,10 +115,10 @@ func TestSettingsAndRelationsKeepState(t *testing.T) {
 	t.Run("a folder cannot be its own ancestor and names are unique under a parent", func(t *testing.T) {
 		s.Reset()
 		a := expect(t, v, s, "POST", "/api/v2/folders", "/api/v2/folders", map[string]any{"name": "A", "folder_type": "app"}, http.StatusOK)
-		aid := idString(a["data"].(map[string]any)["id"])
+		aid := crud.ID(a["data"].(map[string]any)["id"])
 		b := expect(t, v, s, "POST", "/api/v2/folders", "/api/v2/folders",
 			map[string]any{"name": "B", "folder_type": "app", "parent_folder_id": aid}, http.StatusOK)
-		bid := idString(b["data"].(map[string]any)["id"])
+		bid := crud.ID(b["data"].(map[string]any)["id"])
 		expect(t, v, s, "POST", "/api/v2/folders", "/api/v2/folders", map[string]any{"name": "A", "folder_type": "app"}, http.StatusConflict)
 		expect(t, v, s, "PATCH", "/api/v2/folders/{folderId}", "/api/v2/folders/"+aid,
 			map[string]any{"operations": []any{map[string]any{"op": "replace", "path": "/parent_folder_id", "value": bid}}},
@@ -127,7 +130,7 @@ func TestSettingsAndRelationsKeepState(t *testing.T) {
 		for _, r := range listed(t, s, "/api/v2/role_permissions/roles") {
 			if r["is_default_role"] == true {
 				expect(t, v, s, "DELETE", "/api/v2/role_permissions/roles/{roleId}",
-					"/api/v2/role_permissions/roles/"+idString(r["id"]), nil, http.StatusBadRequest)
+					"/api/v2/role_permissions/roles/"+crud.ID(r["id"]), nil, http.StatusBadRequest)
 				return
 			}
 		}
@@ -161,7 +164,7 @@ func TestListsArePagedWhenAskedTo(t *testing.T) {
 			t.Fatalf("total_count %v, want %d", body["total_count"], len(all))
 		}
 		for _, u := range body["data"].([]any) {
-			paged = append(paged, idString(u.(map[string]any)["id"]))
+			paged = append(paged, crud.ID(u.(map[string]any)["id"]))
 		}
 		if body["has_more"] == false {
 			if body["next_token"] != nil || pages != (len(all)-1)/10 {
@@ -172,11 +175,12 @@ func TestListsArePagedWhenAskedTo(t *testing.T) {
 		target = "/api/v2/users?limit=10&next_token=" + body["next_token"].(string)
 	}
 	for i, u := range all {
-		if paged[i] != idString(u["id"]) {
+		if paged[i] != crud.ID(u["id"]) {
 			t.Fatalf("page-by-page item %d is %s, the whole list has %s", i, paged[i], u["id"])
 		}
 	}
-	for _, bad := range []string{"limit=0", "limit=101", "limit=ten", "limit=5&next_token=bm9wZQ", "next_token=" + encodeToken(5)} {
+	first, _ := retoolPaging.Read(url.Values{"limit": {"5"}}, 10)
+	for _, bad := range []string{"limit=0", "limit=101", "limit=ten", "limit=5&next_token=bm9wZQ", "next_token=" + first.Next.(string)} {
 		expect(t, nil, s, "GET", "/api/v2/users", "/api/v2/users?"+bad, nil, http.StatusBadRequest)
 	}
 	filtered := expect(t, v, s, "GET", "/api/v2/users", "/api/v2/users?email="+all[3]["email"].(string), nil, http.StatusOK)
@@ -289,7 +293,7 @@ func TestConcurrentWritesKeepEveryItem(t *testing.T) {
 	folders := listed(t, s, "/api/v2/folders")
 	ids := map[string]bool{}
 	for _, f := range folders {
-		ids[idString(f["id"])] = true
+		ids[crud.ID(f["id"])] = true
 	}
 	if len(folders) != before+40 || len(ids) != len(folders) {
 		t.Fatalf("%d folders (%d distinct ids), want %d", len(folders), len(ids), before+40)

@@ -5,6 +5,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/budgetgw/gateway/internal/sandbox/internal/jsonpatch"
+
+	"github.com/budgetgw/gateway/internal/sandbox/crud"
 )
 
 // rtStep is one call of a round trip and the template it exercises.
@@ -117,10 +121,10 @@ func TestCreateReadUpdateDeleteRoundTrips(t *testing.T) {
 				t.Fatalf("create: %d %s", rec.Code, rec.Body.String())
 			}
 			created := dataOf(t, rec)
-			id := idString(created["id"])
+			id := crud.ID(created["id"])
 			inList := func() bool {
 				for _, it := range listed(t, s, rt.list) {
-					if idString(it["id"]) == id {
+					if crud.ID(it["id"]) == id {
 						return true
 					}
 				}
@@ -137,7 +141,7 @@ func TestCreateReadUpdateDeleteRoundTrips(t *testing.T) {
 				t.Fatalf("created %s is not listed", id)
 			}
 			if rt.item != "" {
-				if got := dataOf(t, do(itemStep("GET"), id, false)); idString(got["id"]) != id {
+				if got := dataOf(t, do(itemStep("GET"), id, false)); crud.ID(got["id"]) != id {
 					t.Fatalf("read back %v, want id %s", got["id"], id)
 				}
 			}
@@ -154,7 +158,7 @@ func TestCreateReadUpdateDeleteRoundTrips(t *testing.T) {
 				if rt.item != "" {
 					got = dataOf(t, do(itemStep("GET"), id, false))
 				}
-				if val, _ := dig(got, rt.field); !jsonEqual(val, rt.want) {
+				if val := fieldAt(got, rt.field); !jsonpatch.Equal(val, rt.want) {
 					t.Fatalf("after the update %s = %v, want %v", rt.field, val, rt.want)
 				}
 			}
@@ -199,10 +203,19 @@ func dataOf(t *testing.T, rec *httptest.ResponseRecorder) map[string]any {
 func findIn(t *testing.T, s *API, list, id string) map[string]any {
 	t.Helper()
 	for _, it := range listed(t, s, list) {
-		if idString(it["id"]) == id {
+		if crud.ID(it["id"]) == id {
 			return it
 		}
 	}
 	t.Fatalf("%s does not list %s", list, id)
 	return nil
+}
+
+// fieldAt reads a dotted field of a decoded object; nil where it is missing.
+func fieldAt(v any, dotted string) any {
+	for _, k := range strings.Split(dotted, ".") {
+		m, _ := v.(map[string]any)
+		v = m[k]
+	}
+	return v
 }

@@ -8,6 +8,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/budgetgw/gateway/internal/sandbox/oas"
+
+	"github.com/budgetgw/gateway/internal/sandbox/crud"
+
+	"github.com/budgetgw/gateway/internal/sandbox/retoolv2/examples"
 )
 
 // newRetoolServer is the emulation of the organisation seed makes, on a
@@ -61,13 +67,13 @@ func newFixture(t testing.TB, s *API) fixture {
 		t.Fatalf("GET %s: nothing fits", target)
 		return nil
 	}
-	id := func(m map[string]any) string { return idString(m["id"]) }
+	id := func(m map[string]any) string { return crud.ID(m["id"]) }
 	f := fixture{}
 	user := first("/api/v2/users", nil)
 	f["userId"], f["email"] = id(user), user["email"].(string)
 	group := first("/api/v2/groups", func(g map[string]any) bool { return len(g["members"].([]any)) > 0 })
 	f["groupId"] = id(group)
-	f["userSid"] = idString(group["members"].([]any)[0].(map[string]any)["id"])
+	f["userSid"] = crud.ID(group["members"].([]any)[0].(map[string]any)["id"])
 	f["folderId"] = id(first("/api/v2/folders", func(m map[string]any) bool { return m["is_system_folder"] == false }))
 	f["spaceId"] = id(first("/api/v2/spaces", nil))
 	app := first("/api/v2/apps", nil)
@@ -88,7 +94,7 @@ func newFixture(t testing.TB, s *API) fixture {
 	f["taskId"] = id(first("/api/v2/user_tasks", func(m map[string]any) bool { return m["status"] == "pending" }))
 	f["workflowId"] = id(first("/api/v2/workflows", nil))
 	grant := first("/api/v2/role_permissions/role_grants", func(m map[string]any) bool { return m["subject_type"] == "user" })
-	f["subjectId"] = idString(grant["subject_id"])
+	f["subjectId"] = crud.ID(grant["subject_id"])
 	return f
 }
 
@@ -100,7 +106,7 @@ func (f fixture) target(template string) string {
 	}
 	parts := strings.Split(template, "/")
 	for i, p := range parts {
-		name, ok := paramName(p)
+		name, ok := oas.ParamName(p)
 		if !ok {
 			continue
 		}
@@ -140,7 +146,7 @@ func (f fixture) query(template string) string {
 // body is a valid request body for key, or nil: other operations with a JSON body get
 // one made up from the schema.
 func (f fixture) body(key string) any {
-	b, _ := ExampleBody(key, f)
+	b, _ := examples.Body(key, f)
 	return b
 }
 
@@ -178,8 +184,8 @@ func TestEveryOperationAnswersAsDocumented(t *testing.T) {
 			var body []byte
 			if b := f.body(key); b != nil {
 				body = mustJSON(t, b)
-			} else if op, _ := sp.find(o.method, o.template); op != nil && op.body != nil {
-				body = mustJSON(t, newFaker(7, nil).value(op.body, ""))
+			} else if op, _ := sp.Find(o.method, o.template); op != nil && op.Body != nil {
+				body = mustJSON(t, oas.NewFaker(7, nil, northwind).Value(op.Body, ""))
 			}
 			rec := hit(s, o.method, target, body)
 			if rec.Code < 200 || rec.Code > 299 {
@@ -203,7 +209,7 @@ func listedGrant(t *testing.T, s *API, rec *httptest.ResponseRecorder) string {
 		t.Fatalf("creating a role grant: %d %s", rec.Code, rec.Body.String())
 	}
 	grants := listed(t, s, "/api/v2/role_permissions/role_grants")
-	return idString(grants[len(grants)-1]["id"])
+	return crud.ID(grants[len(grants)-1]["id"])
 }
 
 func mustJSON(t testing.TB, v any) []byte {

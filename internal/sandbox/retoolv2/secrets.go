@@ -33,7 +33,7 @@ func (a *retool) hideSSOSecrets(cfg map[string]any) map[string]any {
 	for _, k := range ssoSecrets {
 		if v, ok := cfg[k].(string); ok && v != "" {
 			cfg[k] = fmt.Sprintf(`{"canaryValue":"__RETOOL_ENCRYPTED_JSON__","methodVersion":2,`+
-				`"encryptionKeyHash":"%s","encryptedValue":"%s","iv":null,"authTag":null}`, a.fake.hex(32), a.fake.hex(16))
+				`"encryptionKeyHash":"%s","encryptedValue":"%s","iv":null,"authTag":null}`, a.fake.Hex(32), a.fake.Hex(16))
 		}
 	}
 	return cfg

@@ -4,6 +4,10 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/budgetgw/gateway/internal/sandbox/oas"
+
+	"github.com/budgetgw/gateway/internal/sandbox/crud"
 )
 
 // seedOrganisation fills the state with Northwind Trading: dozens of users,
@@ -30,19 +34,19 @@ func (a *retool) seedOrganisation() {
 
 // seedItem stores a seeded item: like a create, with a made-up past.
 func (a *retool) seedItem(famName string, item map[string]any) map[string]any {
-	fam := a.family(famName)
-	if _, ok := item["created_at"]; !ok && fam.knows("created_at") {
-		item["created_at"] = stamp(a.fake.when())
+	fam := a.store.Family(famName)
+	if _, ok := item["created_at"]; !ok && fam.Knows("created_at") {
+		item["created_at"] = oas.Stamp(a.fake.When())
 	}
-	if _, ok := item["updated_at"]; !ok && fam.knows("updated_at") {
+	if _, ok := item["updated_at"]; !ok && fam.Knows("updated_at") {
 		item["updated_at"] = item["created_at"]
 	}
-	a.stampNew(fam, item)
-	if fam.normalize != nil {
-		fam.normalize(a, item)
+	a.store.StampNew(fam, item)
+	if fam.Normalize != nil {
+		fam.Normalize(a, item)
 	}
-	a.complete(fam, item)
-	a.stores[famName] = append(a.stores[famName], item)
+	a.store.Complete(fam, item)
+	a.store.Items[famName] = append(a.store.Items[famName], item)
 	return item
 }
 
@@ -64,10 +68,10 @@ func (a *retool) seedUsers() []map[string]any {
 	for i := range firsts {
 		first, last := firstNames[firsts[i]], lastNames[lasts[i]]
 		u := map[string]any{
-			"email": emailOf(first, last), "first_name": first, "last_name": last,
+			"email": northwind.Email(first, last), "first_name": first, "last_name": last,
 			"is_admin": i < 4, "active": i%9 != 8, "user_type": "default",
 			"two_factor_auth_enabled": a.rng.IntN(2) == 0,
-			"last_active":             stamp(time.Unix(fakeEpoch-int64(a.rng.IntN(30*24*3600)), 0)),
+			"last_active":             oas.Stamp(time.Unix(fakeEpoch-int64(a.rng.IntN(30*24*3600)), 0)),
 			"metadata":                map[string]any{"department": departments[i%len(departments)]},
 		}
 		switch {
@@ -182,7 +186,7 @@ func (a *retool) seedResources(folders []any, envs []map[string]any) {
 				"resource": map[string]any{"id": res["id"]}, "environment": map[string]any{"id": e["id"]},
 				"options": map[string]any{"database_options": map[string]any{
 					"host": fmt.Sprintf("%s.%s.northwind.internal", e["name"], slug), "port": "5432",
-					"name": strings.ReplaceAll(slug, "-", "_"), "username": "retool", "password": "sbx_" + a.fake.hex(8),
+					"name": strings.ReplaceAll(slug, "-", "_"), "username": "retool", "password": "sbx_" + a.fake.Hex(8),
 				}},
 			})
 		}
@@ -218,7 +222,7 @@ func (a *retool) seedSettings(envs []map[string]any) {
 		a.seedItem("revisions", map[string]any{"version": v, "custom_component_library_id": lib["id"]})
 	}
 	a.seedItem("observability", map[string]any{"enabled": true,
-		"config": map[string]any{"provider": "Datadog", "api_key": "sbx_" + a.fake.hex(12), "site": "US1"}})
+		"config": map[string]any{"provider": "Datadog", "api_key": "sbx_" + a.fake.Hex(12), "site": "US1"}})
 	a.seedItem("analytics_integrations", map[string]any{"type": "google", "measurement_id": "G-NW2024", "enabled": true})
 	for i, r := range []string{"Admin", "Editor", "Viewer", "Support Lead"} {
 		a.seedItem("roles", map[string]any{"name": r, "description": r + " role", "organization_id": a.orgID(),
@@ -228,10 +232,10 @@ func (a *retool) seedSettings(envs []map[string]any) {
 
 // seedGrants gives the custom role to a group and a user.
 func (a *retool) seedGrants(users []map[string]any) {
-	role := a.stores["roles"][3]
-	for _, subject := range [][2]any{{"group", a.stores["groups"][4]["id"]}, {"user", users[1]["id"]}} {
+	role := a.store.Items["roles"][3]
+	for _, subject := range [][2]any{{"group", a.store.Items["groups"][4]["id"]}, {"user", users[1]["id"]}} {
 		a.seedItem("role_grants", map[string]any{"role_id": role["id"], "subject_type": subject[0],
-			"subject_id": idString(subject[1])})
+			"subject_id": crud.ID(subject[1])})
 	}
 }
 
@@ -240,15 +244,15 @@ var inviteEmails = []string{"jordan.ellis", "sam.okafor", "priya.raman", "lee.fo
 func (a *retool) seedPeople(users []map[string]any) {
 	for i, local := range inviteEmails {
 		groups := []any{}
-		g := a.stores["groups"][4+i%len(groupNames)]
+		g := a.store.Items["groups"][4+i%len(groupNames)]
 		if i%2 == 0 {
 			groups = append(groups, map[string]any{"id": g["id"], "legacy_id": g["legacy_id"], "name": g["name"]})
 		}
 		inv := a.seedItem("user_invites", map[string]any{
 			"invited_email": local + "@" + orgDomain, "invited_by": users[0]["email"], "groups": groups,
-			"expires_at": stamp(time.Unix(fakeEpoch, 0).Add(time.Duration(i) * 24 * time.Hour)),
+			"expires_at": oas.Stamp(time.Unix(fakeEpoch, 0).Add(time.Duration(i) * 24 * time.Hour)),
 			"claimed_by": nil, "claimed_at": nil, "user_type": "default", "metadata": map[string]any{},
-			"invite_link": "https://" + orgHost + "/invite/" + a.fake.hex(12),
+			"invite_link": "https://" + orgHost + "/invite/" + a.fake.Hex(12),
 		})
 		if i%2 == 0 {
 			g["user_invites"] = append(g["user_invites"].([]any), map[string]any{"id": inv["id"]})
@@ -273,11 +277,11 @@ func (a *retool) seedWorkflows(folders []any) {
 	var flows []map[string]any
 	for i, name := range seedWorkflows {
 		flows = append(flows, a.seedItem("workflows", map[string]any{
-			"name": name, "description": pick(a.rng, descriptions), "folder_id": idString(pick(a.rng, folders)),
+			"name": name, "description": pick(a.rng, descriptions), "folder_id": crud.ID(pick(a.rng, folders)),
 			"is_enabled": i != 3, "protected": false, "timezone": "UTC",
 		}))
 	}
-	support := a.stores["groups"][4]
+	support := a.store.Items["groups"][4]
 	for i, st := range []string{"pending", "pending", "pending", "submitted"} {
 		wf := flows[i%2]
 		task := map[string]any{
@@ -287,7 +291,7 @@ func (a *retool) seedWorkflows(folders []any) {
 			"completed_at": nil, "expires_at": nil,
 		}
 		if st == "submitted" {
-			task["completed_at"] = stamp(a.fake.when())
+			task["completed_at"] = oas.Stamp(a.fake.When())
 			task["output"] = map[string]any{"approved": true}
 		}
 		a.seedItem("user_tasks", task)
@@ -298,12 +302,12 @@ func (a *retool) seedWorkflows(folders []any) {
 // that reads it back.
 func (a *retool) seedSingles() {
 	set := func(key, readOp string, partial map[string]any) {
-		op, _ := a.spec.find("GET", readOp)
-		s := firstObject(op.responses[op.success()].itemSchema())
-		a.single[key] = a.fake.conform(s, partial, "").(map[string]any)
+		op, _ := a.spec.Find("GET", readOp)
+		s := itemSchema(op.Responses[op.Success()]).FirstObject()
+		a.single[key] = a.fake.Conform(s, partial, "").(map[string]any)
 	}
 	set("organization", "/api/v2/organization/", map[string]any{
-		"id": "org_" + a.fake.hex(6), "two_factor_auth_required": false, "two_factor_auth_type": nil,
+		"id": "org_" + a.fake.Hex(6), "two_factor_auth_required": false, "two_factor_auth_type": nil,
 		"javascript_links": []any{}, "preloaded_css": nil, "preloaded_javascript": nil,
 	})
 	set("ai_settings", "/api/v2/organization/ai_settings", map[string]any{
@@ -317,11 +321,11 @@ func (a *retool) seedSingles() {
 	set("source_control_config", "/api/v2/source_control/config", map[string]any{
 		"provider": "GitHub", "org": "northwind", "repo": "retool-apps", "default_branch": "main",
 		"config": map[string]any{"type": "App", "app_id": "318204", "installation_id": "40211876",
-			"private_key": "sbx_" + a.fake.hex(16)},
+			"private_key": "sbx_" + a.fake.Hex(16)},
 	})
 	set("sso_config", "/api/v2/sso/config", map[string]any{
 		"config_type": "google", "google_client_id": "northwind-retool.apps.googleusercontent.example",
-		"google_client_secret": "sbx_" + a.fake.hex(12), "disable_email_password_login": false,
+		"google_client_secret": "sbx_" + a.fake.Hex(12), "disable_email_password_login": false,
 	})
 	hideSourceControlSecrets(a.single["source_control_config"]) // stored as the real API stores them
 	a.hideSSOSecrets(a.single["sso_config"])

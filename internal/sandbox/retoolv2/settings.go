@@ -3,15 +3,15 @@ package retoolv2
 import (
 	"net/http"
 
-	"github.com/budgetgw/gateway/internal/sandbox/retoolv2/internal/jsonpatch"
+	"github.com/budgetgw/gateway/internal/sandbox/internal/jsonpatch"
 )
 
 // listObservability answers the document's 404 while nothing is configured.
 func listObservability(a *retool, c *apiCall) *answer {
-	if len(a.stores["observability"]) == 0 {
+	if len(a.store.Items["observability"]) == 0 {
 		return failure(http.StatusNotFound, "Observability is not configured")
 	}
-	return a.listItems(a.family("observability"), c)
+	return a.store.ListItems(a.store.Family("observability"), c)
 }
 
 // readSingle answers one-of-a-kind settings, or 404 with missing when absent.
@@ -20,7 +20,7 @@ func readSingle(key, missing string) handler {
 		if a.single[key] == nil {
 			return failure(http.StatusNotFound, missing)
 		}
-		return a.ok(c, a.single[key])
+		return a.OK(c, a.single[key])
 	}
 }
 
@@ -31,7 +31,7 @@ func deleteSingle(key string, mustExist bool) handler {
 			return failure(http.StatusNotFound, "Nothing is configured")
 		}
 		a.single[key] = nil
-		return a.ok(c, nil)
+		return a.OK(c, nil)
 	}
 }
 
@@ -39,8 +39,8 @@ func createSourceControl(a *retool, c *apiCall) *answer {
 	if a.single["source_control_config"] != nil {
 		return failure(http.StatusConflict, "Source control is already configured")
 	}
-	a.single["source_control_config"] = hideSourceControlSecrets(jsonpatch.Clone(c.body["config"]).(map[string]any))
-	return a.ok(c, a.single["source_control_config"])
+	a.single["source_control_config"] = hideSourceControlSecrets(jsonpatch.Clone(c.Body["config"]).(map[string]any))
+	return a.OK(c, a.single["source_control_config"])
 }
 
 // putSourceControl replaces the configuration: 201 if there was none.
@@ -49,12 +49,12 @@ func putSourceControl(a *retool, c *apiCall) *answer {
 	if a.single["source_control_config"] == nil {
 		status = http.StatusCreated
 	}
-	a.single["source_control_config"] = hideSourceControlSecrets(jsonpatch.Clone(c.body["config"]).(map[string]any))
+	a.single["source_control_config"] = hideSourceControlSecrets(jsonpatch.Clone(c.Body["config"]).(map[string]any))
 	return a.answer(c, status, a.single["source_control_config"])
 }
 
 func putSourceControlSettings(a *retool, c *apiCall) *answer {
-	settings, _ := c.body["settings"].(map[string]any)
+	settings, _ := c.Body["settings"].(map[string]any)
 	return a.mergeSingle(c, "source_control_settings", settings)
 }
 
@@ -68,34 +68,34 @@ func (a *retool) mergeSingle(c *apiCall, key string, fields map[string]any) *ans
 }
 
 func (a *retool) storeSingle(c *apiCall, key string, next map[string]any) *answer {
-	if err := firstObject(c.op.responses[c.op.success()].itemSchema()).check(next); err != nil {
+	if err := itemSchema(c.Op.Responses[c.Op.Success()]).FirstObject().Check(next); err != nil {
 		return failure(http.StatusBadRequest, "Invalid value: "+err.Error())
 	}
 	a.single[key] = next
-	return a.ok(c, next)
+	return a.OK(c, next)
 }
 
 func postSSO(a *retool, c *apiCall) *answer {
-	a.single["sso_config"] = a.hideSSOSecrets(jsonpatch.Clone(c.body["data"]).(map[string]any))
-	return a.ok(c, a.single["sso_config"])
+	a.single["sso_config"] = a.hideSSOSecrets(jsonpatch.Clone(c.Body["data"]).(map[string]any))
+	return a.OK(c, a.single["sso_config"])
 }
 
 func patchOrganization(a *retool, c *apiCall) *answer {
 	next := jsonpatch.Clone(a.single["organization"]).(map[string]any)
-	if err := jsonpatch.Apply(next, c.body["operations"]); err != nil {
+	if err := jsonpatch.Apply(next, c.Body["operations"]); err != nil {
 		return failure(http.StatusBadRequest, err.Error())
 	}
-	if !jsonEqual(next["id"], a.single["organization"]["id"]) {
+	if !jsonpatch.Equal(next["id"], a.single["organization"]["id"]) {
 		return failure(http.StatusBadRequest, "id cannot be changed")
 	}
 	return a.storeSingle(c, "organization", next)
 }
 
 func putAISettings(a *retool, c *apiCall) *answer {
-	return a.storeSingle(c, "ai_settings", jsonpatch.Clone(c.body).(map[string]any))
+	return a.storeSingle(c, "ai_settings", jsonpatch.Clone(c.Body).(map[string]any))
 }
 
 // passedTest is what a connection test answers when the connection works.
 func passedTest(a *retool, c *apiCall) *answer {
-	return a.ok(c, map[string]any{"success": true})
+	return a.OK(c, map[string]any{"success": true})
 }
