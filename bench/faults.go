@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"maps"
 	"math/rand"
 	"net/http"
 	"os"
@@ -14,6 +13,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/budgetgw/gateway/bench/internal/load"
+	"github.com/budgetgw/gateway/bench/internal/redisserver"
 	"github.com/budgetgw/gateway/internal/sandbox"
 	"github.com/budgetgw/gateway/internal/testutil"
 )
@@ -66,12 +67,12 @@ func (e *env) runFaults() ([]*faultReport, error) {
 }
 
 // faultRedis starts a private redis-server for one fault.
-func (e *env) faultRedis(name string) (*redisServer, error) {
+func (e *env) faultRedis(name string) (*redisserver.Server, error) {
 	dir := filepath.Join(e.dir, name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	return startRedis(dir)
+	return redisserver.Start(dir)
 }
 
 // faultFleet starts the upstream and one gateway per Redis URL.
@@ -88,7 +89,7 @@ func (e *env) faultFleet(rep *faultReport, urls []string, timeout time.Duration)
 	var gws []*gatewayProc
 	cleanup := func() {
 		for _, g := range gws {
-			g.stop(5 * time.Second)
+			g.Stop(5 * time.Second)
 		}
 		closeSandbox()
 	}
@@ -120,7 +121,7 @@ func driveFault(gws []*gatewayProc, callers []caller, stop time.Time) []faultCal
 			op := fidelityOps[i%len(fidelityOps)]
 			g := i % len(gws)
 			for time.Now().Before(stop) {
-				req, _ := http.NewRequest(op.method, gws[g].url+op.path+nextQuery(), strings.NewReader(`{"object_type":"folder"}`))
+				req, _ := http.NewRequest(op.method, gws[g].url+op.path+load.NextQuery(), strings.NewReader(`{"object_type":"folder"}`))
 				req.Header = bearer(c.key)
 				req.Header.Set("Content-Type", "application/json")
 				call := faultCall{start: time.Now(), replica: g}
@@ -190,8 +191,8 @@ func (e *env) faultFreeze() (*faultReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer r.stop(time.Second)
-	sb, gws, callers, cleanup, err := e.faultFleet(rep, []string{r.url(), r.url(), r.url()}, 0)
+	defer r.Stop(time.Second)
+	sb, gws, callers, cleanup, err := e.faultFleet(rep, []string{r.URL(), r.URL(), r.URL()}, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -200,9 +201,9 @@ func (e *env) faultFreeze() (*faultReport, error) {
 	freezeAt := start.Add(e.scaled(2*time.Second, 4*time.Second, 10*time.Second))
 	go func() {
 		time.Sleep(time.Until(freezeAt))
-		_ = syscall.Kill(r.pid(), syscall.SIGSTOP)
+		_ = syscall.Kill(r.PID(), syscall.SIGSTOP)
 		time.Sleep(3 * time.Second)
-		_ = syscall.Kill(r.pid(), syscall.SIGCONT)
+		_ = syscall.Kill(r.PID(), syscall.SIGCONT)
 	}()
 	calls := driveFault(gws, callers, freezeAt.Add(e.scaled(5*time.Second, 8*time.Second, 20*time.Second)))
 	rep.judge(sb, calls, time.Time{}, time.Time{})
@@ -218,15 +219,15 @@ func (e *env) faultLone() (*faultReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer r.stop(time.Second)
-	sb, gws, callers, cleanup, err := e.faultFleet(rep, []string{r.url()}, 0)
+	defer r.Stop(time.Second)
+	sb, gws, callers, cleanup, err := e.faultFleet(rep, []string{r.URL()}, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer cleanup()
 	// Light load first: a few callers for a window, so the budget holds a little.
 	warm := driveFault(gws, callers[:3], time.Now().Add(rep.window))
-	r.stop(0) // SIGTERM then kill; nothing is persisted
+	r.Stop(0) // SIGTERM then kill; nothing is persisted
 	killedAt := time.Now()
 	windows := 4
 	if e.quick {
@@ -247,13 +248,13 @@ func (e *env) faultPartition() (*faultReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer r.stop(time.Second)
-	proxy, err := testutil.NewFaultProxy(r.addr)
+	defer r.Stop(time.Second)
+	proxy, err := testutil.NewFaultProxy(r.Addr)
 	if err != nil {
 		return nil, err
 	}
 	defer proxy.Close()
-	sb, gws, callers, cleanup, err := e.faultFleet(rep, []string{proxy.URL(), r.url(), r.url()}, time.Second)
+	sb, gws, callers, cleanup, err := e.faultFleet(rep, []string{proxy.URL(), r.URL(), r.URL()}, time.Second)
 	if err != nil {
 		return nil, err
 	}
@@ -279,60 +280,4 @@ func (e *env) faultPartition() (*faultReport, error) {
 	}
 	rep.note = fmt.Sprintf("cut for %s; the cut-off replica served %d calls alone, the first %s after the cut", cutFor, rep.alone, rep.firstAlone.Round(100*time.Millisecond))
 	return rep, nil
-}
-
-func faultsMarkdown(b *strings.Builder, runs []*faultReport) {
-	b.WriteString("\n## Faults\n\n")
-	b.WriteString("Gateway processes in front of the simulated Retool API (300 points per sliding 3 s window — Retool's 60 s scaled down — " +
-		"429 and a lockout when exceeded, answers after 1–30 ms), each fault on a private redis-server. 150 callers, a third each " +
-		"making 2-, 5- and 10-point calls, one call at a time, honouring Retry-After (less up to 1 s of jitter); `max_wait: 2s`. " +
-		"\"Slowest caller\" is the longest any call took at the caller, whatever its answer. " +
-		"Targets (issue 14): a frozen Redis holds no caller past `max_wait` + `redis.timeout` + 0.5 s (2.75 s); a lone replica whose Redis is " +
-		"down still charges ≥ 80% of capacity per window; never more than capacity in a window, never an upstream 429, no 5xx.\n\n")
-	b.WriteString("| fault | replicas | timeouts | slowest caller | max points in any window | upstream 429s | answers at the callers | charged per window during the fault | notes |\n|---|---|---|---|---|---|---|---|---|\n")
-	for _, r := range runs {
-		var st []string
-		for _, code := range slices.Sorted(maps.Keys(r.statuses)) {
-			st = append(st, fmt.Sprintf("%d: %d", code, r.statuses[code]))
-		}
-		per := "—"
-		if len(r.perWindow) > 0 {
-			parts := make([]string, len(r.perWindow))
-			for i, u := range r.perWindow {
-				parts[i] = fmt.Sprintf("%.2f", u)
-			}
-			per = strings.Join(parts, ", ")
-		}
-		fmt.Fprintf(b, "| %s | %d | %s | %s | %d / %d | %d | %s | %s | %s |\n", r.fault, r.replicas, r.timeouts, ms(r.maxElapsed),
-			r.maxPoints, r.capacity, r.upstream429, strings.Join(st, ", "), per, r.note)
-	}
-}
-
-// faultsHeadline adds the faults' targets to the headline table.
-func faultsHeadline(b *strings.Builder, runs []*faultReport) {
-	for _, r := range runs {
-		fives := 0
-		for code, n := range r.statuses {
-			if code >= 500 || code == 0 {
-				fives += n
-			}
-		}
-		ok := r.maxPoints <= r.capacity && r.upstream429 == 0
-		switch r.name {
-		case "freeze":
-			bound := r.maxWait + 250*time.Millisecond + 500*time.Millisecond
-			fmt.Fprintf(b, "| %s, 3 replicas: slowest caller | ≤ %s | %s | %s |\n", r.fault, ms(bound), ms(r.maxElapsed), verdict(r.maxElapsed <= bound))
-			fmt.Fprintf(b, "| %s: max points in a window, upstream 429s, 5xx | ≤ %d, 0, 0 | %d, %d, %d | %s |\n", r.fault, r.capacity, r.maxPoints, r.upstream429, fives, verdict(ok && fives == 0))
-		case "lone":
-			least := 1.0
-			for _, u := range r.perWindow {
-				least = min(least, u)
-			}
-			fmt.Fprintf(b, "| %s: least charged in a window while down | ≥ 0.80 | %.2f | %s |\n", r.fault, least, verdict(least >= 0.8))
-			fmt.Fprintf(b, "| %s: max points in a window, upstream 429s | ≤ %d, 0 | %d, %d | %s |\n", r.fault, r.capacity, r.maxPoints, r.upstream429, verdict(ok))
-		case "partition":
-			fmt.Fprintf(b, "| %s: max points in a window, upstream 429s; calls the cut-off replica served alone | ≤ %d, 0; > 0 | %d, %d; %d | %s |\n",
-				r.fault, r.capacity, r.maxPoints, r.upstream429, r.alone, verdict(ok && r.alone > 0))
-		}
-	}
 }

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/budgetgw/gateway/bench/internal/load"
 	"github.com/budgetgw/gateway/internal/routes"
 	"github.com/budgetgw/gateway/internal/sandbox"
 )
@@ -82,7 +83,7 @@ func (e *env) runFidelityOnce(window, span, maxWait time.Duration) (*fidelityRep
 		return nil, err
 	}
 	defer closeSandbox()
-	if err := e.redis.flush(); err != nil {
+	if err := e.redis.Flush(); err != nil {
 		return nil, err
 	}
 	callers := make([]caller, rep.callers)
@@ -93,7 +94,7 @@ func (e *env) runFidelityOnce(window, span, maxWait time.Duration) (*fidelityRep
 	var gws []*gatewayProc
 	defer func() {
 		for _, g := range gws {
-			g.stop(10 * time.Second)
+			g.Stop(10 * time.Second)
 		}
 	}()
 	for i := range rep.replicas {
@@ -107,7 +108,7 @@ func (e *env) runFidelityOnce(window, span, maxWait time.Duration) (*fidelityRep
 
 	rep.drive(gws, callers)
 	for _, g := range gws {
-		g.stop(10 * time.Second) // flushes the access logs read below
+		g.Stop(10 * time.Second) // flushes the access logs read below
 		waits, err := admittedWaits(g.logPath)
 		if err != nil {
 			return nil, err
@@ -155,7 +156,7 @@ func (rep *fidelityReport) drive(gws []*gatewayProc, callers []caller) {
 			op := fidelityOps[i%len(fidelityOps)]
 			g := gws[(i/len(fidelityOps))%len(gws)] // every replica serves every cost class
 			for time.Now().Before(stop) {
-				req, _ := http.NewRequest(op.method, g.url+op.path+nextQuery(), strings.NewReader(`{"object_type":"folder"}`))
+				req, _ := http.NewRequest(op.method, g.url+op.path+load.NextQuery(), strings.NewReader(`{"object_type":"folder"}`))
 				req.Header = bearer(c.key)
 				req.Header.Set("Content-Type", "application/json")
 				status, retry := 0, time.Duration(0)

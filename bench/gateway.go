@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/budgetgw/gateway/bench/internal/proc"
+	"github.com/budgetgw/gateway/bench/internal/redisserver"
 	"github.com/budgetgw/gateway/internal/auth"
 )
 
@@ -19,7 +21,7 @@ type env struct {
 	dir      string
 	self     string // this harness's binary, for the child modes
 	gateway  string // the gateway binary built from ./cmd/gateway
-	redis    *redisServer
+	redis    *redisserver.Server
 	orgToken string
 	quick    bool // seconds per scenario: the harness works, the numbers mean nothing
 	long     bool // minutes per scenario: steadier numbers
@@ -74,7 +76,7 @@ func (s *gatewaySpec) adminURL() string { return "http://127.0.0.1:" + strconv.I
 
 // gatewayProc is a running gateway process.
 type gatewayProc struct {
-	*proc
+	*proc.Proc
 	url, admin string
 	logPath    string
 }
@@ -90,13 +92,13 @@ func (e *env) startGateway(s gatewaySpec) (*gatewayProc, error) {
 	if s.binary != "" {
 		bin = s.binary
 	}
-	p, err := startProc(s.name, logPath, bin, "serve", "-config", cfgPath)
+	p, err := proc.Start(s.name, logPath, bin, "serve", "-config", cfgPath)
 	if err != nil {
 		return nil, err
 	}
-	g := &gatewayProc{proc: p, url: s.url(), admin: s.adminURL(), logPath: logPath}
-	if err := waitReady(g.admin+"/readyz", http.StatusOK, 15*time.Second); err != nil {
-		p.stop(time.Second)
+	g := &gatewayProc{Proc: p, url: s.url(), admin: s.adminURL(), logPath: logPath}
+	if err := proc.WaitReady(g.admin+"/readyz", http.StatusOK, 15*time.Second); err != nil {
+		p.Stop(time.Second)
 		log, _ := os.ReadFile(logPath)
 		return nil, fmt.Errorf("%s: %w; log:\n%s", s.name, err, log)
 	}
@@ -105,14 +107,14 @@ func (e *env) startGateway(s gatewaySpec) (*gatewayProc, error) {
 
 // writeGatewayConfig picks the ports of s and writes its configuration file.
 func (e *env) writeGatewayConfig(s *gatewaySpec) (string, error) {
-	s.port, s.adminPort = freePort(), freePort()
+	s.port, s.adminPort = proc.FreePort(), proc.FreePort()
 	tokenPath := filepath.Join(e.dir, "org-token")
 	if err := os.WriteFile(tokenPath, []byte(e.orgToken+"\n"), 0o600); err != nil {
 		return "", err
 	}
 	redisURL := s.redisURL
 	if redisURL == "" {
-		redisURL = e.redis.url()
+		redisURL = e.redis.URL()
 	}
 	redisLine := fmt.Sprintf("redis: {url: %q, replicas: %d}", redisURL, max(s.replicas, 1))
 	timeoutLine := ""
@@ -143,21 +145,21 @@ callers:
 }
 
 // startChild runs one of the harness's own child modes and waits until url answers.
-func (e *env) startChild(name, readyURL string, args ...string) (*proc, error) {
-	p, err := startProc(name, filepath.Join(e.dir, name+".log"), e.self, args...)
+func (e *env) startChild(name, readyURL string, args ...string) (*proc.Proc, error) {
+	p, err := proc.Start(name, filepath.Join(e.dir, name+".log"), e.self, args...)
 	if err != nil {
 		return nil, err
 	}
-	if err := waitReady(readyURL, http.StatusOK, 10*time.Second); err != nil {
-		p.stop(time.Second)
+	if err := proc.WaitReady(readyURL, http.StatusOK, 10*time.Second); err != nil {
+		p.Stop(time.Second)
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return p, nil
 }
 
 // startUpstream runs the recording upstream and returns it with its base URL.
-func (e *env) startUpstream() (*proc, string, error) {
-	port := freePort()
+func (e *env) startUpstream() (*proc.Proc, string, error) {
+	port := proc.FreePort()
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
 	p, err := e.startChild("upstream", base+"/__bench/stats", "upstream", "-listen", "127.0.0.1:"+strconv.Itoa(port), "-token", e.orgToken)
 	return p, base, err

@@ -19,10 +19,14 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/budgetgw/gateway/bench/internal/gotool"
+	"github.com/budgetgw/gateway/bench/internal/machine"
+	"github.com/budgetgw/gateway/bench/internal/proc"
+	"github.com/budgetgw/gateway/bench/internal/redisserver"
 )
 
 func main() {
@@ -51,7 +55,7 @@ func run(out string, quick, long bool, only string, keep bool, baseline string) 
 		return fmt.Errorf("run from the module root (no go.mod here)")
 	}
 	started := time.Now()
-	fdLimit := raiseFileLimit()
+	fdLimit := proc.RaiseFileLimit()
 	dir, err := os.MkdirTemp("", "gwbench-")
 	if err != nil {
 		return err
@@ -66,24 +70,24 @@ func run(out string, quick, long bool, only string, keep bool, baseline string) 
 		return err
 	}
 	e := &env{dir: dir, self: self, gateway: filepath.Join(dir, "gateway"), orgToken: "retool_org_" + randomHex(16), quick: quick, long: long}
-	rep := &report{machine: describeMachine(), command: commandLine(), started: started.UTC(), quick: quick}
+	rep := &report{machine: machine.Describe(), command: commandLine(), started: started.UTC(), quick: quick}
 
 	fmt.Println("building ./cmd/gateway")
-	if b, err := exec.Command("go", "build", "-o", e.gateway, "./cmd/gateway").CombinedOutput(); err != nil {
-		return fmt.Errorf("build the gateway: %v\n%s", err, b)
+	if err := gotool.BuildGateway(e.gateway); err != nil {
+		return err
 	}
 	if baseline != "" {
 		fmt.Println("building ./cmd/gateway at", baseline)
-		if e.baseline, err = buildBaseline(dir, baseline); err != nil {
+		if e.baseline, err = gotool.BuildGatewayAt(dir, baseline); err != nil {
 			return err
 		}
 		e.baselineRev = baseline
 	}
-	if e.redis, err = startRedis(dir); err != nil {
+	if e.redis, err = redisserver.Start(dir); err != nil {
 		return err
 	}
-	defer e.redis.stop(5 * time.Second)
-	rep.machine.redis = e.redis.version()
+	defer e.redis.Stop(5 * time.Second)
+	rep.machine.Redis = e.redis.Version()
 
 	want := map[string]bool{}
 	for _, s := range strings.Split(only, ",") {
@@ -106,7 +110,7 @@ func run(out string, quick, long bool, only string, keep bool, baseline string) 
 	section("fidelity", func() (err error) { rep.fidelity, err = e.runFidelity(); return })
 	section("faults", func() (err error) { rep.faults, err = e.runFaults(); return })
 	section("memory", func() (err error) { rep.memory, err = e.runMemory(fdLimit); return })
-	section("micro", func() (err error) { rep.microCmd, rep.micro, err = microBenchmarks(quick); return })
+	section("micro", func() (err error) { rep.microCmd, rep.micro, err = gotool.MicroBenchmarks(quick); return })
 	rep.elapsed = time.Since(started)
 
 	text := rep.markdown()
@@ -124,29 +128,6 @@ func run(out string, quick, long bool, only string, keep bool, baseline string) 
 	return nil
 }
 
-// microBenchmarks runs the packages' own go test benchmarks (the budget decision, the
-// route lookup, one forwarded read through the whole pipeline with tracing off and on)
-// and returns their result lines.
-func microBenchmarks(quick bool) (command, out string, err error) {
-	benchtime := "2s"
-	if quick {
-		benchtime = "100ms"
-	}
-	args := []string{"test", "-run", "^$", "-bench", ".", "-benchtime", benchtime, "./internal/budget", "./internal/routes", "./internal/proxy"}
-	command = "go test -run '^$' -bench . -benchtime " + benchtime + " ./internal/budget ./internal/routes ./internal/proxy"
-	b, err := exec.Command("go", args...).CombinedOutput()
-	if err != nil {
-		return command, "", fmt.Errorf("go test -bench: %v\n%s", err, b)
-	}
-	var lines []string
-	for _, l := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(l, "Benchmark") || strings.HasPrefix(l, "pkg:") {
-			lines = append(lines, l)
-		}
-	}
-	return command, strings.Join(lines, "\n"), nil
-}
-
 func commandLine() string {
 	args := append([]string{"go run ./bench"}, os.Args[1:]...)
 	return strings.Join(args, " ")
@@ -156,39 +137,4 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-// buildBaseline builds ./cmd/gateway as it was at rev (git archive into the work
-// directory; the module cache serves its dependencies) and returns the binary's path.
-func buildBaseline(dir, rev string) (string, error) {
-	src := filepath.Join(dir, "baseline-src")
-	if err := os.MkdirAll(src, 0o755); err != nil {
-		return "", err
-	}
-	archive := exec.Command("git", "archive", rev)
-	untar := exec.Command("tar", "-x", "-C", src)
-	pipe, err := archive.StdoutPipe()
-	if err != nil {
-		return "", err
-	}
-	untar.Stdin = pipe
-	var stderr strings.Builder
-	archive.Stderr = &stderr
-	if err := untar.Start(); err != nil {
-		return "", err
-	}
-	if err := archive.Run(); err != nil {
-		_ = untar.Wait()
-		return "", fmt.Errorf("git archive %s: %v\n%s", rev, err, stderr.String())
-	}
-	if err := untar.Wait(); err != nil {
-		return "", fmt.Errorf("untar %s: %w", rev, err)
-	}
-	bin := filepath.Join(dir, "gateway-baseline")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/gateway")
-	build.Dir = src
-	if b, err := build.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("build the gateway at %s: %v\n%s", rev, err, b)
-	}
-	return bin, nil
 }

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/budgetgw/gateway/bench/internal/load"
 )
 
 // The memory scenario: the gateway's own resident memory (it runs as a separate process
@@ -44,7 +46,7 @@ func (e *env) runMemory(fdLimit uint64) (*memoryReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer up.stop(5 * time.Second)
+	defer up.Stop(5 * time.Second)
 	if err := e.idleConnections(rep, upURL, counts); err != nil {
 		return nil, err
 	}
@@ -55,7 +57,7 @@ func (e *env) runMemory(fdLimit uint64) (*memoryReport, error) {
 }
 
 func (e *env) idleConnections(rep *memoryReport, upURL string, counts []int) error {
-	if err := e.redis.flush(); err != nil {
+	if err := e.redis.Flush(); err != nil {
 		return err
 	}
 	cl := newCaller("idle")
@@ -63,8 +65,8 @@ func (e *env) idleConnections(rep *memoryReport, upURL string, counts []int) err
 	if err != nil {
 		return err
 	}
-	defer gw.stop(10 * time.Second)
-	attack(attackSpec{url: gw.url + "/api/v2/users", header: bearer(cl.key), workers: 8, dur: time.Second}, http.StatusOK) // warm
+	defer gw.Stop(10 * time.Second)
+	load.Attack(load.Spec{URL: gw.url + "/api/v2/users", Header: bearer(cl.key), Workers: 8, Dur: time.Second}, http.StatusOK) // warm
 	rep.idle = append(rep.idle, measure(gw, 0))
 	var conns []net.Conn
 	defer func() {
@@ -86,7 +88,7 @@ func (e *env) idleConnections(rep *memoryReport, upURL string, counts []int) err
 }
 
 func (e *env) waitingRequests(rep *memoryReport, upURL string) error {
-	if err := e.redis.flush(); err != nil {
+	if err := e.redis.Flush(); err != nil {
 		return err
 	}
 	cl := newCaller("waiter")
@@ -97,7 +99,7 @@ func (e *env) waitingRequests(rep *memoryReport, upURL string) error {
 	if err != nil {
 		return err
 	}
-	defer gw.stop(10 * time.Second)
+	defer gw.Stop(10 * time.Second)
 	if err := spend(gw.url, cl.key, n); err != nil {
 		return err
 	}
@@ -142,7 +144,7 @@ func (e *env) waitingRequests(rep *memoryReport, upURL string) error {
 			}
 		}()
 	}
-	gw.stop(10 * time.Second)
+	gw.Stop(10 * time.Second)
 	wg.Wait()
 	rep.released503 = int(released.Load())
 	return nil
@@ -162,7 +164,7 @@ func spend(base, key string, n int) error {
 		go func() {
 			defer wg.Done()
 			for range next {
-				req, _ := http.NewRequest(http.MethodGet, base+"/api/v2/users"+nextQuery(), nil)
+				req, _ := http.NewRequest(http.MethodGet, base+"/api/v2/users"+load.NextQuery(), nil)
 				req.Header = bearer(key)
 				resp, err := client.Do(req)
 				if err != nil {
@@ -190,7 +192,7 @@ func spend(base, key string, n int) error {
 
 func measure(gw *gatewayProc, conns int) memPoint {
 	g, _ := metricValue(gw.admin, "go_goroutines")
-	return memPoint{conns: conns, rss: gw.rss(), goroutines: g}
+	return memPoint{conns: conns, rss: gw.RSS(), goroutines: g}
 }
 
 // openIdle opens n connections, sends one call on each, reads the answer whole and keeps
@@ -222,7 +224,7 @@ func openConns(base, key string, n int, read bool) ([]net.Conn, error) {
 				return
 			}
 			conns[i] = c
-			request := "GET /api/v2/users" + nextQuery() + " HTTP/1.1\r\nHost: " + addr + "\r\nAuthorization: Bearer " + key + "\r\n\r\n"
+			request := "GET /api/v2/users" + load.NextQuery() + " HTTP/1.1\r\nHost: " + addr + "\r\nAuthorization: Bearer " + key + "\r\n\r\n"
 			if _, err := io.WriteString(c, request); err != nil {
 				errs <- err
 				return

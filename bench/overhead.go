@@ -7,6 +7,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/budgetgw/gateway/bench/internal/load"
+	"github.com/budgetgw/gateway/bench/internal/proc"
+	"github.com/budgetgw/gateway/bench/internal/servers"
 )
 
 // The overhead scenario: the same call, GET /api/v2/users, three ways — straight to the
@@ -19,9 +23,9 @@ type overheadTarget struct {
 	name   string
 	url    string
 	header http.Header
-	proxy  *proc // nil when calling the upstream directly
-	redis  *proc // the gateway's Redis; nil otherwise
-	before bool  // the baseline build: measured at saturation and 1000 rps only
+	proxy  *proc.Proc // nil when calling the upstream directly
+	redis  *proc.Proc // the gateway's Redis; nil otherwise
+	before bool       // the baseline build: measured at saturation and 1000 rps only
 }
 
 // overheadRow is one measured run.
@@ -29,7 +33,7 @@ type overheadRow struct {
 	target   string
 	load     string
 	rate     int
-	res      loadResult
+	res      load.Result
 	proxyCPU time.Duration // of the proxy process (gateway or plain proxy)
 	redisCPU time.Duration
 	upCPU    time.Duration
@@ -39,7 +43,7 @@ type overheadRow struct {
 }
 
 func (r overheadRow) perReq(d time.Duration) float64 {
-	if n := len(r.res.lat); n > 0 {
+	if n := len(r.res.Latencies); n > 0 {
 		return float64(d.Microseconds()) / float64(n)
 	}
 	return 0
@@ -80,8 +84,8 @@ func (e *env) runOverhead() (*overheadReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer up.stop(5 * time.Second)
-	plainPort := freePort()
+	defer up.Stop(5 * time.Second)
+	plainPort := proc.FreePort()
 	plainURL := "http://127.0.0.1:" + strconv.Itoa(plainPort)
 	cl := newCaller("bench")
 	plain, err := e.startChild("plainproxy", plainURL+"/__bench/stats", "plainproxy",
@@ -89,8 +93,8 @@ func (e *env) runOverhead() (*overheadReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer plain.stop(5 * time.Second)
-	if err := e.redis.flush(); err != nil {
+	defer plain.Stop(5 * time.Second)
+	if err := e.redis.Flush(); err != nil {
 		return nil, err
 	}
 	gw, err := e.startGateway(gatewaySpec{name: "gateway-overhead", upstream: upURL, capacity: 1 << 40,
@@ -98,19 +102,19 @@ func (e *env) runOverhead() (*overheadReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer gw.stop(10 * time.Second)
+	defer gw.Stop(10 * time.Second)
 	mem, err := e.startGateway(gatewaySpec{name: "gateway-overhead-memory", memory: true, upstream: upURL, capacity: 1 << 40,
 		window: 10 * time.Second, maxWait: 5 * time.Second, callers: []caller{cl}})
 	if err != nil {
 		return nil, err
 	}
-	defer mem.stop(10 * time.Second)
+	defer mem.Stop(10 * time.Second)
 
 	targets := []overheadTarget{
 		{name: targetDirect, url: upURL + "/api/v2/users", header: bearer(e.orgToken)},
 		{name: targetPlain, url: plainURL + "/api/v2/users", header: bearer(cl.key), proxy: plain},
-		{name: targetMemory, url: mem.url + "/api/v2/users", header: bearer(cl.key), proxy: mem.proc},
-		{name: targetGateway, url: gw.url + "/api/v2/users", header: bearer(cl.key), proxy: gw.proc, redis: e.redis.proc},
+		{name: targetMemory, url: mem.url + "/api/v2/users", header: bearer(cl.key), proxy: mem.Proc},
+		{name: targetGateway, url: gw.url + "/api/v2/users", header: bearer(cl.key), proxy: gw.Proc, redis: e.redis.Proc},
 	}
 	if e.baseline != "" {
 		for _, b := range []struct {
@@ -122,10 +126,10 @@ func (e *env) runOverhead() (*overheadReport, error) {
 			if err != nil {
 				return nil, err
 			}
-			defer g.stop(10 * time.Second)
-			t := overheadTarget{name: b.name, url: g.url + "/api/v2/users", header: bearer(cl.key), proxy: g.proc, before: true}
+			defer g.Stop(10 * time.Second)
+			t := overheadTarget{name: b.name, url: g.url + "/api/v2/users", header: bearer(cl.key), proxy: g.Proc, before: true}
 			if !b.memory {
-				t.redis = e.redis.proc
+				t.redis = e.redis.Proc
 			}
 			targets = append(targets, t)
 		}
@@ -134,27 +138,27 @@ func (e *env) runOverhead() (*overheadReport, error) {
 	warm := e.scaled(300*time.Millisecond, time.Second, 2*time.Second)
 	rep.warm = warm
 	run := func(t overheadTarget, rate int) {
-		load := fmt.Sprintf("%d rps", rate)
+		label := fmt.Sprintf("%d rps", rate)
 		if rate == 0 {
-			load = fmt.Sprintf("saturation (%d in flight)", saturationWorkers)
+			label = fmt.Sprintf("saturation (%d in flight)", saturationWorkers)
 		}
-		spec := attackSpec{url: t.url, header: t.header, rate: rate, workers: saturationWorkers, dur: warm}
-		attack(spec, http.StatusOK) // warm: connection pools, caches, Redis scripts
-		before := cpus(up, t.proxy, t.redis)
-		st0, _ := fetchUpstreamStats(upURL)
+		spec := load.Spec{URL: t.url, Header: t.header, Rate: rate, Workers: saturationWorkers, Dur: warm}
+		load.Attack(spec, http.StatusOK) // warm: connection pools, caches, Redis scripts
+		before := proc.CPUs(up, t.proxy, t.redis)
+		st0, _ := servers.FetchUpstreamStats(upURL)
 		var cmd0 map[string]int64
 		if t.redis != nil {
-			cmd0, _ = e.redis.commandCalls()
+			cmd0, _ = e.redis.CommandCalls()
 		}
-		spec.dur = rep.dur
-		res := attack(spec, http.StatusOK)
-		after := cpus(up, t.proxy, t.redis)
-		st1, _ := fetchUpstreamStats(upURL)
-		row := overheadRow{target: t.name, load: load, rate: rate, res: res,
+		spec.Dur = rep.dur
+		res := load.Attack(spec, http.StatusOK)
+		after := proc.CPUs(up, t.proxy, t.redis)
+		st1, _ := servers.FetchUpstreamStats(upURL)
+		row := overheadRow{target: t.name, load: label, rate: rate, res: res,
 			upCPU: after[0] - before[0], proxyCPU: after[1] - before[1], redisCPU: after[2] - before[2],
 			arrivals: st1.Arrivals - st0.Arrivals}
 		if t.redis != nil {
-			cmd1, _ := e.redis.commandCalls()
+			cmd1, _ := e.redis.CommandCalls()
 			for name, n := range cmd1 {
 				row.redisCmd += n - cmd0[name]
 				if strings.HasPrefix(name, "eval") || strings.HasPrefix(name, "fcall") {
@@ -162,8 +166,8 @@ func (e *env) runOverhead() (*overheadReport, error) {
 				}
 			}
 		}
-		fmt.Printf("  %-24s %-26s %8.0f/s  p50 %-9s p99 %-9s p99.9 %-9s failures %d\n", t.name, load, res.throughput(),
-			ms(res.quantile(0.50)), ms(res.quantile(0.99)), ms(res.quantile(0.999)), res.failures())
+		fmt.Printf("  %-24s %-26s %8.0f/s  p50 %-9s p99 %-9s p99.9 %-9s failures %d\n", t.name, label, res.Throughput(),
+			ms(res.Quantile(0.50)), ms(res.Quantile(0.99)), ms(res.Quantile(0.999)), res.Failures())
 		rep.rows = append(rep.rows, row)
 	}
 	for _, rate := range []int{0, 1000, 5000} {
@@ -177,11 +181,11 @@ func (e *env) runOverhead() (*overheadReport, error) {
 	// An open-loop rate beyond what the gateway carries measures only its queue: when 5000
 	// rps was that, measure again where it is not.
 	if g := rep.find(targetGateway, 5000); g != nil && !g.sustained() {
-		sat := rep.find(targetGateway, 0).res.throughput()
+		sat := rep.find(targetGateway, 0).res.Throughput()
 		rep.fallbackRate = max(int(sat*0.6)/250*250, 250)
 		rep.rateNote = fmt.Sprintf("The gateway on Redis does not sustain 5000 rps here (it answered %.0f/s, its queue growing): it saturates "+
 			"at %.0f rps with the load generator, the upstream and Redis on the same %d cores. So every target was also measured at %d rps "+
-			"(60%% of that).", g.res.throughput(), sat, runtime.NumCPU(), rep.fallbackRate)
+			"(60%% of that).", g.res.Throughput(), sat, runtime.NumCPU(), rep.fallbackRate)
 		for _, t := range targets {
 			if !t.before {
 				run(t, rep.fallbackRate)
@@ -193,7 +197,7 @@ func (e *env) runOverhead() (*overheadReport, error) {
 		target string
 		memory bool
 	}{{targetMemory, true}, {targetGateway, false}} {
-		if err := e.redis.flush(); err != nil {
+		if err := e.redis.Flush(); err != nil {
 			return nil, err
 		}
 		top, err := e.profileGateway(gatewaySpec{name: "gateway-profile", memory: p.memory, upstream: upURL, capacity: 1 << 40,
@@ -203,7 +207,7 @@ func (e *env) runOverhead() (*overheadReport, error) {
 		}
 		rep.profiles = append(rep.profiles, gatewayProfile{target: p.target, top: top})
 	}
-	if st, err := fetchUpstreamStats(upURL); err == nil && st.BadToken > 0 {
+	if st, err := servers.FetchUpstreamStats(upURL); err == nil && st.BadToken > 0 {
 		return nil, fmt.Errorf("the upstream saw %d calls without the org token", st.BadToken)
 	}
 	return rep, nil
@@ -212,18 +216,7 @@ func (e *env) runOverhead() (*overheadReport, error) {
 // sustained reports whether a fixed-rate run kept up: nearly every call answered within
 // the run and no queue building up.
 func (r overheadRow) sustained() bool {
-	return r.rate == 0 || (r.res.throughput() >= 0.97*float64(r.rate) && r.res.quantile(0.99) < 100*time.Millisecond)
-}
-
-// cpus reads the CPU time of each process (0 for nil).
-func cpus(ps ...*proc) []time.Duration {
-	out := make([]time.Duration, len(ps))
-	for i, p := range ps {
-		if p != nil {
-			out[i] = p.cpu()
-		}
-	}
-	return out
+	return r.rate == 0 || (r.res.Throughput() >= 0.97*float64(r.rate) && r.res.Quantile(0.99) < 100*time.Millisecond)
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d.Microseconds())/1000) }

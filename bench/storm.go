@@ -4,6 +4,10 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/budgetgw/gateway/bench/internal/load"
+	"github.com/budgetgw/gateway/bench/internal/redisserver"
+	"github.com/budgetgw/gateway/bench/internal/servers"
 )
 
 // The reject storm: the budget is spent for the next minute and one caller floods the
@@ -12,7 +16,7 @@ import (
 
 type stormReport struct {
 	dur          time.Duration
-	res          loadResult
+	res          load.Result
 	commands     map[string]int64 // Redis commands during the storm, by name
 	total        int64
 	idleCommands int64 // Redis commands in an equal span with no traffic (background sync)
@@ -21,7 +25,7 @@ type stormReport struct {
 	arrivals     int64 // calls that reached the upstream during the storm
 }
 
-func (s stormReport) rejections() int { return len(s.res.lat) }
+func (s stormReport) rejections() int { return len(s.res.Latencies) }
 
 func (s stormReport) perRejection(n int64) float64 {
 	if s.rejections() == 0 {
@@ -35,8 +39,8 @@ func (e *env) runStorm() (*stormReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer up.stop(5 * time.Second)
-	if err := e.redis.flush(); err != nil {
+	defer up.Stop(5 * time.Second)
+	if err := e.redis.Flush(); err != nil {
 		return nil, err
 	}
 	cl := newCaller("flood")
@@ -44,7 +48,7 @@ func (e *env) runStorm() (*stormReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer gw.stop(10 * time.Second)
+	defer gw.Stop(10 * time.Second)
 	rep := &stormReport{dur: e.scaled(2*time.Second, 8*time.Second, 30*time.Second)}
 
 	// Spend the budget: five 2-point calls (a new budget refuses for its first second
@@ -55,7 +59,7 @@ func (e *env) runStorm() (*stormReport, error) {
 		if time.Now().After(deadline) {
 			return nil, fmt.Errorf("could not spend the storm budget")
 		}
-		req, _ := http.NewRequest(http.MethodGet, gw.url+"/api/v2/users"+nextQuery(), nil)
+		req, _ := http.NewRequest(http.MethodGet, gw.url+"/api/v2/users"+load.NextQuery(), nil)
 		req.Header = bearer(cl.key)
 		resp, err := client.Do(req)
 		if err != nil {
@@ -71,7 +75,7 @@ func (e *env) runStorm() (*stormReport, error) {
 
 	// One refused call first: from the first refusal on, the replica knows until when the
 	// budget is short. (Before it, the first wave of concurrent asks each runs the script.)
-	req, _ := http.NewRequest(http.MethodGet, gw.url+"/api/v2/users"+nextQuery(), nil)
+	req, _ := http.NewRequest(http.MethodGet, gw.url+"/api/v2/users"+load.NextQuery(), nil)
 	req.Header = bearer(cl.key)
 	resp, err := client.Do(req)
 	if err != nil {
@@ -82,24 +86,24 @@ func (e *env) runStorm() (*stormReport, error) {
 		return nil, fmt.Errorf("the call after the budget was spent got %d, want 429", resp.StatusCode)
 	}
 
-	idle0, err := e.redis.commandCalls()
+	idle0, err := e.redis.CommandCalls()
 	if err != nil {
 		return nil, err
 	}
 	time.Sleep(rep.dur)
-	idle1, _ := e.redis.commandCalls()
-	rep.idleByName, rep.idleCommands = callsBetween(idle0, idle1)
+	idle1, _ := e.redis.CommandCalls()
+	rep.idleByName, rep.idleCommands = redisserver.CallsBetween(idle0, idle1)
 
-	before, _ := e.redis.commandCalls()
-	cpu0 := gw.cpu()
-	st0, _ := fetchUpstreamStats(upURL)
-	rep.res = attack(attackSpec{url: gw.url + "/api/v2/users", header: bearer(cl.key), workers: saturationWorkers, dur: rep.dur}, http.StatusTooManyRequests)
-	rep.gatewayCPU = gw.cpu() - cpu0
-	st1, _ := fetchUpstreamStats(upURL)
-	after, _ := e.redis.commandCalls()
-	rep.commands, rep.total = callsBetween(before, after)
+	before, _ := e.redis.CommandCalls()
+	cpu0 := gw.CPU()
+	st0, _ := servers.FetchUpstreamStats(upURL)
+	rep.res = load.Attack(load.Spec{URL: gw.url + "/api/v2/users", Header: bearer(cl.key), Workers: saturationWorkers, Dur: rep.dur}, http.StatusTooManyRequests)
+	rep.gatewayCPU = gw.CPU() - cpu0
+	st1, _ := servers.FetchUpstreamStats(upURL)
+	after, _ := e.redis.CommandCalls()
+	rep.commands, rep.total = redisserver.CallsBetween(before, after)
 	rep.arrivals = st1.Arrivals - st0.Arrivals
 	fmt.Printf("  %d rejections in %s (%.0f/s), %d Redis commands (%d in an idle %s), %d other answers\n",
-		rep.rejections(), rep.res.elapsed.Round(time.Millisecond), rep.res.throughput(), rep.total, rep.idleCommands, rep.dur, rep.res.failures())
+		rep.rejections(), rep.res.Elapsed.Round(time.Millisecond), rep.res.Throughput(), rep.total, rep.idleCommands, rep.dur, rep.res.Failures())
 	return rep, nil
 }

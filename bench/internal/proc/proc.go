@@ -1,4 +1,11 @@
-package main
+// Package proc runs the harness's child processes and reads what each one costs from
+// /proc: CPU time from /proc/<pid>/stat, resident memory from /proc/<pid>/status. Each
+// number belongs to one process, never to the load generator beside it.
+//
+// It starts, signals and stops only the processes it started itself; it never looks
+// for others by name, and it never decides what a reading means (the report does).
+// Linux only.
+package proc
 
 import (
 	"errors"
@@ -13,9 +20,9 @@ import (
 	"time"
 )
 
-// proc is one child process whose CPU time and memory the harness reads from /proc, so
+// Proc is one child process whose CPU time and memory the harness reads from /proc, so
 // each number belongs to one process and not to the load generator beside it.
-type proc struct {
+type Proc struct {
 	name string
 	cmd  *exec.Cmd
 	log  *os.File
@@ -25,8 +32,8 @@ type proc struct {
 // Linux the harness is meant for (getconf CLK_TCK).
 const clockTick = 10 * time.Millisecond
 
-// startProc runs bin with args, its stdout and stderr going to logPath.
-func startProc(name, logPath, bin string, args ...string) (*proc, error) {
+// Start runs bin with args, its stdout and stderr going to logPath.
+func Start(name, logPath, bin string, args ...string) (*Proc, error) {
 	f, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
@@ -37,13 +44,17 @@ func startProc(name, logPath, bin string, args ...string) (*proc, error) {
 		f.Close()
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
-	return &proc{name: name, cmd: cmd, log: f}, nil
+	return &Proc{name: name, cmd: cmd, log: f}, nil
 }
 
-func (p *proc) pid() int { return p.cmd.Process.Pid }
+// PID is the process id.
+func (p *Proc) PID() int { return p.cmd.Process.Pid }
 
-// cpu is the user plus system time the process (all its threads) has used so far.
-func (p *proc) cpu() time.Duration { return cpuOf(p.pid()) }
+// Signal sends sig to the process.
+func (p *Proc) Signal(sig os.Signal) error { return p.cmd.Process.Signal(sig) }
+
+// CPU is the user plus system time the process (all its threads) has used so far.
+func (p *Proc) CPU() time.Duration { return cpuOf(p.PID()) }
 
 func cpuOf(pid int) time.Duration {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
@@ -61,9 +72,20 @@ func cpuOf(pid int) time.Duration {
 	return time.Duration(utime+stime) * clockTick
 }
 
-// rss is the process's resident set size in bytes (VmRSS).
-func (p *proc) rss() int64 {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(p.pid()) + "/status")
+// CPUs reads the CPU time of each process (0 for nil).
+func CPUs(ps ...*Proc) []time.Duration {
+	out := make([]time.Duration, len(ps))
+	for i, p := range ps {
+		if p != nil {
+			out[i] = p.CPU()
+		}
+	}
+	return out
+}
+
+// RSS is the process's resident set size in bytes (VmRSS).
+func (p *Proc) RSS() int64 {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(p.PID()) + "/status")
 	if err != nil {
 		return 0
 	}
@@ -76,8 +98,8 @@ func (p *proc) rss() int64 {
 	return 0
 }
 
-// stop sends SIGTERM and waits up to grace, then kills.
-func (p *proc) stop(grace time.Duration) {
+// Stop sends SIGTERM and waits up to grace, then kills.
+func (p *Proc) Stop(grace time.Duration) {
 	if p == nil || p.cmd.ProcessState != nil {
 		return
 	}
@@ -93,8 +115,8 @@ func (p *proc) stop(grace time.Duration) {
 	p.log.Close()
 }
 
-// freePort asks the kernel for a free loopback port.
-func freePort() int {
+// FreePort asks the kernel for a free loopback port.
+func FreePort() int {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		panic(err) // loopback without a free port: nothing to measure on
@@ -103,8 +125,8 @@ func freePort() int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-// waitReady polls url until it answers want, or fails after limit.
-func waitReady(url string, want int, limit time.Duration) error {
+// WaitReady polls url until it answers want, or fails after limit.
+func WaitReady(url string, want int, limit time.Duration) error {
 	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) {
 		resp, err := http.Get(url)
@@ -119,8 +141,8 @@ func waitReady(url string, want int, limit time.Duration) error {
 	return errors.New(url + " did not become ready")
 }
 
-// raiseFileLimit lifts the soft descriptor limit to the hard one; children inherit it.
-func raiseFileLimit() uint64 {
+// RaiseFileLimit lifts the soft descriptor limit to the hard one; children inherit it.
+func RaiseFileLimit() uint64 {
 	var l syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l); err != nil {
 		return 0

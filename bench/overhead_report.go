@@ -1,0 +1,61 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+)
+
+// beforeCPU is ", before: memory X µs, Redis Y µs" when a baseline was measured.
+func (o *overheadReport) beforeCPU() string {
+	m, g := o.find(targetBeforeMemory, 0), o.find(targetBeforeGateway, 0)
+	if m == nil || g == nil {
+		return ""
+	}
+	return fmt.Sprintf(" (before: %.0f µs, %.0f µs)", m.perReq(m.proxyCPU), g.perReq(g.proxyCPU))
+}
+
+func (o *overheadReport) find(target string, rate int) *overheadRow {
+	for i := range o.rows {
+		if o.rows[i].target == target && o.rows[i].rate == rate {
+			return &o.rows[i]
+		}
+	}
+	return nil
+}
+
+func (o *overheadReport) markdown(b *strings.Builder) {
+	fmt.Fprintf(b, "## Overhead\n\nGET /api/v2/users (2 points) against the recording upstream (a fixed ~300-byte JSON answer; it counts "+
+		"every call and checks it carries the org token), four ways: directly with the org token; through a plain "+
+		"`httputil.ReverseProxy` that only swaps the token (`bench plainproxy`, with the gateway's transport settings); through the "+
+		"gateway on the in-memory store; through the gateway on the Redis store (the configuration measured against the targets), "+
+		"its budget far too large to bind, so every call runs the take script before it is forwarded and the settle script when the "+
+		"answer arrives. Both gateways log every request at info, to a file. Each run: %s warm-up, then %s measured. Saturation is "+
+		"closed-loop with %d requests in flight; fixed rates are open-loop (vegeta sends on schedule, so queueing shows in the latencies). "+
+		"CPU is each process's user+system time from `/proc/<pid>/stat` over the run, divided by the calls answered.\n\n", o.warm, o.dur, o.workers)
+	if o.rateNote != "" {
+		fmt.Fprintf(b, "%s\n\n", o.rateNote)
+	}
+	b.WriteString("| target | load | answered/s | p50 | p99 | p99.9 | failed | proxy CPU µs/call | Redis CPU µs/call | upstream CPU µs/call | upstream saw |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, r := range o.rows {
+		proxyCPU, redisCPU := "—", "—"
+		if r.target != targetDirect {
+			proxyCPU = fmt.Sprintf("%.0f", r.perReq(r.proxyCPU))
+		}
+		if r.target == targetGateway || r.target == targetBeforeGateway {
+			redisCPU = fmt.Sprintf("%.0f", r.perReq(r.redisCPU))
+		}
+		load := r.load
+		if !r.sustained() {
+			load += " (not sustained)"
+		}
+		fmt.Fprintf(b, "| %s | %s | %.0f | %s | %s | %s | %d | %s | %s | %.0f | %d |\n", r.target, load, r.res.Throughput(),
+			ms(r.res.Quantile(0.5)), ms(r.res.Quantile(0.99)), ms(r.res.Quantile(0.999)), r.res.Failures(), proxyCPU, redisCPU, r.perReq(r.upCPU), r.arrivals)
+	}
+	b.WriteString("\n")
+	for _, p := range o.profiles {
+		fmt.Fprintf(b, "CPU profile of the %s at saturation (%d in flight, %s; `go tool pprof -top -nodecount=10`, by flat then by cumulative time). "+
+			"The profiled process is the same app built into the harness (`bench profgateway`), run apart from the measured ones:\n\n```\n%s```\n\n",
+			p.target, o.workers, o.dur, p.top)
+	}
+}
