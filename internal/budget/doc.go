@@ -9,8 +9,9 @@
 // admitted saw every other one still counted.
 //
 // Refused asks write nothing, so overload never shrinks the budget. Decisions are values
-// (Decision); this package never touches HTTP. Stores: Memory (one process) and Redis
-// (shared by replicas); Failover wraps Redis with an exact local share during outages.
+// (Decision); this package never touches HTTP. Stores: Memory (one process; its books are
+// kept by internal/ledger) and Redis (shared by replicas); Failover wraps Redis with an
+// exact local share during outages.
 // It must never admit a point it cannot prove free, whatever fails: a refused call costs
 // a retry, an overspent point locks the whole organisation out.
 //
@@ -74,8 +75,9 @@
 // deadline of its asks; an ask whose caller left before its batch is sent is dropped, and
 // one whose caller left after is cancelled by the write-back like any lost answer.
 //
-// Failover sends settles asynchronously, batched the same way (settle.go): the caller does
-// not wait for Redis. A late settle only keeps points counted longer; a lost one leaves
-// them counted until Hold+Window after admission. Run sends the settles still queued
-// before it returns, so a replica that drains and stops loses none.
+// Failover sends settles asynchronously, batched the same way (settle.go; the queue is
+// internal/groupcommit): the caller does not wait for Redis. A late settle only keeps
+// points counted longer; a lost one leaves them counted until Hold+Window after admission.
+// Run sends the settles still queued before it returns, so a replica that drains and
+// stops loses none.
 package budget

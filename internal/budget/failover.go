@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/budgetgw/gateway/internal/budget/internal/groupcommit"
 )
 
 // FailoverOptions tune Failover.
@@ -43,7 +45,7 @@ type Failover struct {
 	restoring  bool      // a probe is writing journals back: local admissions wait for it
 	closed     bool      // said goodbye: never spend alone again
 
-	settles settleQueue // settles on their way to Redis (settle.go)
+	settles *groupcommit.Queue[*Spec, Ticket] // settles on their way to Redis, per budget (settle.go)
 }
 
 var _ Store = (*Failover)(nil)
@@ -108,7 +110,7 @@ func NewFailover(r *Redis, o FailoverOptions) *Failover {
 		o.OnError = func(string) {}
 	}
 	f := &Failover{redis: r, o: o, id: newID(), started: o.Now(), st: map[string]*foState{}}
-	f.settles.idle = sync.NewCond(&f.settles.mu)
+	f.settles = groupcommit.New(maxSettles, f.sendSettles)
 	return f
 }
 
@@ -128,63 +130,6 @@ func (f *Failover) state(spec *Spec) *foState {
 	}
 	s.spec = spec // the latest spec after a reload
 	return s
-}
-
-// call bounds one Redis call made for a request: never longer than CallTimeout, never
-// past the request's own deadline. It also returns when the call was sent.
-func (f *Failover) call(ctx context.Context) (context.Context, context.CancelFunc, time.Time) {
-	cctx, cancel := context.WithTimeout(ctx, f.o.CallTimeout)
-	return cctx, cancel, f.o.Now()
-}
-
-// ok records that Redis answered a call at ack.
-func (f *Failover) ok(ack time.Time) {
-	f.mu.Lock()
-	if ack.After(f.lastAnswer) {
-		f.lastAnswer = ack
-	}
-	f.mu.Unlock()
-}
-
-// failed counts a Redis call sent at sent that failed, and opens the breaker unless the
-// caller gave up first or Redis answered another call since this one was sent: then
-// Redis is slow for this call (a loaded machine), not hung. It reports whether the
-// breaker is open.
-func (f *Failover) failed(ctx context.Context, op string, sent time.Time) bool {
-	if ctx.Err() != nil {
-		return false
-	}
-	f.o.OnError(op)
-	f.mu.Lock()
-	answered := f.lastAnswer.After(sent)
-	f.mu.Unlock()
-	if answered {
-		return false
-	}
-	f.trip()
-	return true
-}
-
-// trip opens the breaker: every request of the process moves to the local share at
-// once, and only the background loop talks to Redis until it answers again.
-func (f *Failover) trip() {
-	f.mu.Lock()
-	if f.down {
-		f.mu.Unlock()
-		return
-	}
-	f.down = true
-	var names []string
-	for name, s := range f.st {
-		if !s.degraded {
-			s.degraded = true
-			names = append(names, name)
-		}
-	}
-	f.mu.Unlock()
-	for _, n := range names {
-		f.o.OnDegraded(n, true)
-	}
 }
 
 // Take implements Store.
@@ -271,7 +216,7 @@ func (f *Failover) Settle(ctx context.Context, spec *Spec, t Ticket) error {
 	}
 	// The caller needs no answer: the settle goes with the others of its moment (a late
 	// settle only keeps the points counted a little longer, which is safe).
-	f.settles.add(f, spec, t)
+	f.settles.Add(spec.Name, spec, t)
 	return nil
 }
 
