@@ -25,8 +25,10 @@ func (o *overheadReport) find(target string, rate int) *overheadRow {
 
 func (o *overheadReport) markdown(b *strings.Builder) {
 	fmt.Fprintf(b, "## Overhead\n\nGET /api/v2/users (2 points) against the recording upstream (a fixed ~300-byte JSON answer; it counts "+
-		"every call and checks it carries the org token), four ways: directly with the org token; through a plain "+
+		"every call and checks it carries the org token), five ways: directly with the org token; through a plain "+
 		"`httputil.ReverseProxy` that only swaps the token (`bench plainproxy`, with the gateway's transport settings); through the "+
+		"same plain proxy given a `BufferPool` for its copy buffers, as the gateway has (saturation and 1000 rps only: it shows what "+
+		"the gateway's ratio owes to that one tuning); through the "+
 		"gateway on the in-memory store; through the gateway on the Redis store (the configuration measured against the targets), "+
 		"its budget far too large to bind, so every call runs the take script before it is forwarded and the settle script when the "+
 		"answer arrives. Both gateways log every request at info, to a file. Each run: %s warm-up, then %s measured. Saturation is "+

@@ -87,6 +87,10 @@ func (r *report) headline(b *strings.Builder) {
 				fmt.Fprintf(b, "| the same, gateway on the memory store | ≥ 0.95 | %.2f (%.0f rps) | %s |\n",
 					mr, m.res.Throughput(), verdict(mr >= 0.95))
 			}
+			if pp := o.find(targetPlainPooled, 0); pp != nil && m != nil {
+				fmt.Fprintf(b, "| the same, Redis and memory store ÷ a plain proxy that pools its copy buffers as the gateway does | — | %.2f, %.2f (%.0f rps) | — |\n",
+					gw.res.Throughput()/pp.res.Throughput(), m.res.Throughput()/pp.res.Throughput(), pp.res.Throughput())
+			}
 			for _, target := range []string{targetBeforeGateway, targetBeforeMemory} {
 				if bf := o.find(target, 0); bf != nil {
 					fmt.Fprintf(b, "| the same, %s built from `%s` (before) | — | %.2f (%.0f rps) | — |\n",

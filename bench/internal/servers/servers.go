@@ -18,6 +18,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os/signal"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -80,6 +81,7 @@ func RunPlainProxy(args []string) error {
 	listen := fs.String("listen", "127.0.0.1:0", "address")
 	target := fs.String("target", "", "upstream base URL")
 	token := fs.String("token", "", "the org token to inject")
+	pool := fs.Bool("pool", false, "reuse the copy buffers (httputil.BufferPool), as the gateway does")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -101,6 +103,9 @@ func RunPlainProxy(args []string) error {
 			IdleConnTimeout:     90 * time.Second,
 		},
 	}
+	if *pool {
+		rp.BufferPool = &bufferPool{}
+	}
 	return serveUntilSignal(*listen, rp)
 }
 
@@ -118,4 +123,21 @@ func serveUntilSignal(addr string, h http.Handler) error {
 		return err
 	}
 	return nil
+}
+
+// bufferPool is the smallest httputil.BufferPool: 32 KiB buffers, the size ReverseProxy
+// allocates per answer without one.
+type bufferPool struct{ p sync.Pool }
+
+func (b *bufferPool) Get() []byte {
+	if v, ok := b.p.Get().(*[32 << 10]byte); ok {
+		return v[:]
+	}
+	return make([]byte, 32<<10)
+}
+
+func (b *bufferPool) Put(buf []byte) {
+	if cap(buf) >= 32<<10 {
+		b.p.Put((*[32 << 10]byte)(buf[:32<<10]))
+	}
 }
