@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/budgetgw/gateway/internal/metrics"
+	"github.com/budgetgw/gateway/internal/scrub"
 )
 
 // Headers that carry the caller's credentials or hop-specific state: never sent upstream.
@@ -74,7 +75,7 @@ func (g *Gateway) rewrite(x *exchange, pr *httputil.ProxyRequest) {
 	// The gateway answers Expect itself (net/http sends 100 Continue when the body is
 	// first read, after authentication); the upstream's 100 would make a second one.
 	out.Header.Del("Expect")
-	// The answer must be readable to be scrubbed of the org token (see scrub.go).
+	// The answer must be readable to be scrubbed of the org token (see package scrub).
 	out.Header.Set("Accept-Encoding", "identity")
 	if u.bearer {
 		out.Header.Set("Authorization", "Bearer "+u.token.Reveal())
@@ -105,7 +106,7 @@ func (g *Gateway) answered(x *exchange, resp *http.Response) error {
 	// The caller's answer already carries the request id (requestID set it); the
 	// upstream's own, or a copy, would make it appear twice.
 	resp.Header.Del(requestIDHeader)
-	return x.up.scrub.scrubAnswer(resp, func(part string) { g.tokenScrubbed(x, part) })
+	return x.up.scrubber.Answer(resp, func(part string) { g.tokenScrubbed(x, part) })
 }
 
 // tokenScrubbed records that an upstream answer carried the org token (masked before the
@@ -170,7 +171,7 @@ func (g *Gateway) upstreamFailed(x *exchange, w http.ResponseWriter, r *http.Req
 	switch {
 	case x.body.timedOut():
 		g.bodyTimeout(w, r)
-	case errors.Is(err, errAnswerEncoding):
+	case errors.Is(err, scrub.ErrEncoding):
 		g.log.Warn("upstream answered in an encoding the gateway cannot scrub; refused", zap.String("upstream", x.up.name), zap.String("request_id", x.id))
 		writeProblem(w, r, http.StatusBadGateway, "upstream-encoding", "The upstream answered in a content encoding the gateway does not pass on unread. Retry; if it persists, tell the operators the request id.")
 	case errors.As(err, &mbe):

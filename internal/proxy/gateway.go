@@ -26,6 +26,7 @@ import (
 	"github.com/budgetgw/gateway/internal/metrics"
 	"github.com/budgetgw/gateway/internal/routes"
 	"github.com/budgetgw/gateway/internal/scopes"
+	"github.com/budgetgw/gateway/internal/scrub"
 	"github.com/budgetgw/gateway/internal/secret"
 	"github.com/budgetgw/gateway/internal/tracing"
 )
@@ -100,7 +101,7 @@ type upstream struct {
 	header      string // where keys travel, canonical form
 	bearer      bool
 	token       secret.Value
-	scrub       *scrubber // masks the token in answers; nil for a token too short to scrub
+	scrubber    *scrub.Scrubber // masks the token in answers; nil for a token too short to scrub
 	tokenScopes scopes.Set
 	spec        *budget.Spec
 	lockout     time.Duration
@@ -271,7 +272,7 @@ func buildUpstream(uc config.Upstream, specs map[string]*budget.Spec) (*upstream
 		header:          http.CanonicalHeaderKey(uc.Auth.Header),
 		bearer:          uc.Auth.Scheme == "bearer",
 		token:           token,
-		scrub:           newScrubber(token.Reveal()),
+		scrubber:        scrub.New(token.Reveal()),
 		tokenScopes:     tokenScopes,
 		spec:            spec,
 		lockout:         b.LockoutOrZero(),

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/budgetgw/gateway/internal/budget"
 	"github.com/budgetgw/gateway/internal/config"
 	"github.com/budgetgw/gateway/internal/openapi"
@@ -152,6 +154,23 @@ func recovered(fetch func(context.Context) ([]byte, error)) func(context.Context
 			}
 		}()
 		return fetch(ctx)
+	}
+}
+
+// scrubbedFetch masks the token in a document the gateway fetched with it (the OpenAPI
+// document is served to callers).
+func (g *Gateway) scrubbedFetch(u *upstream, fetch func(context.Context) ([]byte, error)) func(context.Context) ([]byte, error) {
+	if u.scrubber == nil {
+		return fetch
+	}
+	return func(ctx context.Context) ([]byte, error) {
+		b, err := fetch(ctx)
+		if masked, found := u.scrubber.Bytes(b); found {
+			b = masked
+			g.metrics.OrgTokenScrubbed.WithLabelValues(u.name, "document").Inc()
+			g.log.Warn("the upstream's OpenAPI document carried the org token; masked before serving it", zap.String("upstream", u.name))
+		}
+		return b, err
 	}
 }
 
