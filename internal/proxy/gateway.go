@@ -28,6 +28,7 @@ import (
 	"github.com/budgetgw/gateway/internal/scopes"
 	"github.com/budgetgw/gateway/internal/scrub"
 	"github.com/budgetgw/gateway/internal/secret"
+	"github.com/budgetgw/gateway/internal/share"
 	"github.com/budgetgw/gateway/internal/tracing"
 )
 
@@ -72,7 +73,7 @@ type Gateway struct {
 	authFails           *failLimiter
 	publicHits          *failLimiter           // requests for public rows, per address: same limit
 	publicProxy         *httputil.ReverseProxy // for public rows: no credentials at all
-	flights             *flights
+	flights             *share.Flights
 	specs               specs
 	caches              sync.Map // upstream name -> *cache.Cache
 	publishInvalidation func(upstream, path string)
@@ -149,7 +150,7 @@ func New(o Options) (*Gateway, error) {
 	}
 	g.authFails = newFailLimiter(o.AuthFailureLimit)
 	g.publicHits = newFailLimiter(o.AuthFailureLimit)
-	g.flights = newFlights()
+	g.flights = share.NewFlights()
 	g.publishInvalidation = o.PublishInvalidation
 	if g.publishInvalidation == nil {
 		g.publishInvalidation = func(string, string) {}
