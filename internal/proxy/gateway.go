@@ -23,6 +23,7 @@ import (
 	"github.com/budgetgw/gateway/internal/budget"
 	"github.com/budgetgw/gateway/internal/cache"
 	"github.com/budgetgw/gateway/internal/config"
+	"github.com/budgetgw/gateway/internal/faillimit"
 	"github.com/budgetgw/gateway/internal/metrics"
 	"github.com/budgetgw/gateway/internal/routes"
 	"github.com/budgetgw/gateway/internal/scopes"
@@ -70,8 +71,8 @@ type Gateway struct {
 	stdLog              *log.Logger            // the reverse proxy's own complaints, into zap
 	reverse             *httputil.ReverseProxy // shared by every request
 	buffers             *copyBuffers           // the reverse proxies' copy buffers
-	authFails           *failLimiter
-	publicHits          *failLimiter           // requests for public rows, per address: same limit
+	authFails           *faillimit.Limiter
+	publicHits          *faillimit.Limiter     // requests for public rows, per address: same limit
 	publicProxy         *httputil.ReverseProxy // for public rows: no credentials at all
 	flights             *share.Flights
 	specs               specs
@@ -148,8 +149,8 @@ func New(o Options) (*Gateway, error) {
 	if o.AuthFailureLimit <= 0 {
 		o.AuthFailureLimit = 30
 	}
-	g.authFails = newFailLimiter(o.AuthFailureLimit)
-	g.publicHits = newFailLimiter(o.AuthFailureLimit)
+	g.authFails = faillimit.New(o.AuthFailureLimit)
+	g.publicHits = faillimit.New(o.AuthFailureLimit)
 	g.flights = share.NewFlights()
 	g.publishInvalidation = o.PublishInvalidation
 	if g.publishInvalidation == nil {
