@@ -8,11 +8,6 @@ import (
 	"github.com/budgetgw/gateway/internal/share"
 )
 
-// Exported for the external tests of this package.
-var UpstreamRemaining = upstreamRemaining
-
-var PreferWait = preferWait
-
 // HoldFlight puts a read in flight for method target on g's first upstream, led by
 // nobody who will ever answer, until release is called: what a stalled leader looks like
 // to the reads that follow it.

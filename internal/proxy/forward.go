@@ -7,12 +7,12 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
-	"strconv"
 	"time"
 
 	"go.uber.org/zap"
 
 	"github.com/budgetgw/gateway/internal/metrics"
+	"github.com/budgetgw/gateway/internal/ratefields"
 	"github.com/budgetgw/gateway/internal/scrub"
 )
 
@@ -122,7 +122,7 @@ func (g *Gateway) tokenScrubbed(x *exchange, part string) {
 func (g *Gateway) upstreamLimited(x *exchange, resp *http.Response) {
 	g.metrics.UpstreamLimited.WithLabelValues(x.up.name).Inc()
 	d := x.up.lockout
-	if ra, ok := parseRetryAfter(resp.Header.Get("Retry-After"), g.now()); ok {
+	if ra, ok := ratefields.RetryAfter(resp.Header.Get("Retry-After"), g.now()); ok {
 		d = ra
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
@@ -141,25 +141,6 @@ func (g *Gateway) orgTokenSuspect(x *exchange, status int) {
 	g.metrics.UpstreamAuth.WithLabelValues(x.up.name).Inc()
 	g.log.Warn("upstream refused the org token for a call the route table and token_scopes allow: the org token is suspect (run gateway check; runbook: GatewayOrgTokenSuspect)",
 		zap.String("upstream", x.up.name), zap.Int("status", status), zap.String("route", x.route.ID), zap.String("scope", x.route.Scope.String()), zap.String("request_id", x.id))
-}
-
-// parseRetryAfter reads delta-seconds or an HTTP date, bounded to one hour.
-func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
-	if v == "" {
-		return 0, false
-	}
-	var d time.Duration
-	if s, err := strconv.ParseInt(v, 10, 64); err == nil {
-		d = time.Duration(s) * time.Second
-	} else if t, err := http.ParseTime(v); err == nil {
-		d = t.Sub(now)
-	} else {
-		return 0, false
-	}
-	if d <= 0 {
-		return 0, false
-	}
-	return min(d, time.Hour), true
 }
 
 // upstreamFailed maps transport failures to clear answers. The points stay counted until

@@ -9,7 +9,6 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -25,6 +24,7 @@ import (
 	"github.com/budgetgw/gateway/internal/config"
 	"github.com/budgetgw/gateway/internal/faillimit"
 	"github.com/budgetgw/gateway/internal/metrics"
+	"github.com/budgetgw/gateway/internal/ratefields"
 	"github.com/budgetgw/gateway/internal/routes"
 	"github.com/budgetgw/gateway/internal/scopes"
 	"github.com/budgetgw/gateway/internal/scrub"
@@ -110,11 +110,9 @@ type upstream struct {
 	maxWait     time.Duration
 	waitCeiling time.Duration // no wait is longer: caller max_wait, Prefer: wait
 	timeout     time.Duration
-	policy      string // RateLimit-Policy value, built once
-	// rateLimitPrefix is the RateLimit value up to the remaining points: "name";r=
-	rateLimitPrefix string
-	cacheTTL        time.Duration
-	cacheLimits     cache.Limits
+	rateLimit   ratefields.Policy // the RateLimit fields' fixed parts, built once
+	cacheTTL    time.Duration
+	cacheLimits cache.Limits
 }
 
 // New builds a Gateway; it fails if anything in the configuration cannot be served.
@@ -267,24 +265,23 @@ func buildUpstream(uc config.Upstream, specs map[string]*budget.Spec) (*upstream
 		ceiling = 2 * time.Minute // a config not through config.Parse: its default
 	}
 	return &upstream{
-		name:            uc.Name,
-		mount:           strings.TrimSuffix(uc.Mount, "/"),
-		base:            base,
-		table:           table,
-		header:          http.CanonicalHeaderKey(uc.Auth.Header),
-		bearer:          uc.Auth.Scheme == "bearer",
-		token:           token,
-		scrubber:        scrub.New(token.Reveal()),
-		tokenScopes:     tokenScopes,
-		spec:            spec,
-		lockout:         b.LockoutOrZero(),
-		maxWait:         b.MaxWaitOrZero(),
-		waitCeiling:     max(ceiling, b.MaxWaitOrZero()),
-		timeout:         uc.Timeout,
-		cacheTTL:        uc.Cache.TTL,
-		cacheLimits:     cache.Limits{MaxEntries: uc.Cache.MaxEntries, MaxBytes: uc.Cache.MaxBytes},
-		policy:          fmt.Sprintf("%q;q=%d;w=%d", spec.Name, spec.Capacity, int64(spec.Window/time.Second)),
-		rateLimitPrefix: strconv.Quote(spec.Name) + ";r=",
+		name:        uc.Name,
+		mount:       strings.TrimSuffix(uc.Mount, "/"),
+		base:        base,
+		table:       table,
+		header:      http.CanonicalHeaderKey(uc.Auth.Header),
+		bearer:      uc.Auth.Scheme == "bearer",
+		token:       token,
+		scrubber:    scrub.New(token.Reveal()),
+		tokenScopes: tokenScopes,
+		spec:        spec,
+		lockout:     b.LockoutOrZero(),
+		maxWait:     b.MaxWaitOrZero(),
+		waitCeiling: max(ceiling, b.MaxWaitOrZero()),
+		timeout:     uc.Timeout,
+		cacheTTL:    uc.Cache.TTL,
+		cacheLimits: cache.Limits{MaxEntries: uc.Cache.MaxEntries, MaxBytes: uc.Cache.MaxBytes},
+		rateLimit:   ratefields.NewPolicy(spec.Name, spec.Capacity, spec.Window),
 	}, nil
 }
 
