@@ -7,6 +7,7 @@ import (
 
 	"github.com/budgetgw/gateway/internal/auth"
 	"github.com/budgetgw/gateway/internal/budget"
+	"github.com/budgetgw/gateway/internal/readdeadline"
 	"github.com/budgetgw/gateway/internal/routes"
 )
 
@@ -39,7 +40,7 @@ type exchange struct {
 
 	trace *exchangeTrace // nil unless tracing is on
 
-	body *deadlineBody // the request body, read under server.read_timeout; nil without one
+	body *readdeadline.Body // the request body, read under server.read_timeout; nil without one
 }
 
 type exchangeKey struct{}

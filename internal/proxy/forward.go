@@ -150,7 +150,7 @@ func (g *Gateway) upstreamFailed(x *exchange, w http.ResponseWriter, r *http.Req
 	var mbe *http.MaxBytesError
 	var ne net.Error
 	switch {
-	case x.body.timedOut():
+	case x.body.TimedOut():
 		g.bodyTimeout(w, r)
 	case errors.Is(err, scrub.ErrEncoding):
 		g.log.Warn("upstream answered in an encoding the gateway cannot scrub; refused", zap.String("upstream", x.up.name), zap.String("request_id", x.id))
