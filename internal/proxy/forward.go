@@ -11,6 +11,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/budgetgw/gateway/internal/keystrip"
 	"github.com/budgetgw/gateway/internal/metrics"
 	"github.com/budgetgw/gateway/internal/ratefields"
 	"github.com/budgetgw/gateway/internal/scrub"
@@ -68,7 +69,7 @@ func (g *Gateway) rewrite(x *exchange, pr *httputil.ProxyRequest) {
 		out.Header.Del(h)
 	}
 	out.Header.Del(u.header)
-	stripCallerKeys(out, x.rawKey, x.snap.keyHeaders)
+	keystrip.Strip(out, x.rawKey, x.snap.keyHeaders)
 	// Trailers are headers that arrive after the body, past every check above: a chunked
 	// request declaring Trailer: Authorization would otherwise deliver its key.
 	out.Trailer = nil
