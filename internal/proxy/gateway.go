@@ -24,6 +24,7 @@ import (
 	"github.com/budgetgw/gateway/internal/config"
 	"github.com/budgetgw/gateway/internal/faillimit"
 	"github.com/budgetgw/gateway/internal/metrics"
+	"github.com/budgetgw/gateway/internal/openapi"
 	"github.com/budgetgw/gateway/internal/ratefields"
 	"github.com/budgetgw/gateway/internal/routes"
 	"github.com/budgetgw/gateway/internal/scopes"
@@ -75,8 +76,8 @@ type Gateway struct {
 	publicHits          *faillimit.Limiter     // requests for public rows, per address: same limit
 	publicProxy         *httputil.ReverseProxy // for public rows: no credentials at all
 	flights             *share.Flights
-	specs               specs
-	caches              sync.Map // upstream name -> *cache.Cache
+	specs               openapi.Set // one document per upstream; they outlive reloads
+	caches              sync.Map    // upstream name -> *cache.Cache
 	publishInvalidation func(upstream, path string)
 	drain               context.Context // cancelled when the process starts draining
 	drainNow            context.CancelFunc
