@@ -22,6 +22,7 @@ import (
 	"github.com/budgetgw/gateway/internal/budget"
 	"github.com/budgetgw/gateway/internal/cache"
 	"github.com/budgetgw/gateway/internal/config"
+	"github.com/budgetgw/gateway/internal/copybuf"
 	"github.com/budgetgw/gateway/internal/faillimit"
 	"github.com/budgetgw/gateway/internal/metrics"
 	"github.com/budgetgw/gateway/internal/openapi"
@@ -71,7 +72,7 @@ type Gateway struct {
 	onAuth              func(keyID string)
 	stdLog              *log.Logger            // the reverse proxy's own complaints, into zap
 	reverse             *httputil.ReverseProxy // shared by every request
-	buffers             *copyBuffers           // the reverse proxies' copy buffers
+	buffers             *copybuf.Pool          // the reverse proxies' copy buffers
 	authFails           *faillimit.Limiter
 	publicHits          *faillimit.Limiter     // requests for public rows, per address: same limit
 	publicProxy         *httputil.ReverseProxy // for public rows: no credentials at all
@@ -157,7 +158,7 @@ func New(o Options) (*Gateway, error) {
 	}
 	g.drain, g.drainNow = context.WithCancel(context.Background())
 	g.stdLog, _ = zap.NewStdLogAt(o.Logger, zap.WarnLevel) // fails only for an invalid level
-	g.buffers = newCopyBuffers()
+	g.buffers = copybuf.New()
 	g.reverse = g.newReverseProxy()
 	g.publicProxy = g.newPublicProxy()
 	g.handler = g.router()
