@@ -9,6 +9,7 @@ import (
 	"github.com/budgetgw/gateway/internal/budget"
 	"github.com/budgetgw/gateway/internal/readdeadline"
 	"github.com/budgetgw/gateway/internal/routes"
+	"github.com/budgetgw/gateway/internal/tracing"
 )
 
 // exchange is what the pipeline learns about one request as it goes; the observe step
@@ -38,7 +39,7 @@ type exchange struct {
 	// logged, never put in a label.
 	rawKey string
 
-	trace *exchangeTrace // nil unless tracing is on
+	trace *tracing.Request // nil unless tracing is on
 
 	body *readdeadline.Body // the request body, read under server.read_timeout; nil without one
 }

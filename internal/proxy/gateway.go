@@ -14,8 +14,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"go.opentelemetry.io/otel/propagation"
-	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
 	"github.com/budgetgw/gateway/internal/auth"
@@ -82,8 +80,7 @@ type Gateway struct {
 	publishInvalidation func(upstream, path string)
 	drain               context.Context // cancelled when the process starts draining
 	drainNow            context.CancelFunc
-	tracer              trace.Tracer // nil: tracing off
-	propagator          propagation.TextMapPropagator
+	tracer              *tracing.Provider // nil: tracing off
 }
 
 // snapshot is one configuration, fully built: nothing is parsed on the request path.
