@@ -5,7 +5,8 @@
 // It owns the fetched document (refreshed at most once per interval, kept while the
 // upstream is unreachable), the fallback document built from the route table when no
 // fetch ever succeeded, the per-caller filtering, and the check of the route table
-// against what the upstream publishes (gateway_routes_unknown_operations).
+// against what the upstream publishes (gateway_routes_unknown_operations). A Set holds
+// one Spec per upstream across configuration reloads and runs their refresh loops.
 //
 // It decides visibility with the same route table and scope rules as the request path:
 // an operation is listed only if the table routes it and both the caller's scopes and

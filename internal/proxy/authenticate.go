@@ -13,7 +13,7 @@ import (
 // authenticate finds the caller from the key sent where the upstream's token would go.
 // It reads nothing of the body: a request that fails here is answered, and its connection
 // closed, with its body unread (no 100 Continue, no bytes buffered). A valid key is never
-// refused; repeated failures of one bad key from one address are (see failLimiter).
+// refused; repeated failures of one bad key from one address are (see package faillimit).
 func (g *Gateway) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		x := exchangeOf(r)
@@ -29,21 +29,21 @@ func (g *Gateway) authenticate(next http.Handler) http.Handler {
 		closeUnreadBody(w, r)
 		addr := peer.Host(r.RemoteAddr)
 		fk := auth.FailureKey(raw)
-		if g.authFails.blocked(addr, fk, now) {
+		if g.authFails.Blocked(addr, fk, now) {
 			g.metrics.AuthFailures.WithLabelValues("throttled").Inc()
 			x.outcome, x.quiet = "auth_throttled", true
 			writeProblemWith(w, r, problem{Status: http.StatusTooManyRequests, Type: problemType("auth-throttled"),
 				Detail:     "This key failed too often from your address. Fix the caller key your client sends, then retry after the Retry-After delay.",
-				RetryAfter: ceilSeconds(g.authFails.retryIn(now))})
+				RetryAfter: ceilSeconds(g.authFails.RetryIn(now))})
 			return
 		}
 		g.metrics.AuthFailures.WithLabelValues(string(failure)).Inc()
 		x.outcome = "auth_" + string(failure)
-		reached, quiet := g.authFails.fail(addr, fk, now)
+		reached, quiet := g.authFails.Fail(addr, fk, now)
 		x.quiet = quiet
 		if reached {
 			g.log.Warn("authentication failures from one address reached the limit; its further failures are answered unlogged until the minute ends",
-				zap.String("peer", addr), zap.Int("limit", g.authFails.limit))
+				zap.String("peer", addr), zap.Int("limit", g.authFails.Limit()))
 		}
 		if failure == auth.Disabled {
 			x.keyID = key.ID

@@ -5,11 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"os"
-	"sync/atomic"
-	"time"
+
+	"github.com/budgetgw/gateway/internal/readdeadline"
 )
 
 // limitBody refuses oversized bodies before any point is spent. A body of declared length
@@ -35,7 +33,7 @@ func (g *Gateway) limitBody(next http.Handler) http.Handler {
 			return
 		}
 		x := exchangeOf(r)
-		db := &deadlineBody{ReadCloser: r.Body, rc: http.NewResponseController(w), timeout: g.readTimeout, now: g.now}
+		db := readdeadline.New(r.Body, w, g.readTimeout, g.now)
 		x.body = db
 		r.Body = db
 		if r.ContentLength < 0 {
@@ -45,7 +43,7 @@ func (g *Gateway) limitBody(next http.Handler) http.Handler {
 			case errors.As(err, &mbe):
 				tooLarge()
 				return
-			case db.timedOut():
+			case db.TimedOut():
 				g.bodyTimeout(w, r)
 				return
 			case err != nil:
@@ -56,11 +54,7 @@ func (g *Gateway) limitBody(next http.Handler) http.Handler {
 			r.ContentLength = int64(len(body))
 		}
 		next.ServeHTTP(w, r)
-		if !db.started.Load() {
-			// Refused before forwarding: net/http reads up to 256 KiB of the unread body
-			// before answering (to keep the connection). That read is bounded too.
-			_ = db.rc.SetReadDeadline(g.now().Add(g.readTimeout))
-		}
+		db.BoundUnread()
 	})
 }
 
@@ -70,40 +64,3 @@ func (g *Gateway) bodyTimeout(w http.ResponseWriter, r *http.Request) {
 	writeProblem(w, r, http.StatusRequestTimeout, "body-timeout",
 		fmt.Sprintf("The request body did not arrive within the gateway's read timeout (%s). Send the whole body promptly, or a smaller one.", g.readTimeout))
 }
-
-// deadlineBody sets the connection's read deadline when the body is first read and clears
-// it at the end of the body. Cleared, because net/http starts a background read once the
-// body is done (to notice a client leaving) and a deadline still set would fire there and
-// cancel a request that is merely waiting for points or for the upstream. This is also why
-// the server has no ReadTimeout: it would do the same to every long request.
-type deadlineBody struct {
-	io.ReadCloser
-	rc      *http.ResponseController
-	timeout time.Duration
-	now     func() time.Time
-	started atomic.Bool // read on the handler's goroutine after the proxy's
-	done    bool
-	expired atomic.Bool // read on another goroutine (the proxy's error handler)
-}
-
-func (b *deadlineBody) Read(p []byte) (int, error) {
-	if !b.started.Load() {
-		b.started.Store(true)
-		_ = b.rc.SetReadDeadline(b.now().Add(b.timeout)) // unsupported (tests' recorders): no deadline
-	}
-	n, err := b.ReadCloser.Read(p)
-	if err != nil && !b.done {
-		b.done = true
-		var ne net.Error
-		switch {
-		case errors.Is(err, io.EOF):
-			_ = b.rc.SetReadDeadline(time.Time{})
-		case errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
-			b.expired.Store(true)
-		}
-	}
-	return n, err
-}
-
-// timedOut reports whether reading the body stopped at the read deadline.
-func (b *deadlineBody) timedOut() bool { return b != nil && b.expired.Load() }

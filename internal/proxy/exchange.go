@@ -7,7 +7,9 @@ import (
 
 	"github.com/budgetgw/gateway/internal/auth"
 	"github.com/budgetgw/gateway/internal/budget"
+	"github.com/budgetgw/gateway/internal/readdeadline"
 	"github.com/budgetgw/gateway/internal/routes"
+	"github.com/budgetgw/gateway/internal/tracing"
 )
 
 // exchange is what the pipeline learns about one request as it goes; the observe step
@@ -37,9 +39,9 @@ type exchange struct {
 	// logged, never put in a label.
 	rawKey string
 
-	trace *exchangeTrace // nil unless tracing is on
+	trace *tracing.Request // nil unless tracing is on
 
-	body *deadlineBody // the request body, read under server.read_timeout; nil without one
+	body *readdeadline.Body // the request body, read under server.read_timeout; nil without one
 }
 
 type exchangeKey struct{}

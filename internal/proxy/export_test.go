@@ -5,12 +5,8 @@ import (
 	"net/http/httptest"
 
 	"github.com/budgetgw/gateway/internal/routes"
+	"github.com/budgetgw/gateway/internal/share"
 )
-
-// Exported for the external tests of this package.
-var UpstreamRemaining = upstreamRemaining
-
-var PreferWait = preferWait
 
 // HoldFlight puts a read in flight for method target on g's first upstream, led by
 // nobody who will ever answer, until release is called: what a stalled leader looks like
@@ -28,7 +24,7 @@ func HoldFlight(g *Gateway, method, target string, header http.Header) (release 
 		panic("HoldFlight: no route for " + target)
 	}
 	x := &exchange{up: u, route: rt, canonical: canonical, forwardPath: rt.ForwardPath(canonical)}
-	key := shareKey(x, asShared(r))
-	fl, _ := g.flights.join(key, u.name, x.forwardPath)
-	return func() { g.flights.finish(key, fl, nil) }
+	key := share.Key(u.name, x.forwardPath, share.Request(r))
+	fl, _ := g.flights.Join(key, u.name, x.forwardPath)
+	return func() { g.flights.Finish(key, fl, nil) }
 }

@@ -7,12 +7,14 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
-	"strconv"
 	"time"
 
 	"go.uber.org/zap"
 
+	"github.com/budgetgw/gateway/internal/keystrip"
 	"github.com/budgetgw/gateway/internal/metrics"
+	"github.com/budgetgw/gateway/internal/ratefields"
+	"github.com/budgetgw/gateway/internal/scrub"
 )
 
 // Headers that carry the caller's credentials or hop-specific state: never sent upstream.
@@ -67,14 +69,14 @@ func (g *Gateway) rewrite(x *exchange, pr *httputil.ProxyRequest) {
 		out.Header.Del(h)
 	}
 	out.Header.Del(u.header)
-	stripCallerKeys(out, x.rawKey, x.snap.keyHeaders)
+	keystrip.Strip(out, x.rawKey, x.snap.keyHeaders)
 	// Trailers are headers that arrive after the body, past every check above: a chunked
 	// request declaring Trailer: Authorization would otherwise deliver its key.
 	out.Trailer = nil
 	// The gateway answers Expect itself (net/http sends 100 Continue when the body is
 	// first read, after authentication); the upstream's 100 would make a second one.
 	out.Header.Del("Expect")
-	// The answer must be readable to be scrubbed of the org token (see scrub.go).
+	// The answer must be readable to be scrubbed of the org token (see package scrub).
 	out.Header.Set("Accept-Encoding", "identity")
 	if u.bearer {
 		out.Header.Set("Authorization", "Bearer "+u.token.Reveal())
@@ -105,7 +107,7 @@ func (g *Gateway) answered(x *exchange, resp *http.Response) error {
 	// The caller's answer already carries the request id (requestID set it); the
 	// upstream's own, or a copy, would make it appear twice.
 	resp.Header.Del(requestIDHeader)
-	return x.up.scrub.scrubAnswer(resp, func(part string) { g.tokenScrubbed(x, part) })
+	return x.up.scrubber.Answer(resp, func(part string) { g.tokenScrubbed(x, part) })
 }
 
 // tokenScrubbed records that an upstream answer carried the org token (masked before the
@@ -121,7 +123,7 @@ func (g *Gateway) tokenScrubbed(x *exchange, part string) {
 func (g *Gateway) upstreamLimited(x *exchange, resp *http.Response) {
 	g.metrics.UpstreamLimited.WithLabelValues(x.up.name).Inc()
 	d := x.up.lockout
-	if ra, ok := parseRetryAfter(resp.Header.Get("Retry-After"), g.now()); ok {
+	if ra, ok := ratefields.RetryAfter(resp.Header.Get("Retry-After"), g.now()); ok {
 		d = ra
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
@@ -142,25 +144,6 @@ func (g *Gateway) orgTokenSuspect(x *exchange, status int) {
 		zap.String("upstream", x.up.name), zap.Int("status", status), zap.String("route", x.route.ID), zap.String("scope", x.route.Scope.String()), zap.String("request_id", x.id))
 }
 
-// parseRetryAfter reads delta-seconds or an HTTP date, bounded to one hour.
-func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
-	if v == "" {
-		return 0, false
-	}
-	var d time.Duration
-	if s, err := strconv.ParseInt(v, 10, 64); err == nil {
-		d = time.Duration(s) * time.Second
-	} else if t, err := http.ParseTime(v); err == nil {
-		d = t.Sub(now)
-	} else {
-		return 0, false
-	}
-	if d <= 0 {
-		return 0, false
-	}
-	return min(d, time.Hour), true
-}
-
 // upstreamFailed maps transport failures to clear answers. The points stay counted until
 // the hold expires: the call may have reached the upstream even though no answer came.
 func (g *Gateway) upstreamFailed(x *exchange, w http.ResponseWriter, r *http.Request, err error) {
@@ -168,9 +151,9 @@ func (g *Gateway) upstreamFailed(x *exchange, w http.ResponseWriter, r *http.Req
 	var mbe *http.MaxBytesError
 	var ne net.Error
 	switch {
-	case x.body.timedOut():
+	case x.body.TimedOut():
 		g.bodyTimeout(w, r)
-	case errors.Is(err, errAnswerEncoding):
+	case errors.Is(err, scrub.ErrEncoding):
 		g.log.Warn("upstream answered in an encoding the gateway cannot scrub; refused", zap.String("upstream", x.up.name), zap.String("request_id", x.id))
 		writeProblem(w, r, http.StatusBadGateway, "upstream-encoding", "The upstream answered in a content encoding the gateway does not pass on unread. Retry; if it persists, tell the operators the request id.")
 	case errors.As(err, &mbe):

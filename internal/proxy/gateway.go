@@ -9,24 +9,27 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"go.opentelemetry.io/otel/propagation"
-	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
 	"github.com/budgetgw/gateway/internal/auth"
 	"github.com/budgetgw/gateway/internal/budget"
 	"github.com/budgetgw/gateway/internal/cache"
 	"github.com/budgetgw/gateway/internal/config"
+	"github.com/budgetgw/gateway/internal/copybuf"
+	"github.com/budgetgw/gateway/internal/faillimit"
 	"github.com/budgetgw/gateway/internal/metrics"
+	"github.com/budgetgw/gateway/internal/openapi"
+	"github.com/budgetgw/gateway/internal/ratefields"
 	"github.com/budgetgw/gateway/internal/routes"
 	"github.com/budgetgw/gateway/internal/scopes"
+	"github.com/budgetgw/gateway/internal/scrub"
 	"github.com/budgetgw/gateway/internal/secret"
+	"github.com/budgetgw/gateway/internal/share"
 	"github.com/budgetgw/gateway/internal/tracing"
 )
 
@@ -67,18 +70,17 @@ type Gateway struct {
 	onAuth              func(keyID string)
 	stdLog              *log.Logger            // the reverse proxy's own complaints, into zap
 	reverse             *httputil.ReverseProxy // shared by every request
-	buffers             *copyBuffers           // the reverse proxies' copy buffers
-	authFails           *failLimiter
-	publicHits          *failLimiter           // requests for public rows, per address: same limit
+	buffers             *copybuf.Pool          // the reverse proxies' copy buffers
+	authFails           *faillimit.Limiter
+	publicHits          *faillimit.Limiter     // requests for public rows, per address: same limit
 	publicProxy         *httputil.ReverseProxy // for public rows: no credentials at all
-	flights             *flights
-	specs               specs
-	caches              sync.Map // upstream name -> *cache.Cache
+	flights             *share.Flights
+	specs               openapi.Set // one document per upstream; they outlive reloads
+	caches              sync.Map    // upstream name -> *cache.Cache
 	publishInvalidation func(upstream, path string)
 	drain               context.Context // cancelled when the process starts draining
 	drainNow            context.CancelFunc
-	tracer              trace.Tracer // nil: tracing off
-	propagator          propagation.TextMapPropagator
+	tracer              *tracing.Provider // nil: tracing off
 }
 
 // snapshot is one configuration, fully built: nothing is parsed on the request path.
@@ -100,18 +102,16 @@ type upstream struct {
 	header      string // where keys travel, canonical form
 	bearer      bool
 	token       secret.Value
-	scrub       *scrubber // masks the token in answers; nil for a token too short to scrub
+	scrubber    *scrub.Scrubber // masks the token in answers; nil for a token too short to scrub
 	tokenScopes scopes.Set
 	spec        *budget.Spec
 	lockout     time.Duration
 	maxWait     time.Duration
 	waitCeiling time.Duration // no wait is longer: caller max_wait, Prefer: wait
 	timeout     time.Duration
-	policy      string // RateLimit-Policy value, built once
-	// rateLimitPrefix is the RateLimit value up to the remaining points: "name";r=
-	rateLimitPrefix string
-	cacheTTL        time.Duration
-	cacheLimits     cache.Limits
+	rateLimit   ratefields.Policy // the RateLimit fields' fixed parts, built once
+	cacheTTL    time.Duration
+	cacheLimits cache.Limits
 }
 
 // New builds a Gateway; it fails if anything in the configuration cannot be served.
@@ -146,16 +146,16 @@ func New(o Options) (*Gateway, error) {
 	if o.AuthFailureLimit <= 0 {
 		o.AuthFailureLimit = 30
 	}
-	g.authFails = newFailLimiter(o.AuthFailureLimit)
-	g.publicHits = newFailLimiter(o.AuthFailureLimit)
-	g.flights = newFlights()
+	g.authFails = faillimit.New(o.AuthFailureLimit)
+	g.publicHits = faillimit.New(o.AuthFailureLimit)
+	g.flights = share.NewFlights()
 	g.publishInvalidation = o.PublishInvalidation
 	if g.publishInvalidation == nil {
 		g.publishInvalidation = func(string, string) {}
 	}
 	g.drain, g.drainNow = context.WithCancel(context.Background())
 	g.stdLog, _ = zap.NewStdLogAt(o.Logger, zap.WarnLevel) // fails only for an invalid level
-	g.buffers = newCopyBuffers()
+	g.buffers = copybuf.New()
 	g.reverse = g.newReverseProxy()
 	g.publicProxy = g.newPublicProxy()
 	g.handler = g.router()
@@ -264,24 +264,23 @@ func buildUpstream(uc config.Upstream, specs map[string]*budget.Spec) (*upstream
 		ceiling = 2 * time.Minute // a config not through config.Parse: its default
 	}
 	return &upstream{
-		name:            uc.Name,
-		mount:           strings.TrimSuffix(uc.Mount, "/"),
-		base:            base,
-		table:           table,
-		header:          http.CanonicalHeaderKey(uc.Auth.Header),
-		bearer:          uc.Auth.Scheme == "bearer",
-		token:           token,
-		scrub:           newScrubber(token.Reveal()),
-		tokenScopes:     tokenScopes,
-		spec:            spec,
-		lockout:         b.LockoutOrZero(),
-		maxWait:         b.MaxWaitOrZero(),
-		waitCeiling:     max(ceiling, b.MaxWaitOrZero()),
-		timeout:         uc.Timeout,
-		cacheTTL:        uc.Cache.TTL,
-		cacheLimits:     cache.Limits{MaxEntries: uc.Cache.MaxEntries, MaxBytes: uc.Cache.MaxBytes},
-		policy:          fmt.Sprintf("%q;q=%d;w=%d", spec.Name, spec.Capacity, int64(spec.Window/time.Second)),
-		rateLimitPrefix: strconv.Quote(spec.Name) + ";r=",
+		name:        uc.Name,
+		mount:       strings.TrimSuffix(uc.Mount, "/"),
+		base:        base,
+		table:       table,
+		header:      http.CanonicalHeaderKey(uc.Auth.Header),
+		bearer:      uc.Auth.Scheme == "bearer",
+		token:       token,
+		scrubber:    scrub.New(token.Reveal()),
+		tokenScopes: tokenScopes,
+		spec:        spec,
+		lockout:     b.LockoutOrZero(),
+		maxWait:     b.MaxWaitOrZero(),
+		waitCeiling: max(ceiling, b.MaxWaitOrZero()),
+		timeout:     uc.Timeout,
+		cacheTTL:    uc.Cache.TTL,
+		cacheLimits: cache.Limits{MaxEntries: uc.Cache.MaxEntries, MaxBytes: uc.Cache.MaxBytes},
+		rateLimit:   ratefields.NewPolicy(spec.Name, spec.Capacity, spec.Window),
 	}, nil
 }
 

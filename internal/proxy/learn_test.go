@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/budgetgw/gateway/internal/proxy"
 	"github.com/budgetgw/gateway/internal/proxytest"
 )
 
@@ -91,20 +90,4 @@ func TestTheGatewaySlowsDownWhenTheUpstreamSaysOthersSpend(t *testing.T) {
 		t.Fatalf("the gateway counted %d points spent outside it; 10 were", absorbed)
 	}
 	t.Logf("%d calls reached the upstream without a 429", len(up.spent)-1)
-}
-
-func TestRemainingIsReadFromEveryCommonField(t *testing.T) {
-	for _, h := range []http.Header{
-		{"Ratelimit": {`"default";r=7;t=30`}},
-		{"Ratelimit": {`limit=100, remaining=7, reset=30`}},
-		{"Ratelimit-Remaining": {"7"}},
-		{"X-Ratelimit-Remaining": {"7"}},
-	} {
-		if n, ok := proxy.UpstreamRemaining(h); !ok || n != 7 {
-			t.Errorf("%v: got %d %v; want 7", h, n, ok)
-		}
-	}
-	if _, ok := proxy.UpstreamRemaining(http.Header{"Ratelimit": {"garbage"}}); ok {
-		t.Error("garbage read as a number")
-	}
 }

@@ -105,7 +105,7 @@ func (g *Gateway) logAccess(sw *statusWriter, r *http.Request, completed bool) {
 	if x.keyID != "" {
 		fields = append(fields, zap.String("key_id", x.keyID))
 	}
-	if id := x.traceID(); id != "" {
+	if id := x.trace.TraceID(); id != "" {
 		fields = append(fields, zap.String("trace_id", id))
 	}
 	if d := x.decision; d.Cost > 0 {

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/budgetgw/gateway/internal/proxy"
 	"github.com/budgetgw/gateway/internal/proxytest"
 	"github.com/budgetgw/gateway/internal/sandbox"
 	"github.com/budgetgw/gateway/internal/testutil"
@@ -245,36 +244,5 @@ func TestDrainingReleasesAPatientWaiterWith503(t *testing.T) {
 	}
 	if got := f.Metric(t, "gateway_budget_wait_seconds", "outcome", "refused"); got != 1 {
 		t.Errorf("gateway_budget_wait_seconds{outcome=refused} counted %v, want the released waiter", got)
-	}
-}
-
-func TestPreferWaitIsReadAsRFC7240Says(t *testing.T) {
-	cases := []struct {
-		name   string
-		values []string
-		want   int64
-		ok     bool
-	}{
-		{"alone", []string{"wait=10"}, 10, true},
-		{"among others, any case, spaced", []string{"respond-async, WAIT = 5"}, 5, true},
-		{"quoted", []string{`wait="7"`}, 7, true},
-		{"in a second field", []string{"return=minimal", "wait=3"}, 3, true},
-		{"with a parameter", []string{"wait=4;x=y"}, 4, true},
-		{"absent", []string{"return=minimal"}, 0, false},
-		{"negative", []string{"wait=-1"}, 0, false},
-		{"not a number", []string{"wait=soon"}, 0, false},
-		{"no header", nil, 0, false},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			h := http.Header{}
-			for _, v := range c.values {
-				h.Add("Prefer", v)
-			}
-			got, ok := proxy.PreferWait(h)
-			if got != c.want || ok != c.ok {
-				t.Fatalf("PreferWait(%q) = %d, %v; want %d, %v", c.values, got, ok, c.want, c.ok)
-			}
-		})
 	}
 }

@@ -65,16 +65,16 @@ func (g *Gateway) forwardPublic(w http.ResponseWriter, r *http.Request) {
 	// every command) must not be refused for asking what the cache already knows.
 	now := g.now()
 	addr := peer.Host(r.RemoteAddr)
-	if g.publicHits.blocked(addr, "", now) {
+	if g.publicHits.Blocked(addr, "", now) {
 		x.quiet = true
 		writeProblemWith(w, r, problem{Status: http.StatusTooManyRequests, Type: problemType("public-throttled"),
 			Detail:     "Too many unauthenticated requests (health probes) from your address reached the upstream this minute. Probe less often, then retry after the Retry-After delay.",
-			RetryAfter: ceilSeconds(g.publicHits.retryIn(now))})
+			RetryAfter: ceilSeconds(g.publicHits.RetryIn(now))})
 		return
 	}
-	if reached, _ := g.publicHits.fail(addr, "", now); reached { // one counter per address: no key here
+	if reached, _ := g.publicHits.Fail(addr, "", now); reached { // one counter per address: no key here
 		g.log.Warn("public requests (health probes) from one address reached the limit; further ones that miss the cache are refused unlogged until the minute ends",
-			zap.String("peer", addr), zap.Int("limit", g.publicHits.limit))
+			zap.String("peer", addr), zap.Int("limit", g.publicHits.Limit()))
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), x.up.timeout)
 	defer cancel()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/budgetgw/gateway/internal/cache"
+	"github.com/budgetgw/gateway/internal/share"
 )
 
 // maxShared bounds the copy of an answer kept for followers of a coalesced read.
@@ -36,8 +37,8 @@ func (g *Gateway) share(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		r = asShared(r)
-		key := shareKey(x, r)
+		r = share.Request(r)
+		key := share.Key(x.up.name, x.forwardPath, r)
 		var stale *cache.Entry
 		if ttl > 0 {
 			if e, ok := g.cacheFor(x.up).Get(key); ok {
@@ -57,7 +58,7 @@ func (g *Gateway) share(next http.Handler) http.Handler {
 			g.lead(w, r, next, x, key, nil, ttl, stale)
 			return
 		}
-		fl, leader := g.flights.join(key, x.up.name, x.forwardPath)
+		fl, leader := g.flights.Join(key, x.up.name, x.forwardPath)
 		if leader {
 			g.lead(w, r, next, x, key, fl, ttl, stale)
 			return
@@ -69,12 +70,12 @@ func (g *Gateway) share(next http.Handler) http.Handler {
 // follow waits for the flight's answer, but never longer than this caller would wait on
 // its own: max_wait for points plus the upstream timeout, and not past its departure. If
 // the leader has nothing to share, the follower makes its own call within what is left.
-func (g *Gateway) follow(w http.ResponseWriter, r *http.Request, next http.Handler, x *exchange, fl *flight) {
+func (g *Gateway) follow(w http.ResponseWriter, r *http.Request, next http.Handler, x *exchange, fl *share.Flight) {
 	ctx, cancel := context.WithTimeout(r.Context(), x.maxWait+x.up.timeout)
 	defer cancel()
 	waiting := g.metrics.CoalescedWaiting.WithLabelValues(x.up.name)
 	waiting.Inc()
-	a, err := fl.wait(ctx)
+	a, err := fl.Wait(ctx)
 	waiting.Dec()
 	switch {
 	case r.Context().Err() != nil:
@@ -90,7 +91,7 @@ func (g *Gateway) follow(w http.ResponseWriter, r *http.Request, next http.Handl
 	default:
 		g.metrics.Coalesced.WithLabelValues(x.up.name).Inc()
 		g.saved(x, "coalesced")
-		replay(w, r.Method, a.status, a.header, a.body, map[string]string{"X-Gateway-Coalesced": "1"})
+		replay(w, r.Method, a.Status, a.Header, a.Body, map[string]string{"X-Gateway-Coalesced": "1"})
 	}
 }
 
@@ -103,13 +104,13 @@ func (g *Gateway) sharedReadTimeout(w http.ResponseWriter, r *http.Request, x *e
 // flight's followers and the cache. Followers get the answer as soon as the upstream has
 // sent it, before the leader's own client (however slow) is written to. With a stale
 // entry it asks conditionally and turns a 304 into the cached answer.
-func (g *Gateway) lead(w http.ResponseWriter, r *http.Request, next http.Handler, x *exchange, key string, fl *flight, ttl time.Duration, stale *cache.Entry) {
+func (g *Gateway) lead(w http.ResponseWriter, r *http.Request, next http.Handler, x *exchange, key string, fl *share.Flight, ttl time.Duration, stale *cache.Entry) {
 	store := g.cacheFor(x.up)
 	began := store.Begin() // a write invalidated from now on keeps this answer out of the cache
 	limit := store.MaxEntry()
 	if fl != nil {
 		limit = maxShared
-		defer g.flights.finish(key, fl, nil) // whatever happens below, a panic included
+		defer g.flights.Finish(key, fl, nil) // whatever happens below, a panic included
 	}
 	if stale != nil {
 		r = r.Clone(r.Context())
@@ -120,46 +121,46 @@ func (g *Gateway) lead(w http.ResponseWriter, r *http.Request, next http.Handler
 			r.Header.Set("If-Modified-Since", stale.Modified)
 		}
 	}
-	rec := newRecorder(w, limit, fl != nil || stale != nil)
+	rec := share.NewRecorder(w, limit, fl != nil || stale != nil)
 	if fl != nil {
-		rec.onOverflow = func() { g.flights.finish(key, fl, nil) } // too big to share: followers go alone now
+		rec.OnOverflow = func() { g.flights.Finish(key, fl, nil) } // too big to share: followers go alone now
 	}
 	defer func() {
 		if p := recover(); p != nil {
 			// An answer cut off mid-body (http.ErrAbortHandler): release the followers, then
 			// send the leader what arrived, as streaming would have, and let the abort go on.
 			if fl != nil {
-				g.flights.finish(key, fl, nil)
+				g.flights.Finish(key, fl, nil)
 			}
-			if rec.status != 0 { // else nothing was answered: the recover step answers 500
-				rec.release()
+			if rec.Status() != 0 { // else nothing was answered: the recover step answers 500
+				rec.Release()
 				rec.Flush() // the abort closes the connection: what is buffered would be lost
 			}
 			panic(p)
 		}
 	}()
 	next.ServeHTTP(rec, r)
-	if x.upStatus == 0 || rec.overflow {
+	if x.upStatus == 0 || rec.Overflowed() {
 		if fl != nil {
-			g.flights.finish(key, fl, nil) // nothing to share; release the followers first
+			g.flights.Finish(key, fl, nil) // nothing to share; release the followers first
 		}
-		rec.release()
+		rec.Release()
 		return
 	}
-	revalidated := stale != nil && rec.status == http.StatusNotModified
-	var a *answer
-	answerOf := func() *answer { // built only for followers or the cache
+	revalidated := stale != nil && rec.Status() == http.StatusNotModified
+	var a *share.Answer
+	answerOf := func() *share.Answer { // built only for followers or the cache
 		switch {
 		case a != nil:
 		case revalidated: // the upstream confirmed the cached answer (the call's points are spent)
-			a = &answer{status: stale.Status, header: stale.Header, body: stale.Body}
+			a = &share.Answer{Status: stale.Status, Header: stale.Header, Body: stale.Body}
 		default:
-			a = &answer{status: rec.status, header: sharedHeader(rec.sent), body: bytes.Clone(rec.body.Bytes())}
+			a = &share.Answer{Status: rec.Status(), Header: sharedHeader(rec.Sent()), Body: bytes.Clone(rec.Body())}
 		}
 		return a
 	}
 	if fl != nil {
-		g.flights.finish(key, fl, answerOf)
+		g.flights.Finish(key, fl, answerOf)
 	}
 	now := g.now()
 	if revalidated {
@@ -170,11 +171,11 @@ func (g *Gateway) lead(w http.ResponseWriter, r *http.Request, next http.Handler
 		replay(w, r.Method, e.Status, e.Header, e.Body, map[string]string{"X-Gateway-Cache": "revalidated"})
 		return
 	}
-	rec.release()
-	if ttl > 0 && r.Method == http.MethodGet && cache.Storable(rec.status, rec.sent) {
+	rec.Release()
+	if ttl > 0 && r.Method == http.MethodGet && cache.Storable(rec.Status(), rec.Sent()) {
 		a := answerOf()
-		stored := store.Put(&cache.Entry{Key: key, Path: x.forwardPath, Status: a.status, Header: a.header, Body: a.body,
-			Stored: now, Expires: now.Add(ttl), ETag: a.header.Get("ETag"), Modified: a.header.Get("Last-Modified")}, began)
+		stored := store.Put(&cache.Entry{Key: key, Path: x.forwardPath, Status: a.Status, Header: a.Header, Body: a.Body,
+			Stored: now, Expires: now.Add(ttl), ETag: a.Header.Get("ETag"), Modified: a.Header.Get("Last-Modified")}, began)
 		if stored {
 			g.metrics.Cache.WithLabelValues(x.up.name, "stored").Inc()
 		}
@@ -224,7 +225,7 @@ func (g *Gateway) invalidate(upstream, path string, publish bool) {
 	if c, ok := g.caches.Load(upstream); ok {
 		c.(*cache.Cache).Invalidate(path)
 	}
-	g.flights.forget(upstream, path)
+	g.flights.Forget(upstream, path)
 	if publish {
 		g.publishInvalidation(upstream, path)
 	}
@@ -232,3 +233,35 @@ func (g *Gateway) invalidate(upstream, path string, publish bool) {
 
 // InvalidateLocal applies an invalidation another replica published.
 func (g *Gateway) InvalidateLocal(upstream, path string) { g.invalidate(upstream, path, false) }
+
+// perCallHeaders are set by the gateway for one caller's call: a shared answer never
+// carries the leader's (each follower gets its own request id; it spent no points).
+var perCallHeaders = []string{requestIDHeader, "RateLimit", "RateLimit-Policy"}
+
+// sharedHeader is the copy of an answer's header that others may be given.
+func sharedHeader(h http.Header) http.Header {
+	h = h.Clone()
+	for _, name := range perCallHeaders {
+		h.Del(name)
+	}
+	return h
+}
+
+// replay writes a recorded answer to w; extra headers (and the caller's own request id)
+// are set over the recorded ones.
+func replay(w http.ResponseWriter, method string, status int, header http.Header, body []byte, extra map[string]string) {
+	h := w.Header()
+	for k, v := range header {
+		if k == requestIDHeader || k == "Preference-Applied" { // the leader's, not this request's
+			continue
+		}
+		h[k] = append([]string(nil), v...)
+	}
+	for k, v := range extra {
+		h.Set(k, v)
+	}
+	w.WriteHeader(status)
+	if method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
+}

@@ -4,8 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"sync"
 	"time"
+
+	"go.uber.org/zap"
 
 	"github.com/budgetgw/gateway/internal/budget"
 	"github.com/budgetgw/gateway/internal/config"
@@ -19,7 +20,7 @@ import (
 func (g *Gateway) serveSpec(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		x := exchangeOf(r)
-		if sp := g.specFor(x.up.name); sp != nil {
+		if sp := g.specs.Get(x.up.name); sp != nil {
 			if canonical, err := routes.Canonical(x.up.relPath(r)); err == nil && openapi.IsSpecRequest(r.Method, canonical) {
 				x.outcome = "spec"
 				sp.Serve(w, r, x.caller.Scopes)
@@ -30,93 +31,32 @@ func (g *Gateway) serveSpec(next http.Handler) http.Handler {
 	})
 }
 
-// specs holds one document per upstream; they outlive reloads and run in the background.
-type specs struct {
-	mu     sync.Mutex
-	by     map[string]*specRun
-	runCtx context.Context // set by Run; nil until then
-	wg     sync.WaitGroup  // the documents' refresh loops
-}
-
-type specRun struct {
-	spec   *openapi.Spec
-	cancel context.CancelFunc
-}
-
-func (g *Gateway) specFor(upstream string) *openapi.Spec {
-	g.specs.mu.Lock()
-	defer g.specs.mu.Unlock()
-	if r := g.specs.by[upstream]; r != nil {
-		return r.spec
-	}
-	return nil
-}
-
 // syncSpecs makes the set of documents match the configuration: new upstreams get one,
 // changed ones re-decide what they serve, removed ones stop.
 func (g *Gateway) syncSpecs(c *config.Config, snap *snapshot) error {
-	g.specs.mu.Lock()
-	defer g.specs.mu.Unlock()
-	if g.specs.by == nil {
-		g.specs.by = map[string]*specRun{}
-	}
-	keep := map[string]bool{}
+	var want []openapi.Options
+	var index []int // want's entries' places in c.Upstreams
 	for i, uc := range c.Upstreams {
 		if uc.Spec.Enabled == nil || !*uc.Spec.Enabled {
 			continue
 		}
 		u := snap.upstreamNamed(uc.Name)
-		routing := openapi.Routing{Table: u.table, TokenScopes: u.tokenScopes, Mount: uc.Mount, PublicURL: uc.PublicURL}
-		keep[uc.Name] = true
-		if r := g.specs.by[uc.Name]; r != nil {
-			if err := r.spec.SetRouting(routing); err != nil {
-				return fmt.Errorf("upstreams[%d].spec: %w", i, err)
-			}
-			continue
-		}
-		sp, err := openapi.New(openapi.Options{
-			Upstream: uc.Name, Routing: routing, Fetch: g.specFetch(u, uc.Spec.Cost), Refresh: uc.Spec.Refresh,
-			Logger: g.log, Now: g.now, Unknown: g.metrics.UnknownOperations.WithLabelValues(uc.Name),
+		want = append(want, openapi.Options{
+			Upstream: uc.Name, Fetch: g.specFetch(u, uc.Spec.Cost), Refresh: uc.Spec.Refresh,
+			Routing: openapi.Routing{Table: u.table, TokenScopes: u.tokenScopes, Mount: uc.Mount, PublicURL: uc.PublicURL},
+			Logger:  g.log, Now: g.now, Unknown: g.metrics.UnknownOperations.WithLabelValues(uc.Name),
 		})
-		if err != nil {
-			return fmt.Errorf("upstreams[%d].spec: %w", i, err)
-		}
-		r := &specRun{spec: sp}
-		g.specs.by[uc.Name] = r
-		if g.specs.runCtx != nil {
-			g.startSpec(r)
-		}
+		index = append(index, i)
 	}
-	for name, r := range g.specs.by {
-		if !keep[name] {
-			if r.cancel != nil {
-				r.cancel()
-			}
-			delete(g.specs.by, name)
-		}
+	if failed, err := g.specs.Sync(want); err != nil {
+		return fmt.Errorf("upstreams[%d].spec: %w", index[failed], err)
 	}
 	return nil
 }
 
-func (g *Gateway) startSpec(r *specRun) {
-	ctx, cancel := context.WithCancel(g.specs.runCtx)
-	r.cancel = cancel
-	g.specs.wg.Add(1)
-	go func() { defer g.specs.wg.Done(); r.spec.Run(ctx) }()
-}
-
 // Run does the gateway's background work (fetching documents) until ctx ends, and
 // returns when all of it has stopped.
-func (g *Gateway) Run(ctx context.Context) {
-	g.specs.mu.Lock()
-	g.specs.runCtx = ctx
-	for _, r := range g.specs.by {
-		g.startSpec(r)
-	}
-	g.specs.mu.Unlock()
-	<-ctx.Done()
-	g.specs.wg.Wait()
-}
+func (g *Gateway) Run(ctx context.Context) { g.specs.Run(ctx) }
 
 // specFetch fetches the document with the org token; with a cost, the points are taken
 // from the budget first (a refusal keeps the document already held).
@@ -152,6 +92,23 @@ func recovered(fetch func(context.Context) ([]byte, error)) func(context.Context
 			}
 		}()
 		return fetch(ctx)
+	}
+}
+
+// scrubbedFetch masks the token in a document the gateway fetched with it (the OpenAPI
+// document is served to callers).
+func (g *Gateway) scrubbedFetch(u *upstream, fetch func(context.Context) ([]byte, error)) func(context.Context) ([]byte, error) {
+	if u.scrubber == nil {
+		return fetch
+	}
+	return func(ctx context.Context) ([]byte, error) {
+		b, err := fetch(ctx)
+		if masked, found := u.scrubber.Bytes(b); found {
+			b = masked
+			g.metrics.OrgTokenScrubbed.WithLabelValues(u.name, "document").Inc()
+			g.log.Warn("the upstream's OpenAPI document carried the org token; masked before serving it", zap.String("upstream", u.name))
+		}
+		return b, err
 	}
 }
 

@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"go.uber.org/zap"
 
 	"github.com/budgetgw/gateway/internal/auth"
 	"github.com/budgetgw/gateway/internal/budget"
+	"github.com/budgetgw/gateway/internal/ratefields"
 )
 
 // spend takes the route's points from the upstream's budget, waiting while the budget is
@@ -71,35 +71,13 @@ func (u *upstream) patience(c *auth.Caller, h http.Header) (time.Duration, strin
 	if c.MaxWaitSet {
 		wait = c.MaxWait
 	}
-	if secs, ok := preferWait(h); ok {
+	if secs, ok := ratefields.PreferWait(h); ok {
 		if secs > int64(u.waitCeiling/time.Second) {
 			return u.waitCeiling, ""
 		}
 		return time.Duration(secs) * time.Second, "wait=" + strconv.FormatInt(secs, 10)
 	}
 	return min(wait, u.waitCeiling), ""
-}
-
-// preferWait reads the wait preference of RFC 7240 (Prefer: wait=10, also among other
-// preferences and across several Prefer fields). A malformed value is ignored, as the
-// RFC asks of preferences a server does not understand.
-func preferWait(h http.Header) (int64, bool) {
-	for _, v := range h.Values("Prefer") {
-		for _, pref := range strings.Split(v, ",") {
-			pref, _, _ = strings.Cut(pref, ";") // parameters of a preference
-			name, val, ok := strings.Cut(pref, "=")
-			if !ok || !strings.EqualFold(strings.TrimSpace(name), "wait") {
-				continue
-			}
-			val = strings.Trim(strings.TrimSpace(val), `"`)
-			secs, err := strconv.ParseInt(val, 10, 64)
-			if err != nil || secs < 0 {
-				return 0, false
-			}
-			return secs, true
-		}
-	}
-	return 0, false
 }
 
 // refuse answers a refused Decision: 429 with Retry-After, or 503 when the store is down.
@@ -138,19 +116,11 @@ func (g *Gateway) refuse(w http.ResponseWriter, r *http.Request, x *exchange, d 
 	writeProblemWith(w, r, p)
 }
 
-// setRateLimitHeaders writes the IETF httpapi RateLimit-Policy and RateLimit fields.
-// Both are on every answer, so the value is built in one allocation from a prefix made
-// once per configuration, and the names are given in canonical form (no lookup).
+// setRateLimitHeaders writes the RateLimit-Policy and RateLimit fields of a decision.
 func (u *upstream) setRateLimitHeaders(h http.Header, d budget.Decision) {
-	h["Ratelimit-Policy"] = []string{u.policy}
 	reset := int64(u.spec.Window / time.Second)
 	if !d.Allowed && d.RetryAfter > 0 {
 		reset = ceilSeconds(d.RetryAfter)
 	}
-	var buf [96]byte
-	b := append(buf[:0], u.rateLimitPrefix...)
-	b = strconv.AppendInt(b, d.Remaining(), 10)
-	b = append(b, ";t="...)
-	b = strconv.AppendInt(b, reset, 10)
-	h["Ratelimit"] = []string{string(b)}
+	u.rateLimit.Set(h, d.Remaining(), reset)
 }

@@ -3,11 +3,7 @@ package proxy
 import (
 	"net/http"
 
-	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/propagation"
-	"go.opentelemetry.io/otel/trace"
 
 	"github.com/budgetgw/gateway/internal/tracing"
 )
@@ -23,7 +19,8 @@ import (
 //	└── "upstream GET"                           the call to the upstream (client span)
 //
 // When tracing is off, g.tracer is nil: the stage steps below return the next handler
-// itself, and observe checks one pointer, so the request path pays nothing.
+// itself, and observe checks one pointer, so the request path pays nothing. The spans
+// themselves are package tracing's (tracing.Request); what goes in them is decided here.
 
 // Span names of the stages.
 const (
@@ -31,65 +28,36 @@ const (
 	spanWait  = "wait for points"
 )
 
-// exchangeTrace is the tracing state of one request.
-type exchangeTrace struct {
-	server trace.Span
-	stage  trace.Span // the stage span open now, if any
-}
-
 func (g *Gateway) setTracing(p *tracing.Provider) {
 	if p == nil {
 		return
 	}
-	g.tracer, g.propagator = p.Tracer, p.Propagator
-	g.transport = otelhttp.NewTransport(g.transport,
-		otelhttp.WithTracerProvider(p.TracerProvider),
-		otelhttp.WithPropagators(p.Propagator),
-		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return "upstream " + r.Method }))
+	g.tracer = p
+	g.transport = p.Transport(g.transport)
 }
 
-// startServerSpan opens the request's server span, continuing the caller's trace if it
-// sent traceparent, and puts it in the request's context so the upstream call is its child.
+// startServerSpan opens the request's server span (see tracing.Provider.StartRequest).
 func (g *Gateway) startServerSpan(r *http.Request, x *exchange) *http.Request {
-	ctx := g.propagator.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
-	ctx, span := g.tracer.Start(ctx, r.Method, trace.WithSpanKind(trace.SpanKindServer), trace.WithTimestamp(x.start),
-		trace.WithAttributes(attribute.String("http.request.method", r.Method), attribute.String("gateway.request_id", x.id)))
-	x.trace = &exchangeTrace{server: span}
-	return r.WithContext(ctx)
+	x.trace, r = g.tracer.StartRequest(r, x.start, x.id)
+	return r
 }
 
 // endServerSpan closes the stage still open (a refusal ends the pipeline inside one) and
 // the server span, named for the route and with its status from the answer.
 func (g *Gateway) endServerSpan(x *exchange, status int) {
-	t := x.trace
 	g.endStage(x)
-	span := t.server
 	attrs := []attribute.KeyValue{
 		attribute.Int("http.response.status_code", status),
 		attribute.String("gateway.upstream", x.upstreamName()),
 		attribute.String("gateway.caller", x.callerName()),
 		attribute.String("gateway.outcome", x.outcome),
 	}
+	name := ""
 	if x.route != nil {
-		span.SetName(x.route.ID)
+		name = x.route.ID
 		attrs = append(attrs, attribute.String("http.route", x.route.Template), attribute.Int64("gateway.cost", x.route.Cost))
 	}
-	span.SetAttributes(attrs...)
-	if status >= 500 || x.outcome == "aborted" {
-		span.SetStatus(codes.Error, x.outcome)
-	}
-	span.End()
-}
-
-// traceID is the request's trace id for the access log ("" when tracing is off).
-func (x *exchange) traceID() string {
-	if x.trace == nil {
-		return ""
-	}
-	if sc := x.trace.server.SpanContext(); sc.HasTraceID() {
-		return sc.TraceID().String()
-	}
-	return ""
+	x.trace.End(name, status >= 500 || x.outcome == "aborted", x.outcome, attrs...)
 }
 
 // traceAuth opens the authenticate+route span (router.go places it before authenticate).
@@ -116,7 +84,7 @@ func (g *Gateway) stageStep(next http.Handler, name string) http.Handler {
 		if x.trace != nil {
 			g.endStage(x)
 			if name != "" {
-				_, x.trace.stage = g.tracer.Start(r.Context(), name)
+				x.trace.StartStage(r.Context(), name)
 			}
 		}
 		next.ServeHTTP(w, r)
@@ -126,28 +94,30 @@ func (g *Gateway) stageStep(next http.Handler, name string) http.Handler {
 // endStage closes the open stage span; the wait span gets the decision's attributes.
 func (g *Gateway) endStage(x *exchange) {
 	t := x.trace
-	if t.stage == nil {
+	if !t.InStage() {
 		return
 	}
-	if d := x.decision; d.Cost > 0 {
-		outcome := "admitted"
-		if !d.Allowed {
-			outcome = "refused"
-		}
-		t.stage.SetAttributes(
-			attribute.Int64("gateway.budget.cost", d.Cost),
-			attribute.Float64("gateway.budget.waited_seconds", d.Waited.Seconds()),
-			attribute.String("gateway.budget.outcome", outcome),
-			attribute.Int64("gateway.budget.used", d.Used),
-			attribute.Int64("gateway.budget.capacity", d.Capacity),
-		)
-		if d.Reason != "" {
-			t.stage.SetAttributes(attribute.String("gateway.budget.reason", string(d.Reason)))
-		}
-		if x.up != nil && x.up.spec != nil {
-			t.stage.SetAttributes(attribute.String("gateway.budget.name", x.up.spec.Name))
-		}
+	d := x.decision
+	if d.Cost <= 0 {
+		t.EndStage()
+		return
 	}
-	t.stage.End()
-	t.stage = nil
+	outcome := "admitted"
+	if !d.Allowed {
+		outcome = "refused"
+	}
+	attrs := []attribute.KeyValue{
+		attribute.Int64("gateway.budget.cost", d.Cost),
+		attribute.Float64("gateway.budget.waited_seconds", d.Waited.Seconds()),
+		attribute.String("gateway.budget.outcome", outcome),
+		attribute.Int64("gateway.budget.used", d.Used),
+		attribute.Int64("gateway.budget.capacity", d.Capacity),
+	}
+	if d.Reason != "" {
+		attrs = append(attrs, attribute.String("gateway.budget.reason", string(d.Reason)))
+	}
+	if x.up != nil && x.up.spec != nil {
+		attrs = append(attrs, attribute.String("gateway.budget.name", x.up.spec.Name))
+	}
+	t.EndStage(attrs...)
 }

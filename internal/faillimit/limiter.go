@@ -1,11 +1,11 @@
-package proxy
+package faillimit
 
 import (
 	"sync"
 	"time"
 )
 
-// failLimiter counts failed authentications in fixed one-minute windows, by the failed
+// Limiter counts failed authentications in fixed one-minute windows, by the failed
 // key (its id, or a digest of a key with none: auth.FailureKey) and the source address
 // together. It only ever sees failures, so it never refuses a valid key: a key that
 // authenticates passes whatever else was sent from its address.
@@ -18,7 +18,7 @@ import (
 // The address is the TCP peer: a forwarded-for header is the client's to forge. Behind a
 // load balancer or NAT every client shares one address, which is why the refusal is per
 // key: one client's broken key does not lock out its neighbours, nor their valid keys.
-type failLimiter struct {
+type Limiter struct {
 	mu     sync.Mutex
 	limit  int
 	window time.Duration
@@ -32,11 +32,12 @@ type failKey struct{ addr, key string }
 // maxTracked bounds memory: beyond it the window restarts early (forgiving, never unbounded).
 const maxTracked = 100_000
 
-func newFailLimiter(limit int) *failLimiter {
-	return &failLimiter{limit: limit, window: time.Minute, byKey: map[failKey]int{}, byAddr: map[string]int{}}
+// New returns a limiter that allows limit failures per window (one minute).
+func New(limit int) *Limiter {
+	return &Limiter{limit: limit, window: time.Minute, byKey: map[failKey]int{}, byAddr: map[string]int{}}
 }
 
-func (l *failLimiter) roll(now time.Time) {
+func (l *Limiter) roll(now time.Time) {
 	if now.Sub(l.start) >= l.window || len(l.byKey) >= maxTracked || len(l.byAddr) >= maxTracked {
 		l.start = now
 		clear(l.byKey)
@@ -44,17 +45,17 @@ func (l *failLimiter) roll(now time.Time) {
 	}
 }
 
-// blocked reports whether this bad key has failed too often from addr in this window.
-func (l *failLimiter) blocked(addr, key string, now time.Time) bool {
+// Blocked reports whether this bad key has failed too often from addr in this window.
+func (l *Limiter) Blocked(addr, key string, now time.Time) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.roll(now)
 	return l.byKey[failKey{addr, key}] >= l.limit
 }
 
-// fail records a failure. reached: the address just reached the limit (log that once);
+// Fail records a failure. reached: the address just reached the limit (log that once);
 // quiet: the address is past it, so this failure gets no access-log line.
-func (l *failLimiter) fail(addr, key string, now time.Time) (reached, quiet bool) {
+func (l *Limiter) Fail(addr, key string, now time.Time) (reached, quiet bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.roll(now)
@@ -64,9 +65,12 @@ func (l *failLimiter) fail(addr, key string, now time.Time) (reached, quiet bool
 	return n == l.limit, n > l.limit
 }
 
-// retryIn is how long until the current window ends.
-func (l *failLimiter) retryIn(now time.Time) time.Duration {
+// RetryIn is how long until the current window ends.
+func (l *Limiter) RetryIn(now time.Time) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.start.Add(l.window).Sub(now)
 }
+
+// Limit is the number of failures a window allows.
+func (l *Limiter) Limit() int { return l.limit }

@@ -1,48 +1,47 @@
-package proxy
+package scrub
 
 import (
 	"bytes"
 	"compress/gzip"
-	"context"
 	"errors"
 	"io"
 	"net/http"
 	"strings"
 	"sync"
-
-	"go.uber.org/zap"
 )
 
-// minTokenScrub is the shortest org token the gateway scrubs from answers: a shorter one
+// MinToken is the shortest org token the gateway scrubs from answers: a shorter one
 // would match ordinary text and corrupt answers (no real API token is that short).
-const minTokenScrub = 8
+const MinToken = 8
 
-// errAnswerEncoding is an upstream answer in an encoding the scrubber cannot read. The
+// ErrEncoding is an upstream answer in an encoding the scrubber cannot read. The
 // gateway asks for identity, so only an upstream that ignores Accept-Encoding sends one.
-var errAnswerEncoding = errors.New("upstream answer in a content encoding the gateway does not decode")
+var ErrEncoding = errors.New("upstream answer in a content encoding the gateway does not decode")
 
-// scrubber finds the org token in what an upstream answers and masks it. An upstream that
+// Scrubber finds the org token in what an upstream answers and masks it. An upstream that
 // reflects request headers (a debug echo, an error message quoting them) would otherwise
 // hand the organisation's token to a caller, who could then spend the budget, and use
 // scopes, outside the gateway. The gateway is the one place that can stop it.
-type scrubber struct {
+type Scrubber struct {
 	token string
 	bytes []byte
 	mask  []byte // as long as the token, so Content-Length stays right
 }
 
-func newScrubber(token string) *scrubber {
-	if len(token) < minTokenScrub {
+// New returns the scrubber of token, or nil for a token too short to scrub safely (a nil
+// Scrubber scrubs nothing).
+func New(token string) *Scrubber {
+	if len(token) < MinToken {
 		return nil
 	}
 	mask := bytes.Repeat([]byte("*"), len(token))
 	copy(mask, "[redacted]")
-	return &scrubber{token: token, bytes: []byte(token), mask: mask}
+	return &Scrubber{token: token, bytes: []byte(token), mask: mask}
 }
 
-// header masks the token in h's values and drops any field whose name holds it;
+// Header masks the token in h's values and drops any field whose name holds it;
 // it reports whether it found any.
-func (s *scrubber) header(h http.Header) bool {
+func (s *Scrubber) Header(h http.Header) bool {
 	found := false
 	for name, vs := range h {
 		if len(name) >= len(s.token) && containsFold(name, s.token) {
@@ -69,13 +68,13 @@ func containsFold(s, sub string) bool {
 	return false
 }
 
-// scrubAnswer makes resp safe to pass on: headers now, the body and trailers as they
+// Answer makes resp safe to pass on: headers now, the body and trailers as they
 // stream. found is told once per part ("header", "body", "trailer") that held the token.
-func (s *scrubber) scrubAnswer(resp *http.Response, found func(part string)) error {
+func (s *Scrubber) Answer(resp *http.Response, found func(part string)) error {
 	if s == nil {
 		return nil
 	}
-	if s.header(resp.Header) {
+	if s.Header(resp.Header) {
 		found("header")
 	}
 	if !answerHasBody(resp) {
@@ -90,7 +89,7 @@ func (s *scrubber) scrubAnswer(resp *http.Response, found func(part string)) err
 		atEOF: func() {
 			// The transport fills resp.Trailer at the end of the body; the reverse proxy
 			// copies it after, so masking it here is in time.
-			if trailer != nil && s.header(trailer) {
+			if trailer != nil && s.Header(trailer) {
 				found("trailer")
 			}
 		}}
@@ -128,7 +127,7 @@ func decodeAnswer(resp *http.Response) error {
 		resp.Uncompressed = true
 		return nil
 	}
-	return errAnswerEncoding
+	return ErrEncoding
 }
 
 // gunzipBody decodes lazily: the gzip header is read with the body, not in ModifyResponse.
@@ -157,7 +156,7 @@ func (b *gunzipBody) Close() error { return b.src.Close() }
 // It never holds more than one buffer: nothing is read ahead of the caller.
 type scrubReader struct {
 	src   io.ReadCloser
-	s     *scrubber
+	s     *Scrubber
 	found func()
 	atEOF func()
 
@@ -252,19 +251,11 @@ func (r *scrubReader) Close() error {
 	return r.src.Close()
 }
 
-// scrubbedFetch masks the token in a document the gateway fetched with it (the OpenAPI
-// document is served to callers).
-func (g *Gateway) scrubbedFetch(u *upstream, fetch func(context.Context) ([]byte, error)) func(context.Context) ([]byte, error) {
-	if u.scrub == nil {
-		return fetch
+// Bytes masks the token in b, a document fetched with it (the OpenAPI document is served
+// to callers), and reports whether it was there; b is returned as is when it was not.
+func (s *Scrubber) Bytes(b []byte) ([]byte, bool) {
+	if s == nil || !bytes.Contains(b, s.bytes) {
+		return b, false
 	}
-	return func(ctx context.Context) ([]byte, error) {
-		b, err := fetch(ctx)
-		if bytes.Contains(b, u.scrub.bytes) {
-			b = bytes.ReplaceAll(b, u.scrub.bytes, u.scrub.mask)
-			g.metrics.OrgTokenScrubbed.WithLabelValues(u.name, "document").Inc()
-			g.log.Warn("the upstream's OpenAPI document carried the org token; masked before serving it", zap.String("upstream", u.name))
-		}
-		return b, err
-	}
+	return bytes.ReplaceAll(b, s.bytes, s.mask), true
 }

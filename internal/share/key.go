@@ -1,4 +1,4 @@
-package proxy
+package share
 
 import (
 	"net/http"
@@ -14,10 +14,6 @@ var varyHeaders = []string{"Accept", "Accept-Encoding", "Accept-Language", "Rang
 // traceHeaders (W3C trace context) travel with a shared read but are not in its key: they
 // name the leader's trace, and no upstream answers differently for them.
 var traceHeaders = []string{"Traceparent", "Tracestate"}
-
-// perCallHeaders are set by the gateway for one caller's call: a shared answer never
-// carries the leader's (each follower gets its own request id; it spent no points).
-var perCallHeaders = []string{requestIDHeader, "RateLimit", "RateLimit-Policy"}
 
 // keyHeaders is what a shared read forwards of the caller's headers: the varying ones,
 // except any that Connection names, which the reverse proxy drops as hop-by-hop (counting
@@ -38,11 +34,11 @@ func keyHeaders(in http.Header) http.Header {
 	return out
 }
 
-// asShared returns r as a shared read forwards it: only keyHeaders and no body (a GET's
+// Request returns r as a shared read forwards it: only keyHeaders and no body (a GET's
 // body has no defined meaning, and the key does not hold it). So the answer depends on
 // nothing of the leader's request beyond the key: an upstream that reflects a request
 // header cannot hand one caller's header to another.
-func asShared(r *http.Request) *http.Request {
+func Request(r *http.Request) *http.Request {
 	r = r.WithContext(r.Context()) // a shallow copy whose fields may be replaced
 	h := keyHeaders(r.Header)
 	for _, name := range traceHeaders {
@@ -55,13 +51,13 @@ func asShared(r *http.Request) *http.Request {
 	return r
 }
 
-// shareKey identifies reads that get the same answer. Every field is length-prefixed, so
+// Key identifies reads that get the same answer. Every field is length-prefixed, so
 // no value can spell another field or pair: upstream, method, the escaped forwarded path,
 // the raw query as the caller sent it (pairs in order, escapes as sent; the forwarded
 // query is derived from it alone, so equal keys forward equal queries), and the forwarded
-// varying headers, each with its count of values in order. r must come from asShared.
-func shareKey(x *exchange, r *http.Request) string {
-	b := make([]byte, 0, 48+len(x.up.name)+len(x.forwardPath)+len(r.URL.RawQuery))
+// varying headers, each with its count of values in order. r must come from Request.
+func Key(upstream, forwardPath string, r *http.Request) string {
+	b := make([]byte, 0, 48+len(upstream)+len(forwardPath)+len(r.URL.RawQuery))
 	field := func(s string) {
 		b = strconv.AppendInt(b, int64(len(s)), 10)
 		b = append(b, ':')
@@ -74,9 +70,9 @@ func shareKey(x *exchange, r *http.Request) string {
 		b = append(b, ':')
 		b = append(b, digits...)
 	}
-	field(x.up.name)
+	field(upstream)
 	field(r.Method)
-	field(x.forwardPath)
+	field(forwardPath)
 	if r.URL.ForceQuery || r.URL.RawQuery != "" {
 		// "?" with nothing after it still reaches the upstream
 		b = strconv.AppendInt(b, int64(1+len(r.URL.RawQuery)), 10)
@@ -86,20 +82,11 @@ func shareKey(x *exchange, r *http.Request) string {
 		field("")
 	}
 	for _, name := range varyHeaders {
-		vs := r.Header[name] // asShared's header: canonical names
+		vs := r.Header[name] // Request's header: canonical names
 		count(len(vs))
 		for _, v := range vs {
 			field(v)
 		}
 	}
 	return string(b)
-}
-
-// sharedHeader is the copy of an answer's header that others may be given.
-func sharedHeader(h http.Header) http.Header {
-	h = h.Clone()
-	for _, name := range perCallHeaders {
-		h.Del(name)
-	}
-	return h
 }

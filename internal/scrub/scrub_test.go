@@ -1,4 +1,4 @@
-package proxy
+package scrub
 
 import (
 	"bytes"
@@ -31,7 +31,7 @@ func (c *chunked) Read(p []byte) (int, error) {
 // keeps the length (Content-Length stays right), and leaves every other byte alone.
 func TestScrubReaderMasksTheTokenAcrossEveryReadBoundary(t *testing.T) {
 	const token = "retool_org_0123456789abcdef"
-	s := newScrubber(token)
+	s := New(token)
 	rng := rand.New(rand.NewPCG(7, 13))
 	bodies := []string{
 		"",
@@ -79,14 +79,14 @@ func TestScrubReaderMasksTheTokenAcrossEveryReadBoundary(t *testing.T) {
 }
 
 func TestATokenTooShortToScrubSafelyIsNotScrubbed(t *testing.T) {
-	if newScrubber("abc") != nil {
+	if New("abc") != nil {
 		t.Fatal("a 3-byte token would mask ordinary text in every answer")
 	}
 }
 
 // The scrubber's cost on the hot path: one 64 KiB answer without the token.
 func BenchmarkScrubReader64KiB(b *testing.B) {
-	s := newScrubber("retool_org_0123456789abcdef")
+	s := New("retool_org_0123456789abcdef")
 	body := bytes.Repeat([]byte(`{"id":"usr_0123","email":"a@example.com"},`), 64<<10/42)
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()

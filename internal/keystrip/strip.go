@@ -1,4 +1,4 @@
-package proxy
+package keystrip
 
 import (
 	"net/http"
@@ -20,11 +20,11 @@ var keyParams = []string{"api_key", "apikey", "api-key", "access_token"}
 // and query value: shorter strings would match by accident.
 const minKeyScan = 16
 
-// stripCallerKeys removes from the outbound request every header and query pair that
+// Strip removes from the outbound request every header and query pair that
 // carries a caller key: the known key headers and parameters by name, and any other
 // whose value contains the very key the caller authenticated with. Query pairs that stay
 // are kept byte for byte (escaping and order), so the upstream reads what was routed.
-func stripCallerKeys(out *http.Request, rawKey string, also []string) {
+func Strip(out *http.Request, rawKey string, also []string) {
 	for _, h := range callerKeyHeaders {
 		out.Header.Del(h)
 	}
