@@ -172,20 +172,6 @@ func cmpOr(s, def string) string {
 }
 
 func callersDelete(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("callers delete", stderr)
-	af := addAdminFlags(fs)
-	name, err := parseArgs(fs, args, "name")
-	if err != nil {
-		return err
-	}
-	c, err := newAdminClient(af, stderr)
-	if err != nil {
-		return err
-	}
-	defer c.close()
-	if _, err := c.call(http.MethodDelete, nil, "callers", name); err != nil {
-		return err
-	}
-	return printDeleted(stdout, c.output, map[string]string{"deleted_caller": name},
-		"Caller %s deleted with its run-time keys: they are refused (401) from now on.\n", name)
+	return deleteOne(deletion{command: "callers delete", arg: "name", collection: "callers", jsonKey: "deleted_caller",
+		done: "Caller %s deleted with its run-time keys: they are refused (401) from now on.\n"}, args, stdout, stderr)
 }

@@ -273,9 +273,25 @@ func keysRotate(args []string, stdout, stderr io.Writer) error {
 }
 
 func keysDelete(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("keys delete", stderr)
+	return deleteOne(deletion{command: "keys delete", arg: "id", collection: "keys", jsonKey: "deleted_key",
+		done: "Key %s deleted: it is refused (401) from now on.\n"}, args, stdout, stderr)
+}
+
+// deletion describes a command that deletes one thing by name through the admin API.
+type deletion struct {
+	command    string // e.g. "keys delete"
+	arg        string // its one argument, e.g. "id"
+	collection string // the admin API's path segment
+	jsonKey    string // -o json prints {jsonKey: the argument}
+	done       string // the confirmation, with %s for the argument
+}
+
+// deleteOne runs a deletion: the API answers 204 with no body, so -o json prints what
+// was deleted, for scripts.
+func deleteOne(d deletion, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags(d.command, stderr)
 	af := addAdminFlags(fs)
-	id, err := parseArgs(fs, args, "id")
+	what, err := parseArgs(fs, args, d.arg)
 	if err != nil {
 		return err
 	}
@@ -284,21 +300,15 @@ func keysDelete(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer c.close()
-	if _, err := c.call(http.MethodDelete, nil, "keys", id); err != nil {
+	if _, err := c.call(http.MethodDelete, nil, d.collection, what); err != nil {
 		return err
 	}
-	return printDeleted(stdout, c.output, map[string]string{"deleted_key": id}, "Key %s deleted: it is refused (401) from now on.\n", id)
-}
-
-// printDeleted confirms a deletion; the API answers 204 with no body, so -o json prints
-// what was deleted, for scripts.
-func printDeleted(w io.Writer, output string, asJSON map[string]string, format string, args ...any) error {
-	if output == "json" {
-		b, _ := json.Marshal(asJSON)
-		printJSON(w, b)
+	if c.output == "json" {
+		b, _ := json.Marshal(map[string]string{d.jsonKey: what})
+		printJSON(stdout, b)
 		return nil
 	}
-	fmt.Fprintf(w, format, args...)
+	fmt.Fprintf(stdout, d.done, what)
 	return nil
 }
 

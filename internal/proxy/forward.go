@@ -54,7 +54,10 @@ func (g *Gateway) newReverseProxy() *httputil.ReverseProxy {
 	}
 }
 
-func (g *Gateway) rewrite(x *exchange, pr *httputil.ProxyRequest) {
+// retarget points the outgoing request at x's upstream, on the path that was routed, and
+// drops the headers no caller may send upstream (the key header included). Public and
+// authenticated calls share it.
+func retarget(x *exchange, pr *httputil.ProxyRequest) {
 	u := x.up
 	out := pr.Out
 	out.URL.Scheme, out.URL.Host = u.base.Scheme, u.base.Host
@@ -69,6 +72,12 @@ func (g *Gateway) rewrite(x *exchange, pr *httputil.ProxyRequest) {
 		out.Header.Del(h)
 	}
 	out.Header.Del(u.header)
+}
+
+func (g *Gateway) rewrite(x *exchange, pr *httputil.ProxyRequest) {
+	u := x.up
+	out := pr.Out
+	retarget(x, pr)
 	keystrip.Strip(out, x.rawKey, x.snap.keyHeaders)
 	// Trailers are headers that arrive after the body, past every check above: a chunked
 	// request declaring Trailer: Authorization would otherwise deliver its key.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httputil"
-	"net/url"
 
 	"go.uber.org/zap"
 
@@ -97,18 +96,8 @@ func (g *Gateway) newPublicProxy() *httputil.ReverseProxy {
 }
 
 func rewritePublic(x *exchange, pr *httputil.ProxyRequest) {
-	u := x.up
 	out := pr.Out
-	out.URL.Scheme, out.URL.Host = u.base.Scheme, u.base.Host
-	escaped := u.base.EscapedPath() + x.forwardPath
-	out.URL.RawPath = escaped
-	out.URL.Path, _ = url.PathUnescape(escaped) // cannot fail: ForwardPath escapes
-	out.URL.RawQuery = pr.In.URL.RawQuery
-	out.Host = u.base.Host
-	for _, h := range strippedHeaders {
-		out.Header.Del(h)
-	}
-	out.Header.Del(u.header) // the caller's key, if one was sent anyway; no org token in its place
+	retarget(x, pr) // the caller's key, if one was sent anyway, goes; no org token in its place
 	// A probe carries nothing: an unauthenticated body has no business upstream.
 	out.Body, out.ContentLength, out.GetBody = http.NoBody, 0, nil
 	out.Header.Del("Content-Length")

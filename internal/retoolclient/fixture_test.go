@@ -1,7 +1,6 @@
 package retoolclient_test
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 
@@ -21,52 +20,18 @@ func newFixture(t *testing.T, st *stack) fixture {
 		}
 		return out
 	}
-	first := func(path string, ok func(map[string]any) bool) map[string]any {
-		for _, it := range list(path) {
-			if ok == nil || ok(it) {
-				return it
-			}
+	ids, err := examples.IDs(list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := fixture(ids)
+	for _, g := range list("/api/v2/role_permissions/role_grants") {
+		if examples.UserGrant(g) {
+			f["grantId"] = examples.ID(g["id"])
+			break
 		}
-		t.Fatalf("GET %s: nothing fits", path)
-		return nil
 	}
-	id := func(m map[string]any) string { return idString(m["id"]) }
-	f := fixture{}
-	user := first("/api/v2/users", nil)
-	f["userId"], f["email"] = id(user), user["email"].(string)
-	group := first("/api/v2/groups", func(g map[string]any) bool { return len(g["members"].([]any)) > 0 })
-	f["groupId"] = id(group)
-	f["userSid"] = idString(group["members"].([]any)[0].(map[string]any)["id"])
-	f["folderId"] = id(first("/api/v2/folders", func(m map[string]any) bool { return m["is_system_folder"] == false }))
-	f["spaceId"] = id(first("/api/v2/spaces", nil))
-	app := first("/api/v2/apps", nil)
-	f["appId"], f["appName"] = id(app), app["name"].(string)
-	f["environmentId"] = id(first("/api/v2/environments", nil))
-	f["resourceId"] = id(first("/api/v2/resources", nil))
-	f["configurationId"] = id(first("/api/v2/resource_configurations", nil))
-	f["variableId"] = id(first("/api/v2/configuration_variables", nil))
-	f["attributeId"] = id(first("/api/v2/user_attributes", nil))
-	f["themeId"] = id(first("/api/v2/app_themes", nil))
-	f["accessRequestId"] = id(first("/api/v2/access_requests", nil))
-	f["accessTokenId"] = id(first("/api/v2/access_tokens", nil))
-	f["userInviteId"] = id(first("/api/v2/user_invites", nil))
-	f["libraryId"] = id(first("/api/v2/custom_component_libraries?libraryId=x", nil))
-	f["revisionId"] = id(first("/api/v2/custom_component_libraries/"+f["libraryId"]+"/revisions", nil))
-	f["configId"] = id(first("/api/v2/observability/config", nil))
-	f["roleId"] = id(first("/api/v2/role_permissions/roles", func(m map[string]any) bool { return m["is_default_role"] == false }))
-	f["taskId"] = id(first("/api/v2/user_tasks", func(m map[string]any) bool { return m["status"] == "pending" }))
-	f["workflowId"] = id(first("/api/v2/workflows", nil))
-	grant := first("/api/v2/role_permissions/role_grants", func(m map[string]any) bool { return m["subject_type"] == "user" })
-	f["subjectId"] = idString(grant["subject_id"])
-	f["grantId"] = id(grant)
 	return f
-}
-
-func idString(v any) string {
-	if n, ok := v.(float64); ok {
-		return fmt.Sprint(int64(n))
-	}
-	return fmt.Sprint(v)
 }
 
 // prepare readies the organisation for one operation, where the seeded one

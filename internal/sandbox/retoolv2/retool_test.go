@@ -58,44 +58,11 @@ type fixture map[string]string
 
 func newFixture(t testing.TB, s *API) fixture {
 	t.Helper()
-	first := func(target string, ok func(map[string]any) bool) map[string]any {
-		for _, it := range listed(t, s, target) {
-			if ok == nil || ok(it) {
-				return it
-			}
-		}
-		t.Fatalf("GET %s: nothing fits", target)
-		return nil
+	ids, err := examples.IDs(func(target string) []map[string]any { return listed(t, s, target) })
+	if err != nil {
+		t.Fatal(err)
 	}
-	id := func(m map[string]any) string { return crud.ID(m["id"]) }
-	f := fixture{}
-	user := first("/api/v2/users", nil)
-	f["userId"], f["email"] = id(user), user["email"].(string)
-	group := first("/api/v2/groups", func(g map[string]any) bool { return len(g["members"].([]any)) > 0 })
-	f["groupId"] = id(group)
-	f["userSid"] = crud.ID(group["members"].([]any)[0].(map[string]any)["id"])
-	f["folderId"] = id(first("/api/v2/folders", func(m map[string]any) bool { return m["is_system_folder"] == false }))
-	f["spaceId"] = id(first("/api/v2/spaces", nil))
-	app := first("/api/v2/apps", nil)
-	f["appId"], f["appName"] = id(app), app["name"].(string)
-	f["environmentId"] = id(first("/api/v2/environments", nil))
-	f["resourceId"] = id(first("/api/v2/resources", nil))
-	f["configurationId"] = id(first("/api/v2/resource_configurations", nil))
-	f["variableId"] = id(first("/api/v2/configuration_variables", nil))
-	f["attributeId"] = id(first("/api/v2/user_attributes", nil))
-	f["themeId"] = id(first("/api/v2/app_themes", nil))
-	f["accessRequestId"] = id(first("/api/v2/access_requests", nil))
-	f["accessTokenId"] = id(first("/api/v2/access_tokens", nil))
-	f["userInviteId"] = id(first("/api/v2/user_invites", nil))
-	f["libraryId"] = id(first("/api/v2/custom_component_libraries?libraryId=x", nil))
-	f["revisionId"] = id(first("/api/v2/custom_component_libraries/"+f["libraryId"]+"/revisions", nil))
-	f["configId"] = id(first("/api/v2/observability/config", nil))
-	f["roleId"] = id(first("/api/v2/role_permissions/roles", func(m map[string]any) bool { return m["is_default_role"] == false }))
-	f["taskId"] = id(first("/api/v2/user_tasks", func(m map[string]any) bool { return m["status"] == "pending" }))
-	f["workflowId"] = id(first("/api/v2/workflows", nil))
-	grant := first("/api/v2/role_permissions/role_grants", func(m map[string]any) bool { return m["subject_type"] == "user" })
-	f["subjectId"] = crud.ID(grant["subject_id"])
-	return f
+	return fixture(ids)
 }
 
 // target fills a template's parameters from the fixture.
