@@ -29,21 +29,7 @@ func savingFleet(t *testing.T, n int, cacheTTL time.Duration, coalesce bool) (*s
 	}
 	var rs []*replica
 	for range n {
-		rs = append(rs, startReplica(t, fmt.Sprintf(`
-server: {listen: "127.0.0.1:0", admin_listen: "127.0.0.1:0", shutdown_grace: 1s}
-redis: {url: %q, replicas: %d}
-upstreams:
-  - name: retool
-    base_url: %q
-    profile: retool-v2
-    auth: {token_env: E2E_SAVING_TOKEN}
-    spec: {enabled: false}
-    cache: {ttl: %s}
-    budget: {capacity: 100000}
-    %s
-callers:
-  - {name: svc, scopes: ["*"], keys: [{id: saver-1, sha256: %q}]}
-`, redisSrv.URL(), n, sbURL, cacheTTL, routesDoc, sum), nil))
+		rs = append(rs, startReplica(t, savingConfig(redisSrv.URL(), n, sbURL, cacheTTL.String(), routesDoc, sum, ""), nil))
 	}
 	return sb, rs, key.Reveal()
 }
@@ -170,22 +156,8 @@ func startMixFleet(t *testing.T, coalesce, cache bool) *mixFleet {
 		ttl = "1h"
 	}
 	for range 3 {
-		f.replicas = append(f.replicas, proxytest.Start(t, proxytest.Options{Config: fmt.Sprintf(`
-server: {listen: "127.0.0.1:0", admin_listen: "127.0.0.1:0", shutdown_grace: 1s}
-redis: {url: %q, replicas: 3}
-upstreams:
-  - name: retool
-    base_url: %q
-    profile: retool-v2
-    auth: {token_env: E2E_SAVING_TOKEN}
-    spec: {enabled: false}
-    cache: {ttl: %s}
-    budget: {capacity: 100000}
-    %s
-callers:
-  - {name: svc, scopes: ["*"], keys: [{id: saver-1, sha256: %q}]}
-  - {name: probe, scopes: [users:read], max_points: 1, keys: [{id: probe-1, sha256: %q}]}
-`, redisSrv.URL(), srv.URL, ttl, routesDoc, sum, probeSum)}))
+		probe := fmt.Sprintf("  - {name: probe, scopes: [users:read], max_points: 1, keys: [{id: probe-1, sha256: %q}]}\n", probeSum)
+		f.replicas = append(f.replicas, proxytest.Start(t, proxytest.Options{Config: savingConfig(redisSrv.URL(), 3, srv.URL, ttl, routesDoc, sum, probe)}))
 	}
 	return f
 }
@@ -296,4 +268,25 @@ func TestSavingOnARealisticMix(t *testing.T) {
 			t.Errorf("%s saved %.1f%%; the docs quote %.0f%% (±%.0f)", c.what, c.got, c.want, savingTolerance)
 		}
 	}
+}
+
+// savingConfig is a replica of the saving fleets: n replicas on one Redis, one upstream at
+// base with the given cache TTL and route overrides, the caller svc (key sum) and any
+// further caller lines.
+func savingConfig(redisURL string, n int, base, ttl, routesDoc, sum, moreCallers string) string {
+	return fmt.Sprintf(`
+server: {listen: "127.0.0.1:0", admin_listen: "127.0.0.1:0", shutdown_grace: 1s}
+redis: {url: %q, replicas: %d}
+upstreams:
+  - name: retool
+    base_url: %q
+    profile: retool-v2
+    auth: {token_env: E2E_SAVING_TOKEN}
+    spec: {enabled: false}
+    cache: {ttl: %s}
+    budget: {capacity: 100000}
+    %s
+callers:
+  - {name: svc, scopes: ["*"], keys: [{id: saver-1, sha256: %q}]}
+%s`, redisURL, n, base, ttl, routesDoc, sum, moreCallers)
 }

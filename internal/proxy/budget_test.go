@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,22 +15,14 @@ import (
 // burst sends n GET /api/v2/users (2 points each) at once and returns the answers.
 func burst(t *testing.T, gw *proxytest.Retool, n int) []proxytest.Response {
 	t.Helper()
-	start := make(chan struct{})
-	answers := make([]proxytest.Response, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
+	reqs := make([]*http.Request, n)
+	for i := range reqs {
 		// Distinct reads: identical ones would follow one upstream call (coalescing).
-		req := gw.NewRequest(t, http.MethodGet, "/api/v2/users?page="+strconv.Itoa(i), nil)
-		req.Header.Set("Authorization", "Bearer "+gw.Key(proxytest.Reader))
-		wg.Go(func() {
-			<-start
-			answers[i], errs[i] = gw.Send(req)
-		})
+		reqs[i] = gw.NewRequest(t, http.MethodGet, "/api/v2/users?page="+strconv.Itoa(i), nil)
+		reqs[i].Header.Set("Authorization", "Bearer "+gw.Key(proxytest.Reader))
 	}
-	close(start)
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	answers, err := gw.SendTogether(reqs)
+	if err != nil {
 		t.Fatal(err)
 	}
 	return answers

@@ -1,7 +1,6 @@
 package proxy_test
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -70,24 +69,16 @@ callers:
 // burstAs sends n distinct 2-point reads at once with key and the given extra header.
 func (f *patientFixture) burstAs(t *testing.T, key string, n int, header ...string) []proxytest.Response {
 	t.Helper()
-	start := make(chan struct{})
-	answers := make([]proxytest.Response, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		req := f.NewRequest(t, http.MethodGet, "/api/v2/users?page="+strconv.Itoa(i), nil)
-		req.Header.Set("Authorization", "Bearer "+key)
+	reqs := make([]*http.Request, n)
+	for i := range reqs {
+		reqs[i] = f.NewRequest(t, http.MethodGet, "/api/v2/users?page="+strconv.Itoa(i), nil)
+		reqs[i].Header.Set("Authorization", "Bearer "+key)
 		for j := 0; j+1 < len(header); j += 2 {
-			req.Header.Set(header[j], header[j+1])
+			reqs[i].Header.Set(header[j], header[j+1])
 		}
-		wg.Go(func() {
-			<-start
-			answers[i], errs[i] = f.Send(req)
-		})
 	}
-	close(start)
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	answers, err := f.SendTogether(reqs)
+	if err != nil {
 		t.Fatal(err)
 	}
 	return answers

@@ -3,11 +3,13 @@ package proxytest
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -88,6 +90,24 @@ func (g *Gateway) Send(req *http.Request) (Response, error) {
 	}
 	g.remember(r)
 	return r, nil
+}
+
+// SendTogether sends every request at once, each from its own goroutine released at the
+// same moment, and returns the answers in the requests' order (and every transport error).
+func (g *Gateway) SendTogether(reqs []*http.Request) ([]Response, error) {
+	start := make(chan struct{})
+	answers := make([]Response, len(reqs))
+	errs := make([]error, len(reqs))
+	var wg sync.WaitGroup
+	for i, req := range reqs {
+		wg.Go(func() {
+			<-start
+			answers[i], errs[i] = g.Send(req)
+		})
+	}
+	close(start)
+	wg.Wait()
+	return answers, errors.Join(errs...)
 }
 
 // Call sends method path with key as Authorization: Bearer (none when key is "").
