@@ -141,17 +141,10 @@ func callersSet(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if c.output == "json" {
-		printJSON(stdout, b)
-		return nil
-	}
-	var cs keys.CallerSettings
-	if err := json.Unmarshal(b, &cs); err != nil {
-		return fmt.Errorf("read the caller: %w", err)
-	}
-	fmt.Fprintf(stdout, "Caller %s set: scopes %s, priority %s, max_points %s.\n",
-		cs.Name, orDash(strings.Join(cs.Scopes, ",")), cs.Priority, maxPoints(cs.MaxPoints))
-	return nil
+	return show(stdout, c.output, b, "the caller", func(cs keys.CallerSettings) string {
+		return fmt.Sprintf("Caller %s set: scopes %s, priority %s, max_points %s.\n",
+			cs.Name, orDash(strings.Join(cs.Scopes, ",")), cs.Priority, maxPoints(cs.MaxPoints))
+	})
 }
 
 func splitScopes(s string) []string {

@@ -233,15 +233,23 @@ func keysSetDisabled(sub string, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	if c.output == "json" {
-		printJSON(stdout, b)
+	return show(stdout, c.output, b, "the key", func(k keys.KeyView) string {
+		return fmt.Sprintf("Key %s (caller %s): disabled %s, active %s.\n", k.ID, k.Caller, yesNo(k.Disabled), activeState(k))
+	})
+}
+
+// show prints an admin API answer: as it came with -o json, else decoded into T and
+// told in one line by tell. what names T in an error ("the key").
+func show[T any](w io.Writer, output string, body []byte, what string, tell func(T) string) error {
+	if output == "json" {
+		printJSON(w, body)
 		return nil
 	}
-	var k keys.KeyView
-	if err := json.Unmarshal(b, &k); err != nil {
-		return fmt.Errorf("read the key: %w", err)
+	var v T
+	if err := json.Unmarshal(body, &v); err != nil {
+		return fmt.Errorf("read %s: %w", what, err)
 	}
-	fmt.Fprintf(stdout, "Key %s (caller %s): disabled %s, active %s.\n", k.ID, k.Caller, yesNo(k.Disabled), activeState(k))
+	fmt.Fprint(w, tell(v))
 	return nil
 }
 
