@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -81,11 +82,7 @@ func jain(xs []float64) float64 {
 }
 
 func statusList(m map[int]int) string {
-	var codes []int
-	for c := range m {
-		codes = append(codes, c)
-	}
-	slices.Sort(codes)
+	codes := slices.Sorted(maps.Keys(m))
 	var parts []string
 	for _, c := range codes {
 		name := fmt.Sprint(c)

@@ -20,11 +20,7 @@ func newFixture(t *testing.T, st *stack) fixture {
 		}
 		return out
 	}
-	ids, err := examples.IDs(list)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := fixture(ids)
+	f := fixture(examples.IDs(t, list))
 	for _, g := range list("/api/v2/role_permissions/role_grants") {
 		if examples.UserGrant(g) {
 			f["grantId"] = examples.ID(g["id"])

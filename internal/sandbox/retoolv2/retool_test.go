@@ -58,11 +58,7 @@ type fixture map[string]string
 
 func newFixture(t testing.TB, s *API) fixture {
 	t.Helper()
-	ids, err := examples.IDs(func(target string) []map[string]any { return listed(t, s, target) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fixture(ids)
+	return fixture(examples.IDs(t, func(target string) []map[string]any { return listed(t, s, target) }))
 }
 
 // target fills a template's parameters from the fixture.

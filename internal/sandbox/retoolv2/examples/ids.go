@@ -3,25 +3,24 @@ package examples
 import (
 	"fmt"
 	"strconv"
+	"testing"
 )
 
 // IDs names an item of the organisation for each path parameter the conformance tests
 // fill ("userId", "groupId", "appId", ...), read from its own lists: list returns the data
-// of a list answer (GET path). Items are chosen so that the calls made with them work: a
+// of a list answer (GET path); a list with nothing that fits fails the test. Items are chosen so that the calls made with them work: a
 // group with members, a folder that is not a system folder, a role that is not a
 // default, a pending task, a grant to a user.
-func IDs(list func(path string) []map[string]any) (map[string]string, error) {
-	var missing error
+func IDs(t testing.TB, list func(path string) []map[string]any) map[string]string {
+	t.Helper()
 	first := func(path string, ok func(map[string]any) bool) map[string]any {
 		for _, it := range list(path) {
 			if ok == nil || ok(it) {
 				return it
 			}
 		}
-		if missing == nil {
-			missing = fmt.Errorf("GET %s: nothing fits", path)
-		}
-		return map[string]any{"id": "", "name": "", "email": "", "members": []any{map[string]any{"id": ""}}, "subject_id": ""}
+		t.Fatalf("GET %s: nothing fits", path)
+		return nil
 	}
 	id := func(m map[string]any) string { return ID(m["id"]) }
 	f := map[string]string{}
@@ -54,7 +53,7 @@ func IDs(list func(path string) []map[string]any) (map[string]string, error) {
 	f["roleId"] = id(first("/api/v2/role_permissions/roles", func(m map[string]any) bool { return m["is_default_role"] == false }))
 	f["taskId"] = id(first("/api/v2/user_tasks", func(m map[string]any) bool { return m["status"] == "pending" }))
 	f["subjectId"] = ID(first("/api/v2/role_permissions/role_grants", UserGrant)["subject_id"])
-	return f, missing
+	return f
 }
 
 // UserGrant picks a role grant to a user.
