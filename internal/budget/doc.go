@@ -25,10 +25,13 @@
 // most max_wait plus one CallTimeout.
 //
 // The journal. Each replica remembers what it admitted within the last Hold+Window and
-// when each is released. It is written back when Redis answers again (the write-back is
-// idempotent, cancels asks whose answer was lost, and moves releases of calls answered
-// during the outage earlier); a budget whose state Redis lost refuses asks for a short
-// grace so that every replica can write back first.
+// when each is released (journal.go keeps the sums a local decision needs, so deciding
+// alone costs O(log n) however large the budget). It is written back when Redis answers
+// again: what was admitted alone and releases moved earlier while cut off, or everything
+// when Redis lost its data (another epoch); in calls of at most 1024 entries, each
+// idempotent and kept if a later one fails. The write-back also cancels asks whose answer
+// was lost. A budget whose state Redis lost refuses asks for a short grace so that every
+// replica can write back first.
 //
 // One replica (Replicas = 1). Nobody else spends, so what is counted is what Redis held
 // at the last sync (its release schedule, to a sixteenth of the window) plus what this

@@ -70,17 +70,8 @@ type foState struct {
 	beatKnown bool      // a heartbeat of ours is known to be written
 	beatFloor time.Time // local lower bound of the Redis instant our last confirmed heartbeat was based on
 
-	journal  map[string]*jentry
+	j        *journal // what this replica admitted that is still counted (journal.go)
 	phantoms []Ticket // asks whose answer was lost: maybe admitted in Redis, never used
-	pruneAt  int      // journal size that triggers the next prune
-}
-
-// jentry is one admission made by this replica.
-type jentry struct {
-	t        Ticket
-	admitted time.Time // local time the admission was known
-	release  time.Time
-	local    bool // admitted during an outage: not in Redis until restored
 }
 
 // NewFailover wraps r.
@@ -125,7 +116,7 @@ func (f *Failover) Watch(spec *Spec) {
 func (f *Failover) state(spec *Spec) *foState {
 	s := f.st[spec.Name]
 	if s == nil {
-		s = &foState{spec: spec, journal: map[string]*jentry{}}
+		s = &foState{spec: spec, j: newJournal()}
 		f.st[spec.Name] = s
 	}
 	s.spec = spec // the latest spec after a reload
@@ -170,7 +161,7 @@ func (f *Failover) Take(ctx context.Context, spec *Spec, ask Ask) (Decision, err
 	lost := s.epoch != "" && d.Epoch != s.epoch
 	s.epoch = d.Epoch
 	if d.Allowed {
-		f.journal(s, d.Ticket, false, ack)
+		s.j.add(d.Ticket, ack, ack.Add(spec.Hold+spec.Window), false)
 	}
 	f.mu.Unlock()
 	if lost {
@@ -186,33 +177,18 @@ func (f *Failover) Take(ctx context.Context, spec *Spec, ask Ask) (Decision, err
 	return d, nil
 }
 
-func (f *Failover) journal(s *foState, t Ticket, local bool, now time.Time) {
-	s.journal[t.ID] = &jentry{t: t, admitted: now, release: now.Add(s.spec.Hold + s.spec.Window), local: local}
-	// Prune when the journal has doubled since the last prune: amortised O(1) per
-	// admission however large the budget (a fixed interval would rescan it all).
-	if len(s.journal) >= s.pruneAt {
-		for id, e := range s.journal {
-			if !e.release.After(now) {
-				delete(s.journal, id)
-			}
-		}
-		s.pruneAt = max(256, 2*len(s.journal))
-	}
-}
-
 // Settle implements Store.
 func (f *Failover) Settle(ctx context.Context, spec *Spec, t Ticket) error {
 	f.mu.Lock()
 	s := f.state(spec)
-	if e := s.journal[t.ID]; e != nil {
-		if r := f.o.Now().Add(spec.Window); r.Before(e.release) {
-			e.release = r
-		}
-	}
+	e := s.j.moveEarlier(t.ID, f.o.Now().Add(spec.Window))
 	down := f.down
+	if down {
+		s.j.markDirty(e) // the journal carries it; it is written back with its release time
+	}
 	f.mu.Unlock()
 	if down {
-		return nil // the journal carries it; it is written back with its release time
+		return nil
 	}
 	// The caller needs no answer: the settle goes with the others of its moment (a late
 	// settle only keeps the points counted a little longer, which is safe).
@@ -272,7 +248,7 @@ func (f *Failover) Absorb(ctx context.Context, spec *Spec, points int64, d time.
 	f.mu.Lock()
 	s := f.state(spec)
 	down := f.down
-	s.journal[t.ID] = &jentry{t: t, admitted: now, release: now.Add(d), local: down}
+	s.j.add(t, now, now.Add(d), down)
 	f.mu.Unlock()
 	if down {
 		return nil
@@ -280,6 +256,9 @@ func (f *Failover) Absorb(ctx context.Context, spec *Spec, points int64, d time.
 	cctx, cancel, sent := f.call(ctx)
 	defer cancel()
 	if _, err := f.redis.Restore(cctx, spec, []Restored{{Ticket: t, Left: d}}, nil); err != nil {
+		f.mu.Lock()
+		s.j.markDirty(s.j.byID[t.ID])
+		f.mu.Unlock()
 		f.failed(ctx, "absorb", sent)
 		return err
 	}

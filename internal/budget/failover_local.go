@@ -1,6 +1,9 @@
 package budget
 
-import "time"
+import (
+	"maps"
+	"time"
+)
 
 // The arithmetic of the local share. Every bound here is in this replica's own clock,
 // built from durations Redis measured (never by comparing clocks): see doc.go.
@@ -65,20 +68,14 @@ func (f *Failover) takeLocal(spec *Spec, ask Ask) (Decision, error) {
 	if f.o.FailClosed {
 		return Decision{}, ErrUnavailable
 	}
-	now := f.o.Now()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	s := f.state(spec)
+	now := s.j.advance(f.o.Now())
 	d := Decision{Cost: ask.Cost, Capacity: spec.Capacity, Local: true}
 	limit, used := f.localLimit(s, ask.Priority, now)
 	d.Used = used
-	var mine int64
-	for _, e := range s.journal {
-		if e.local && e.t.Caller == ask.Caller && e.release.After(now) {
-			mine += e.t.Cost
-		}
-	}
-	if ask.CallerCap > 0 && mine+ask.Cost > ask.CallerCap {
+	if ask.CallerCap > 0 && s.j.localBy[ask.Caller]+ask.Cost > ask.CallerCap {
 		d.Reason, d.RetryAfter = ReasonCallerCap, f.o.Every
 		return d, nil
 	}
@@ -88,13 +85,13 @@ func (f *Failover) takeLocal(spec *Spec, ask Ask) (Decision, error) {
 		return d, nil
 	}
 	t := Ticket{ID: newID(), Caller: ask.Caller, Cost: ask.Cost}
-	f.journal(s, t, true, now)
+	s.j.add(t, now, now.Add(spec.Hold+spec.Window), true)
 	d.Allowed, d.Ticket, d.Used = true, t, used+ask.Cost
 	return d, nil
 }
 
 // localLimit returns how many points this replica may hold alone now, and how many of
-// them count already (mu held).
+// them count already (mu held; the journal advanced to now).
 func (f *Failover) localLimit(s *foState, p Priority, now time.Time) (limit, used int64) {
 	spec := s.spec
 	n := int64(f.o.Replicas)
@@ -107,11 +104,7 @@ func (f *Failover) localLimit(s *foState, p Priority, now time.Time) (limit, use
 		}
 		return limit, s.knownUsed(now, f.started)
 	}
-	for _, e := range s.journal {
-		if e.local && e.release.After(now) {
-			used += e.t.Cost
-		}
-	}
+	used = s.j.local
 	from, until, ok := f.spendWindow(s)
 	if !ok || now.Before(from) || !now.Before(until) {
 		return 0, used
@@ -126,7 +119,7 @@ func (f *Failover) localLimit(s *foState, p Priority, now time.Time) (limit, use
 // knownUsed bounds the points counted at now, for a replica that is alone: the schedule
 // of the last sync plus journal entries admitted after it was sent. Before any sync it
 // assumes the budget full until everything admitted before this process started is
-// released.
+// released. The journal has advanced to now.
 func (s *foState) knownUsed(now, started time.Time) int64 {
 	if !s.synced && now.Before(started.Add(s.spec.Hold+s.spec.Window)) {
 		return s.spec.Capacity
@@ -137,27 +130,20 @@ func (s *foState) knownUsed(now, started time.Time) int64 {
 			used += r.Points
 		}
 	}
-	for _, e := range s.journal {
-		if e.release.After(now) && (!s.synced || !e.admitted.Before(s.syncSent)) {
-			used += e.t.Cost
-		}
+	if !s.synced {
+		return used + s.j.alive
 	}
-	return used
+	return used + s.j.since
 }
 
 // localUsage is what Usage reports while Redis does not answer: this replica's estimate
 // (what it knows is counted; with several replicas, the others' spending since the last
 // sync is not in it).
 func (f *Failover) localUsage(s *foState) Usage {
-	now := f.o.Now()
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	u := Usage{Capacity: s.spec.Capacity, Epoch: s.epoch, ByCaller: map[string]int64{}}
+	now := s.j.advance(f.o.Now())
+	u := Usage{Capacity: s.spec.Capacity, Epoch: s.epoch, ByCaller: maps.Clone(s.j.aliveBy)}
 	u.Used = min(s.knownUsed(now, f.started), s.spec.Capacity)
-	for _, e := range s.journal {
-		if e.release.After(now) {
-			u.ByCaller[e.t.Caller] += e.t.Cost
-		}
-	}
 	return u
 }

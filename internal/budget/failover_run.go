@@ -110,6 +110,7 @@ func (f *Failover) sync(ctx context.Context, s *foState) (Usage, error) {
 	f.mu.Lock()
 	hb, based := f.heartbeat(s)
 	spec := s.spec
+	seq := s.j.seq // entries journalled before this are in the schedule the answer reports
 	f.mu.Unlock()
 	sent := f.o.Now()
 	st, rnow, err := f.redis.usage(ctx, spec, hb)
@@ -121,10 +122,14 @@ func (f *Failover) sync(ctx context.Context, s *foState) (Usage, error) {
 	f.answered(s, hb, based, rnow, sent, ack)
 	lost := s.epoch != "" && st.Epoch != "" && st.Epoch != s.epoch
 	s.synced, s.syncSent, s.syncAck, s.syncUsed, s.sched, s.beats = true, sent, ack, st.Used, st.Schedule, st.beats
+	s.j.synced(seq)
 	if st.Epoch != "" {
 		s.epoch = st.Epoch
 	}
-	empty := st.Epoch == "" && len(s.journal) > 0
+	empty := st.Epoch == "" && len(s.j.byID) > 0
+	if lost || empty {
+		s.j.markAllDirty() // Redis lost what it held
+	}
 	f.mu.Unlock()
 	if lost || empty {
 		if err := f.restore(ctx, s); err != nil {
@@ -134,37 +139,59 @@ func (f *Failover) sync(ctx context.Context, s *foState) (Usage, error) {
 	return st.Usage, nil
 }
 
-// restore writes back the journal (what this replica admitted and is still counted),
-// the heartbeats it last saw, and cancels asks whose answer was lost.
+// restoreChunk bounds the entries of one write-back call, so that a large journal (a
+// budget of many cheap calls) goes back in calls Redis runs quickly, each one's progress
+// kept, instead of one call too large to finish within its timeout.
+const restoreChunk = 1024
+
+// restore writes back what Redis may not have as the journal has it (what this replica
+// admitted alone, and releases moved earlier while cut off), the heartbeats it last saw,
+// and cancels asks whose answer was lost. When the answer shows that Redis lost its data
+// (another epoch), it writes back the whole journal. Entries written stay written if a
+// later call fails: the next restore sends only the rest.
 func (f *Failover) restore(ctx context.Context, s *foState) error {
-	now := f.o.Now()
 	f.mu.Lock()
-	entries := make([]Restored, 0, len(s.journal))
-	sent := make([]*jentry, 0, len(s.journal))
-	for id, e := range s.journal {
-		if left := e.release.Sub(now); left > 0 {
-			entries = append(entries, Restored{Ticket: e.t, Left: left})
-			sent = append(sent, e)
-		} else {
-			delete(s.journal, id)
+	spec, phantoms, beats, epoch := s.spec, s.phantoms, s.beats, s.epoch
+	f.mu.Unlock()
+	for first := true; ; first = false {
+		now := f.o.Now()
+		f.mu.Lock()
+		s.j.advance(now)
+		es, gens := s.j.takeDirty(restoreChunk)
+		entries := make([]Restored, 0, len(es))
+		for _, e := range es {
+			entries = append(entries, Restored{Ticket: e.t, Left: max(e.release.Sub(now), time.Microsecond)})
 		}
+		hb, based := f.heartbeat(s)
+		f.mu.Unlock()
+		if len(es) == 0 && !first {
+			break
+		}
+		var cancel []Ticket
+		if first {
+			cancel = phantoms
+		}
+		got, rnow, err := f.redis.restore(ctx, spec, hb, beats, entries, cancel)
+		ack := f.o.Now()
+		f.mu.Lock()
+		if err != nil {
+			s.j.unwritten(es)
+			f.mu.Unlock()
+			return err
+		}
+		f.answered(s, hb, based, rnow, now, ack)
+		s.j.written(es, gens)
+		if first {
+			s.phantoms = s.phantoms[len(phantoms):]
+		}
+		if got != epoch {
+			// Redis lost its data (or this is the first answer): everything goes back.
+			s.j.markAllDirty()
+			epoch = got
+		}
+		s.epoch = got
+		f.mu.Unlock()
 	}
-	spec, phantoms, beats := s.spec, s.phantoms, s.beats
-	hb, based := f.heartbeat(s)
-	f.mu.Unlock()
-	epoch, rnow, err := f.redis.restore(ctx, spec, hb, beats, entries, phantoms)
-	if err != nil {
-		return err
-	}
-	ack := f.o.Now()
-	f.mu.Lock()
-	f.answered(s, hb, based, rnow, now, ack)
-	s.phantoms = s.phantoms[len(phantoms):]
-	s.epoch = epoch
-	for _, e := range sent {
-		e.local = false // in Redis now
-	}
-	f.mu.Unlock()
 	return nil
 }
 

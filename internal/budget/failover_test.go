@@ -232,3 +232,70 @@ func TestFailoverSettleJustBeforeStopReachesRedis(t *testing.T) {
 		}
 	}
 }
+
+// A budget of many cheap calls leaves a journal far larger than one write-back call
+// carries. After an outage every admission, made through Redis before it or alone during
+// it, is counted in Redis again: when Redis only hung (the write-back sends what was
+// admitted alone) and when it restarted empty (it sends everything).
+func TestFailoverWritesBackAJournalOfManyChunks(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		stop, resume func(*testutil.RedisServer)
+	}{
+		{"hung", (*testutil.RedisServer).Pause, (*testutil.RedisServer).Resume},
+		{"restarted empty", (*testutil.RedisServer).Kill, (*testutil.RedisServer).Restart},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := testutil.StartRedis(t)
+			c := failoverClient(t, srv.Addr(), 2*time.Second)
+			back := make(chan struct{}, 1)
+			f := budget.NewFailover(budget.NewRedis(c, budget.RedisOptions{RestoreGrace: -1}), budget.FailoverOptions{
+				Every: 20 * time.Millisecond, Timeout: 5 * time.Second, CallTimeout: 300 * time.Millisecond,
+				OnDegraded: func(_ string, d bool) {
+					if !d {
+						back <- struct{}{}
+					}
+				},
+			})
+			spec := &budget.Spec{Name: "many", Capacity: 1_000_000, Window: time.Hour, Hold: time.Hour}
+			f.Watch(spec)
+			ctx, cancel := context.WithCancel(context.Background())
+			stopped := make(chan struct{})
+			go func() { defer close(stopped); f.Run(ctx) }()
+			t.Cleanup(func() { cancel(); <-stopped })
+
+			var members []string
+			take := func(n int, local bool) {
+				t.Helper()
+				for len(members) < n {
+					d, err := f.Take(context.Background(), spec, budget.Ask{Caller: "a", Cost: 1})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if d.Allowed && d.Local == local {
+						members = append(members, d.Ticket.ID+"|1|a")
+					}
+				}
+			}
+			take(1500, false)
+			tc.stop(srv)
+			take(3000, true) // the first one waits out CallTimeout, then all go alone
+			tc.resume(srv)
+			select {
+			case <-back:
+			case <-time.After(30 * time.Second):
+				t.Fatal("the store never came back after Redis did")
+			}
+			check := failoverClient(t, srv.Addr(), 5*time.Second)
+			missing := 0
+			for _, m := range members {
+				if err := check.ZScore(context.Background(), "gw:{many}:log", m).Err(); err != nil {
+					missing++
+				}
+			}
+			if missing > 0 {
+				t.Fatalf("%d of %d admissions are not counted in Redis after the write-back", missing, len(members))
+			}
+		})
+	}
+}

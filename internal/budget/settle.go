@@ -19,15 +19,27 @@ func (f *Failover) sendSettles(spec *Spec, ts []Ticket) {
 	down := f.down
 	f.mu.Unlock()
 	if down {
-		return // the journal already holds the earlier releases; the write-back carries them
+		f.unsettled(spec, ts) // the journal holds the earlier releases; the write-back carries them
+		return
 	}
 	ctx, cancel, sent := f.call(context.Background())
 	defer cancel()
 	if err := f.redis.settleMany(ctx, spec, ts); err != nil {
+		f.unsettled(spec, ts)
 		f.failed(ctx, "settle", sent)
 		return
 	}
 	f.ok(f.o.Now())
+}
+
+// unsettled marks settles that did not reach Redis for the next write-back.
+func (f *Failover) unsettled(spec *Spec, ts []Ticket) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s := f.state(spec)
+	for _, t := range ts {
+		s.j.markDirty(s.j.byID[t.ID])
+	}
 }
 
 // Flush waits until every settle made before it was sent to Redis (or failed to be).
