@@ -13,6 +13,7 @@ import (
 	"github.com/budgetgw/gateway/internal/config"
 	"github.com/budgetgw/gateway/internal/keys"
 	"github.com/budgetgw/gateway/internal/metrics"
+	"github.com/budgetgw/gateway/internal/schedlag"
 )
 
 // storeRuntime is the budget store plus what must run beside it and be closed after it.
@@ -39,11 +40,13 @@ func buildStore(cfg *config.Config, m *metrics.Metrics, log *zap.Logger) (*store
 		upstreamsOf[u.Budget.Name] = append(upstreamsOf[u.Budget.Name], u.Name)
 		m.StoreDegraded.WithLabelValues(u.Name).Set(0)
 	}
+	lag := schedlag.New()
 	f := budget.NewFailover(budget.NewRedis(client, budget.RedisOptions{Prefix: cfg.Redis.KeyPrefix}), budget.FailoverOptions{
 		Replicas:    cfg.Redis.Replicas,
 		FailClosed:  cfg.Redis.OnFailure == "fail_closed",
 		Timeout:     cfg.Redis.Timeout * 4, // background syncs and write-backs
 		CallTimeout: cfg.Redis.Timeout,     // what a request may spend on the store, once
+		Lag:         lag.Lag,               // a starved process does not blame Redis
 		OnDegraded: func(name string, degraded bool) {
 			v := 0.0
 			if degraded {
@@ -58,7 +61,10 @@ func buildStore(cfg *config.Config, m *metrics.Metrics, log *zap.Logger) (*store
 		},
 		OnError: func(op string) { m.StoreErrors.WithLabelValues(op).Inc() },
 	})
-	return &storeRuntime{store: f, keys: keys.NewRedis(client, cfg.Redis.KeyPrefix), redis: client, run: f.Run, close: client.Close}, nil
+	return &storeRuntime{store: f, keys: keys.NewRedis(client, cfg.Redis.KeyPrefix), redis: client, run: func(ctx context.Context) {
+		go lag.Run(ctx)
+		f.Run(ctx)
+	}, close: client.Close}, nil
 }
 
 // redisPoolSize is how many connections a replica may open to Redis. Generous: a request

@@ -2,8 +2,10 @@ package budget
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -13,8 +15,12 @@ import (
 // next, which the script decides in arrival order exactly as if each were its own call.
 // So the Redis cost per admitted call falls as concurrency grows.
 
-// maxBatch bounds the asks of one script call (its arguments and its run time).
-const maxBatch = 128
+// maxBatch bounds the asks of one script call (its arguments and its run time), and
+// maxInFlight the batches of one budget sent side by side.
+const (
+	maxBatch    = 128
+	maxInFlight = 8
+)
 
 // takeHook is what Failover adds to every batch: one heartbeat, built when the batch is
 // sent from an earlier answer's Redis clock, and the bookkeeping of the answer.
@@ -23,14 +29,21 @@ type takeHook interface {
 	// the hook's clock).
 	beatFor(spec *Spec) (hb heartbeat, based, sent time.Time)
 	answeredFor(spec *Spec, hb heartbeat, based time.Time, rnow int64, sent time.Time)
+	// open reports whether the breaker is open: asks still in the line then leave it at
+	// once, unsent, to be decided locally.
+	open() bool
 }
+
+// errBreakerOpen answers asks still in the line when the breaker opened.
+var errBreakerOpen = errors.New("the breaker opened before the batch left")
 
 // pendingTake is one ask waiting for its batch.
 type pendingTake struct {
 	ctx    context.Context
 	ask    Ask
 	ticket Ticket
-	done   chan takeResult // buffered: the sender never blocks
+	done   chan takeResult           // buffered: the sender never blocks
+	sent   atomic.Pointer[time.Time] // set when its batch leaves
 }
 
 type takeResult struct {
@@ -79,12 +92,20 @@ func (r *Redis) submit(ctx context.Context, spec *Spec, ask Ask, hook takeHook) 
 	case res := <-p.done:
 		return res
 	case <-ctx.Done():
-		return takeResult{d: Decision{Ticket: p.ticket}, err: fmt.Errorf("take %s: %w", spec.Name, ctx.Err())}
+		res := takeResult{d: Decision{Ticket: p.ticket}, err: fmt.Errorf("take %s: %w", spec.Name, ctx.Err())}
+		if sent := p.sent.Load(); sent != nil {
+			res.sent = *sent
+		}
+		return res
 	}
 }
 
 // next sends the asks that queued up meanwhile, on another goroutine (the caller that sent
-// the last batch has its answer and goes on), or marks the line idle.
+// the last batch has its answer and goes on), or marks the line idle. Everything queued
+// leaves together: up to maxInFlight batches side by side, so that an ask behind many
+// others waits for one round trip, not one per batch ahead of it (Redis runs them one
+// after the other either way; what a line of round trips would add is the network and,
+// on a saturated machine, the scheduling delay of each).
 func (r *Redis) next(spec *Spec, q *takeQueue, hook takeHook) {
 	q.mu.Lock()
 	if len(q.q) == 0 {
@@ -101,11 +122,18 @@ func (r *Redis) next(spec *Spec, q *takeQueue, hook takeHook) {
 				q.mu.Unlock()
 				return
 			}
-			n := min(len(q.q), maxBatch)
-			batch := q.q[:n:n]
+			n := min(len(q.q), maxBatch*maxInFlight)
+			all := q.q[:n:n]
 			q.q = append([]*pendingTake(nil), q.q[n:]...)
 			q.mu.Unlock()
-			r.sendTakes(spec, batch, hook)
+			var wg sync.WaitGroup
+			for len(all) > maxBatch {
+				batch := all[:maxBatch:maxBatch]
+				all = all[maxBatch:]
+				wg.Go(func() { r.sendTakes(spec, batch, hook) })
+			}
+			r.sendTakes(spec, all, hook)
+			wg.Wait()
 		}
 	}()
 }
@@ -131,6 +159,12 @@ func (r *Redis) sendTakes(spec *Spec, batch []*pendingTake, hook takeHook) {
 	if len(live) == 0 {
 		return
 	}
+	if hook != nil && hook.open() {
+		for _, p := range live {
+			p.done <- takeResult{err: fmt.Errorf("take %s: %w", spec.Name, errBreakerOpen)}
+		}
+		return
+	}
 	// The call outlives any one caller that gives up, but none of them is kept waiting
 	// past its own deadline (submit), and the call itself ends by the latest of them.
 	ctx := context.WithoutCancel(live[0].ctx)
@@ -149,6 +183,7 @@ func (r *Redis) sendTakes(spec *Spec, batch []*pendingTake, hook takeHook) {
 	tickets := make([]Ticket, len(live))
 	for i, p := range live {
 		asks[i], tickets[i] = p.ask, p.ticket
+		p.sent.Store(&sent)
 	}
 	ds, rnow, err := r.takeMany(ctx, spec, asks, tickets, hb)
 	if err == nil && hook != nil {

@@ -2,6 +2,7 @@ package budget
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"sync"
@@ -189,5 +190,76 @@ func TestRedisBatchSkipsAsksWhoseCallerLeft(t *testing.T) {
 	u, err := r.Usage(context.Background(), spec)
 	if err != nil || u.Used != 0 {
 		t.Fatalf("used %d (%v); want 0: the ask was never sent", u.Used, err)
+	}
+}
+
+// More asks than one batch holds leave together, in batches side by side, and together
+// they admit exactly what one line of calls would.
+func TestRedisSendsALongLineInBatchesSideBySide(t *testing.T) {
+	srv := testutil.StartRedis(t)
+	c := redis.NewClient(&redis.Options{Addr: srv.Addr()})
+	t.Cleanup(func() { _ = c.Close() })
+	r := NewRedis(c, RedisOptions{RestoreGrace: -1})
+	spec := &Spec{Name: "long", Capacity: 100, Window: time.Minute, Hold: time.Minute}
+	if d, err := r.Take(context.Background(), spec, Ask{Caller: "warm", Cost: 1}); err != nil || !d.Allowed {
+		t.Fatalf("lone ask: %+v %v", d, err)
+	}
+	asks := make([]Ask, 3*maxBatch)
+	for i := range asks {
+		asks[i] = Ask{Caller: "c" + strconv.Itoa(i%7), Cost: 1}
+	}
+	got := queueAsks(t, r, spec, asks)
+	before := scriptCalls(t, c)
+	r.next(spec, r.queueOf(spec, false), nil)
+	allowed := 0
+	for _, ch := range got {
+		if d := <-ch; d.Allowed {
+			allowed++
+		}
+	}
+	if allowed != 99 {
+		t.Errorf("%d of %d asks admitted; want the 99 points left", allowed, len(asks))
+	}
+	if n := scriptCalls(t, c) - before; n != 3 {
+		t.Errorf("%d queued asks took %d script calls; want 3", len(asks), n)
+	}
+}
+
+// openHook is a Failover whose breaker is open.
+type openHook struct{}
+
+func (openHook) beatFor(*Spec) (heartbeat, time.Time, time.Time) {
+	return heartbeat{}, time.Time{}, time.Now()
+}
+func (openHook) answeredFor(*Spec, heartbeat, time.Time, int64, time.Time) {}
+func (openHook) open() bool                                                { return true }
+
+// Asks still in the line when the breaker opens leave it at once, unsent: they are
+// decided locally instead of waiting out their timeout on a Redis that does not answer.
+func TestRedisLineEmptiesUnsentWhenTheBreakerOpens(t *testing.T) {
+	srv := testutil.StartRedis(t)
+	c := redis.NewClient(&redis.Options{Addr: srv.Addr()})
+	t.Cleanup(func() { _ = c.Close() })
+	r := NewRedis(c, RedisOptions{RestoreGrace: -1})
+	spec := &Spec{Name: "opened", Capacity: 10, Window: time.Minute, Hold: time.Minute}
+	q := r.queueOf(spec, true)
+	q.mu.Lock()
+	q.busy = true // a batch is in flight
+	q.mu.Unlock()
+	before := scriptCalls(t, c)
+	results := make(chan takeResult, 3)
+	for range 3 {
+		go func() { results <- r.submit(context.Background(), spec, Ask{Caller: "a", Cost: 1}, openHook{}) }()
+	}
+	waitFor(t, func() bool { q.mu.Lock(); defer q.mu.Unlock(); return len(q.q) == 3 })
+	r.next(spec, q, openHook{})
+	for range 3 {
+		res := <-results
+		if !errors.Is(res.err, errBreakerOpen) || !res.sent.IsZero() {
+			t.Errorf("err %v, sent %v; want errBreakerOpen and never sent", res.err, res.sent)
+		}
+	}
+	if n := scriptCalls(t, c) - before; n != 0 {
+		t.Errorf("%d script calls; want none", n)
 	}
 }

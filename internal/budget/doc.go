@@ -22,7 +22,11 @@
 // wait, dial, read, write). The first call that fails opens one breaker for the process:
 // every request then decides locally at once, and only the background loop talks to Redis
 // (it writes the journal back and closes the breaker when that works). A request waits at
-// most max_wait plus one CallTimeout.
+// most max_wait plus one CallTimeout. Two failures open nothing: an ask that timed out
+// while still in its budget's line (never sent; the batch ahead of it answers for Redis),
+// and any call that failed while the process was starved of CPU (FailoverOptions.Lag: a
+// busy process reads answers late, a hung Redis leaves it idle). Asks still in the line
+// when the breaker opens leave it unsent and are decided locally at once.
 //
 // The journal. Each replica remembers what it admitted within the last Hold+Window and
 // when each is released (journal.go keeps the sums a local decision needs, so deciding
@@ -69,8 +73,9 @@
 //
 // Group commit, per budget and replica (batch.go): an ask that finds no batch of its
 // budget in flight is sent at once, alone, on its own goroutine (one round trip, nothing
-// added); asks that arrive meanwhile queue, and the next batch (up to 128) leaves as soon
-// as the one in flight is answered. The take script decides a batch's asks one after the
+// added); asks that arrive meanwhile queue, and leave as soon as the one in flight is
+// answered: all of them, in batches of up to 128, up to 8 batches side by side (like
+// separate calls, which Redis runs one after the other). The take script decides a batch's asks one after the
 // other at one Redis instant, exactly as separate calls would (the waiting line, priorities,
 // caps and outage shares included), so every guarantee above holds. Failover builds the
 // batch's one heartbeat when it is sent, from an earlier answer's clock. Each ask waits for

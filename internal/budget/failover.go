@@ -24,7 +24,12 @@ type FailoverOptions struct {
 	// connected for the others (default 8×Every, at least 1s). Shorter: a cut-off
 	// replica gets its share sooner; too short: a busy replica looks cut off and the
 	// others set its share aside for nothing.
-	Stale      time.Duration
+	Stale time.Duration
+	// Lag reports how long this process's woken goroutines wait for a CPU (nil: never
+	// long). While it exceeds a quarter of CallTimeout, a Redis call that fails does not
+	// open the breaker: the process is too busy to read answers in time, and Redis is
+	// not shown to be the cause. A hung Redis leaves the process idle, so it still trips.
+	Lag        func() time.Duration
 	Now        func() time.Time
 	OnDegraded func(budget string, degraded bool) // for the gateway_store_degraded gauge
 	OnError    func(op string)                    // for gateway_store_errors_total
@@ -132,22 +137,29 @@ func (f *Failover) Take(ctx context.Context, spec *Spec, ask Ask) (Decision, err
 	if down {
 		return f.takeLocal(spec, ask)
 	}
-	enqueued := f.o.Now()
 	// The ask waits at most CallTimeout for its batch's answer, whether its batch leaves
 	// at once or after the one in flight.
 	cctx, cancel := context.WithTimeout(ctx, f.o.CallTimeout)
 	res := f.redis.submit(cctx, spec, ask, f)
 	cancel()
 	d, err, sent := res.d, res.err, res.sent
+	if err != nil && sent.IsZero() {
+		// It never left the line: nothing was sent, so nothing to cancel, and its wait
+		// says nothing about Redis (the batch ahead of it answers for that).
+		if ctx.Err() != nil {
+			return Decision{}, err
+		}
+		if f.isDown() {
+			return f.takeLocal(spec, ask)
+		}
+		return Decision{Cost: ask.Cost, Capacity: spec.Capacity, Reason: ReasonExhausted, RetryAfter: retrySoon, Local: true}, nil
+	}
 	if err != nil {
 		f.mu.Lock()
 		s.phantoms = append(s.phantoms, d.Ticket)
 		f.mu.Unlock()
 		if ctx.Err() != nil {
 			return Decision{}, err // the caller gave up; Redis may be fine
-		}
-		if sent.IsZero() {
-			sent = enqueued
 		}
 		if !f.failed(ctx, "take", sent) {
 			// Redis answers others: only this call was slow. Nothing may be decided alone
@@ -202,6 +214,15 @@ func (f *Failover) beatFor(spec *Spec) (heartbeat, time.Time, time.Time) {
 	defer f.mu.Unlock()
 	hb, based := f.heartbeat(f.state(spec))
 	return hb, based, f.o.Now()
+}
+
+// open implements takeHook.
+func (f *Failover) open() bool { return f.isDown() }
+
+func (f *Failover) isDown() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.down
 }
 
 // answeredFor implements takeHook.

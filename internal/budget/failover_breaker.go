@@ -26,9 +26,9 @@ func (f *Failover) ok(ack time.Time) {
 }
 
 // failed counts a Redis call sent at sent that failed, and opens the breaker unless the
-// caller gave up first or Redis answered another call since this one was sent: then
-// Redis is slow for this call (a loaded machine), not hung. It reports whether the
-// breaker is open.
+// caller gave up first, Redis answered another call since this one was sent (Redis is
+// slow for this call, not hung), or the process is starved of CPU (see Lag). It reports
+// whether the breaker is open.
 func (f *Failover) failed(ctx context.Context, op string, sent time.Time) bool {
 	if ctx.Err() != nil {
 		return false
@@ -37,11 +37,17 @@ func (f *Failover) failed(ctx context.Context, op string, sent time.Time) bool {
 	f.mu.Lock()
 	answered := f.lastAnswer.After(sent)
 	f.mu.Unlock()
-	if answered {
+	if answered || f.starved() {
 		return false
 	}
 	f.trip()
 	return true
+}
+
+// starved reports whether this process is too busy for a timeout to mean anything about
+// Redis: woken goroutines wait for a CPU more than a quarter of CallTimeout.
+func (f *Failover) starved() bool {
+	return f.o.Lag != nil && f.o.Lag() > f.o.CallTimeout/4
 }
 
 // trip opens the breaker: every request of the process moves to the local share at

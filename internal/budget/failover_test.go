@@ -299,3 +299,34 @@ func TestFailoverWritesBackAJournalOfManyChunks(t *testing.T) {
 		})
 	}
 }
+
+// A process too busy to read answers in time (Lag above a quarter of CallTimeout) does
+// not blame Redis for a timeout: the breaker stays shut and the ask is refused for a
+// moment, never decided alone. Once the process has CPU again, the same timeout opens it.
+func TestFailoverStarvedProcessDoesNotOpenTheBreaker(t *testing.T) {
+	srv := testutil.StartRedis(t)
+	c := failoverClient(t, srv.Addr(), 100*time.Millisecond)
+	var lag atomic.Int64
+	lag.Store(int64(time.Second))
+	var degraded atomic.Bool
+	f := budget.NewFailover(budget.NewRedis(c, budget.RedisOptions{RestoreGrace: -1}), budget.FailoverOptions{
+		CallTimeout: 100 * time.Millisecond,
+		Lag:         func() time.Duration { return time.Duration(lag.Load()) },
+		OnDegraded:  func(_ string, d bool) { degraded.Store(d) },
+	})
+	spec := &budget.Spec{Name: "starved", Capacity: 10, Window: time.Second, Hold: time.Second}
+	if _, err := f.Usage(context.Background(), spec); err != nil { // a sync: alone, it knows what is counted
+		t.Fatal(err)
+	}
+	srv.Pause()
+	defer srv.Resume()
+	d, err := f.Take(context.Background(), spec, budget.Ask{Caller: "a", Cost: 1})
+	if err != nil || d.Allowed || d.Reason != budget.ReasonExhausted || degraded.Load() {
+		t.Fatalf("starved: %+v %v, degraded %v; want a refusal for a moment and the breaker shut", d, err, degraded.Load())
+	}
+	lag.Store(0)
+	d, err = f.Take(context.Background(), spec, budget.Ask{Caller: "a", Cost: 1})
+	if err != nil || !d.Allowed || !d.Local || !degraded.Load() {
+		t.Fatalf("not starved: %+v %v, degraded %v; want the breaker open and the ask decided alone", d, err, degraded.Load())
+	}
+}
