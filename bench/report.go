@@ -21,6 +21,7 @@ type report struct {
 	fidelity []*fidelityReport
 	memory   *memoryReport
 	faults   []*faultReport
+	overload *overloadReport
 	micro    string
 	microCmd string
 }
@@ -57,6 +58,9 @@ func (r *report) markdown() string {
 	}
 	if len(r.faults) > 0 {
 		faultsMarkdown(&b, r.faults)
+	}
+	if r.overload != nil {
+		r.overload.markdown(&b)
 	}
 	if r.micro != "" {
 		fmt.Fprintf(&b, "\n## Micro-benchmarks\n\n`%s`:\n\n```\n", r.microCmd)
