@@ -152,12 +152,13 @@ const restoreChunk = 1024
 func (f *Failover) restore(ctx context.Context, s *foState) error {
 	f.mu.Lock()
 	spec, phantoms, beats, epoch := s.spec, s.phantoms, s.beats, s.epoch
+	left := s.j.pending() // what is dirty now; later admissions wait for the next pass
 	f.mu.Unlock()
 	for first := true; ; first = false {
 		now := f.o.Now()
 		f.mu.Lock()
 		s.j.advance(now)
-		es, gens := s.j.takeDirty(restoreChunk)
+		es, gens := s.j.takeDirty(restoreChunk, &left)
 		entries := make([]Restored, 0, len(es))
 		for _, e := range es {
 			entries = append(entries, Restored{Ticket: e.t, Left: max(e.release.Sub(now), time.Microsecond)})
@@ -187,6 +188,7 @@ func (f *Failover) restore(ctx context.Context, s *foState) error {
 		if got != epoch {
 			// Redis lost its data (or this is the first answer): everything goes back.
 			s.j.markAllDirty()
+			left = s.j.pending()
 			epoch = got
 		}
 		s.epoch = got

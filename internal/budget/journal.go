@@ -26,7 +26,7 @@ type journal struct {
 	aliveBy, localBy    map[string]int64 // per caller: every entry, local entries
 	compactAt           int              // len(order) that triggers the next compaction
 
-	dirty []*jentry // may need writing back (flag jentry.dirty); released ones are skipped
+	dirty []*jentry // may need writing back (flag jentry.dirty), oldest first; released ones are skipped
 }
 
 // jentry is one admission made by this replica.
@@ -169,13 +169,19 @@ func (j *journal) compact() {
 	j.compactAt = max(256, 2*len(kept))
 }
 
-// takeDirty removes up to n entries that need writing back, with the generation of each.
-func (j *journal) takeDirty(n int) ([]*jentry, []int) {
+// takeDirty removes up to n entries that need writing back, oldest first, with the
+// generation of each, looking at no more than *budget items of the list (counted down). A
+// write-back that starts with budget = pending() writes what was dirty when it started
+// and then stops, instead of chasing what local admissions add meanwhile (the breaker's
+// second pass, with local admissions held, takes those).
+func (j *journal) takeDirty(n int, budget *int) ([]*jentry, []int) {
 	var es []*jentry
 	var gens []int
-	for len(j.dirty) > 0 && len(es) < n {
-		e := j.dirty[len(j.dirty)-1]
-		j.dirty = j.dirty[:len(j.dirty)-1]
+	for len(j.dirty) > 0 && len(es) < n && *budget > 0 {
+		e := j.dirty[0]
+		j.dirty[0] = nil
+		j.dirty = j.dirty[1:]
+		*budget--
 		if e.gone || !e.dirty {
 			continue
 		}
@@ -184,6 +190,9 @@ func (j *journal) takeDirty(n int) ([]*jentry, []int) {
 	}
 	return es, gens
 }
+
+// pending is the length of the list of entries to write back (some may be stale).
+func (j *journal) pending() int { return len(j.dirty) }
 
 // written records that es (taken with gens) are in Redis; one that moved meanwhile needs
 // writing again.

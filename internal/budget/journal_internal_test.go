@@ -68,7 +68,8 @@ func TestJournalSumsEqualAWalk(t *testing.T) {
 				j.synced(s)
 				sinceSeq = max(sinceSeq, s)
 			default: // a write-back of some of what is dirty
-				es, gens := j.takeDirty(1 + rng.IntN(8))
+				pend := j.pending()
+				es, gens := j.takeDirty(1+rng.IntN(8), &pend)
 				if rng.IntN(4) == 0 {
 					j.unwritten(es)
 					break
@@ -96,22 +97,34 @@ func TestJournalWriteBackTracksWhatIsDirty(t *testing.T) {
 	for i := range 5 {
 		j.add(Ticket{ID: fmt.Sprint("t", i), Caller: "a", Cost: 1}, now, now.Add(time.Hour), true)
 	}
-	es, gens := j.takeDirty(3)
+	all := j.pending()
+	es, gens := j.takeDirty(3, &all)
 	if len(es) != 3 {
 		t.Fatalf("took %d; want 3", len(es))
 	}
 	j.moveEarlier(es[0].t.ID, now.Add(time.Minute)) // answered while its write-back was out
 	j.written(es, gens)
-	rest, _ := j.takeDirty(10)
+	all = j.pending()
+	rest, _ := j.takeDirty(10, &all)
 	if len(rest) != 3 { // the two never sent and the one that moved
 		t.Fatalf("%d left to write; want 3", len(rest))
 	}
 	j.unwritten(rest)
-	again, _ := j.takeDirty(10)
+	all = j.pending()
+	again, _ := j.takeDirty(10, &all)
 	if len(again) != 3 {
 		t.Fatalf("after a failed write-back %d left; want the same 3", len(again))
 	}
 	if j.local != 3 {
 		t.Fatalf("local points %d; want 3 (two written back)", j.local)
+	}
+	// A write-back takes what was dirty when it started, not what is added meanwhile.
+	j.unwritten(again)
+	all = j.pending()
+	first, _ := j.takeDirty(2, &all)
+	j.add(Ticket{ID: "late", Caller: "a", Cost: 1}, now, now.Add(time.Hour), true)
+	rest, _ = j.takeDirty(10, &all)
+	if len(first)+len(rest) != 3 {
+		t.Fatalf("the pass took %d entries; want the 3 dirty when it started, not the one added since", len(first)+len(rest))
 	}
 }
