@@ -1,9 +1,6 @@
 package budget
 
-import (
-	"container/heap"
-	"time"
-)
+import "time"
 
 // journal is what this replica admitted (through Redis or alone) that is still counted,
 // with the sums a decision made alone needs kept up to date as entries are added, moved
@@ -53,7 +50,7 @@ func (j *journal) advance(now time.Time) time.Time {
 	}
 	j.until = now
 	for len(j.heap) > 0 && !j.heap[0].release.After(now) {
-		it := heap.Pop(&j.heap).(releaseItem)
+		it := j.heap.pop()
 		if e := it.e; !e.gone && it.gen == e.gen {
 			j.release(e)
 		}
@@ -94,7 +91,7 @@ func (j *journal) add(t Ticket, now, release time.Time, local bool) {
 	e := &jentry{t: t, release: release, local: local, seq: j.seq}
 	j.seq++
 	j.byID[t.ID] = e
-	heap.Push(&j.heap, releaseItem{release: release, e: e})
+	j.heap.push(releaseItem{release: release, e: e})
 	j.order = append(j.order, e)
 	j.compact()
 	c := t.Cost
@@ -117,7 +114,7 @@ func (j *journal) moveEarlier(id string, r time.Time) *jentry {
 	}
 	e.release = r
 	e.gen++
-	heap.Push(&j.heap, releaseItem{release: r, e: e, gen: e.gen})
+	j.heap.push(releaseItem{release: r, e: e, gen: e.gen})
 	return e
 }
 
@@ -219,16 +216,44 @@ type releaseItem struct {
 	gen     int
 }
 
+// releaseQueue is a binary min-heap by release, typed (container/heap would box every
+// item it moves through an interface: an allocation per push and pop on the hot path).
 type releaseQueue []releaseItem
 
-func (q releaseQueue) Len() int           { return len(q) }
-func (q releaseQueue) Less(i, k int) bool { return q[i].release.Before(q[k].release) }
-func (q releaseQueue) Swap(i, k int)      { q[i], q[k] = q[k], q[i] }
-func (q *releaseQueue) Push(x any)        { *q = append(*q, x.(releaseItem)) }
-func (q *releaseQueue) Pop() any {
-	old := *q
-	it := old[len(old)-1]
-	old[len(old)-1] = releaseItem{}
-	*q = old[:len(old)-1]
-	return it
+func (q *releaseQueue) push(it releaseItem) {
+	h := append(*q, it)
+	for i := len(h) - 1; i > 0; {
+		p := (i - 1) / 2
+		if !h[i].release.Before(h[p].release) {
+			break
+		}
+		h[i], h[p] = h[p], h[i]
+		i = p
+	}
+	*q = h
+}
+
+func (q *releaseQueue) pop() releaseItem {
+	h := *q
+	top := h[0]
+	last := len(h) - 1
+	h[0] = h[last]
+	h[last] = releaseItem{}
+	h = h[:last]
+	for i := 0; ; {
+		l, m := 2*i+1, i
+		if l < len(h) && h[l].release.Before(h[m].release) {
+			m = l
+		}
+		if r := l + 1; r < len(h) && h[r].release.Before(h[m].release) {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+	*q = h
+	return top
 }
