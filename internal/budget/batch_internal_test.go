@@ -65,6 +65,16 @@ func queueAsks(t *testing.T, r *Redis, spec *Spec, asks []Ask) []chan Decision {
 	return out
 }
 
+// batchRedis is a Redis store on a private server, and its client (to read the server's
+// command counts).
+func batchRedis(t *testing.T) (*Redis, *redis.Client) {
+	t.Helper()
+	srv := testutil.StartRedis(t)
+	c := redis.NewClient(&redis.Options{Addr: srv.Addr()})
+	t.Cleanup(func() { _ = c.Close() })
+	return NewRedis(c, RedisOptions{RestoreGrace: -1}), c
+}
+
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second) // generous: a loaded machine only makes it slower
@@ -77,10 +87,7 @@ func waitFor(t *testing.T, cond func() bool) {
 }
 
 func TestRedisDecidesQueuedAsksInOneScriptCall(t *testing.T) {
-	srv := testutil.StartRedis(t)
-	c := redis.NewClient(&redis.Options{Addr: srv.Addr()})
-	t.Cleanup(func() { _ = c.Close() })
-	r := NewRedis(c, RedisOptions{RestoreGrace: -1})
+	r, c := batchRedis(t)
 	spec := &Spec{Name: "batched", Capacity: 10, Window: time.Minute, Hold: time.Minute}
 	// A lone ask is one script call (and loads the script, so the count below is exact).
 	before := scriptCalls(t, c)
@@ -121,10 +128,7 @@ func TestRedisDecidesQueuedAsksInOneScriptCall(t *testing.T) {
 
 // Within a batch, the waiting line, priorities and caller caps hold as between calls.
 func TestRedisBatchKeepsLineCapsAndPriorities(t *testing.T) {
-	srv := testutil.StartRedis(t)
-	c := redis.NewClient(&redis.Options{Addr: srv.Addr()})
-	t.Cleanup(func() { _ = c.Close() })
-	r := NewRedis(c, RedisOptions{RestoreGrace: -1})
+	r, _ := batchRedis(t)
 	spec := &Spec{Name: "fair", Capacity: 10, Window: time.Minute, Hold: time.Minute, Reserve: 2}
 	if d, err := r.Take(context.Background(), spec, Ask{Caller: "early", Cost: 4}); err != nil || !d.Allowed {
 		t.Fatalf("first ask: %+v %v", d, err)
@@ -164,10 +168,7 @@ func TestRedisBatchKeepsLineCapsAndPriorities(t *testing.T) {
 
 // A batch's asks whose callers gave up before it left are not sent.
 func TestRedisBatchSkipsAsksWhoseCallerLeft(t *testing.T) {
-	srv := testutil.StartRedis(t)
-	c := redis.NewClient(&redis.Options{Addr: srv.Addr()})
-	t.Cleanup(func() { _ = c.Close() })
-	r := NewRedis(c, RedisOptions{RestoreGrace: -1})
+	r, _ := batchRedis(t)
 	spec := &Spec{Name: "left", Capacity: 10, Window: time.Minute, Hold: time.Minute}
 	q := r.queueOf(spec, false)
 	q.mu.Lock()
@@ -196,10 +197,7 @@ func TestRedisBatchSkipsAsksWhoseCallerLeft(t *testing.T) {
 // More asks than one batch holds leave together, in batches side by side, and together
 // they admit exactly what one line of calls would.
 func TestRedisSendsALongLineInBatchesSideBySide(t *testing.T) {
-	srv := testutil.StartRedis(t)
-	c := redis.NewClient(&redis.Options{Addr: srv.Addr()})
-	t.Cleanup(func() { _ = c.Close() })
-	r := NewRedis(c, RedisOptions{RestoreGrace: -1})
+	r, c := batchRedis(t)
 	spec := &Spec{Name: "long", Capacity: 100, Window: time.Minute, Hold: time.Minute}
 	if d, err := r.Take(context.Background(), spec, Ask{Caller: "warm", Cost: 1}); err != nil || !d.Allowed {
 		t.Fatalf("lone ask: %+v %v", d, err)
@@ -237,10 +235,7 @@ func (openHook) open() bool                                                { ret
 // Asks still in the line when the breaker opens leave it at once, unsent: they are
 // decided locally instead of waiting out their timeout on a Redis that does not answer.
 func TestRedisLineEmptiesUnsentWhenTheBreakerOpens(t *testing.T) {
-	srv := testutil.StartRedis(t)
-	c := redis.NewClient(&redis.Options{Addr: srv.Addr()})
-	t.Cleanup(func() { _ = c.Close() })
-	r := NewRedis(c, RedisOptions{RestoreGrace: -1})
+	r, c := batchRedis(t)
 	spec := &Spec{Name: "opened", Capacity: 10, Window: time.Minute, Hold: time.Minute}
 	q := r.queueOf(spec, true)
 	q.mu.Lock()
