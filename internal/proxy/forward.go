@@ -88,9 +88,9 @@ func (g *Gateway) rewrite(x *exchange, pr *httputil.ProxyRequest) {
 	// The answer must be readable to be scrubbed of the org token (see package scrub).
 	out.Header.Set("Accept-Encoding", "identity")
 	if u.bearer {
-		out.Header.Set("Authorization", "Bearer "+u.token.Reveal())
+		out.Header.Set("Authorization", u.authValue.Reveal())
 	} else {
-		out.Header.Set(u.header, u.token.Reveal())
+		out.Header.Set(u.header, u.authValue.Reveal())
 	}
 	out.Header.Set(requestIDHeader, x.id)
 }

@@ -102,6 +102,7 @@ type upstream struct {
 	header      string // where keys travel, canonical form
 	bearer      bool
 	token       secret.Value
+	authValue   secret.Value    // what the auth header carries: the token, after "Bearer " for the bearer scheme
 	scrubber    *scrub.Scrubber // masks the token in answers; nil for a token too short to scrub
 	tokenScopes scopes.Set
 	spec        *budget.Spec
@@ -271,6 +272,7 @@ func buildUpstream(uc config.Upstream, specs map[string]*budget.Spec) (*upstream
 		header:      http.CanonicalHeaderKey(uc.Auth.Header),
 		bearer:      uc.Auth.Scheme == "bearer",
 		token:       token,
+		authValue:   authValue(uc.Auth.Scheme == "bearer", token),
 		scrubber:    scrub.New(token.Reveal()),
 		tokenScopes: tokenScopes,
 		spec:        spec,
@@ -295,4 +297,12 @@ func newTransport() *http.Transport {
 		TLSHandshakeTimeout:   5 * time.Second,
 		ExpectContinueTimeout: time.Second,
 	}
+}
+
+// authValue is the auth header's value, built once per configuration rather than per call.
+func authValue(bearer bool, token secret.Value) secret.Value {
+	if bearer {
+		return secret.New("Bearer " + token.Reveal())
+	}
+	return token
 }
