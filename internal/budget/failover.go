@@ -175,6 +175,9 @@ func (f *Failover) Take(ctx context.Context, spec *Spec, ask Ask) (Decision, err
 	if d.Allowed {
 		s.j.add(d.Ticket, ack, ack.Add(spec.Hold+spec.Window), false)
 	}
+	if lost {
+		s.j.markAllDirty() // everything this replica admitted goes back, not only what it did alone
+	}
 	f.mu.Unlock()
 	if lost {
 		// Redis lost its data since we last saw it: write back before anyone spends more

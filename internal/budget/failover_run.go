@@ -44,11 +44,13 @@ func (f *Failover) tick(ctx context.Context) {
 	for _, s := range f.states() {
 		cctx, cancel := context.WithTimeout(ctx, f.o.Timeout)
 		f.mu.Lock()
-		phantoms := len(s.phantoms) > 0
+		// Asks whose answer was lost, or entries a write-back or settle left behind (it
+		// failed while Redis answered others), go back before the next sync.
+		behind := len(s.phantoms) > 0 || s.j.pending() > 0
 		f.mu.Unlock()
 		sent := f.o.Now()
 		var err error
-		if phantoms {
+		if behind {
 			err = f.restore(cctx, s)
 		} else {
 			_, err = f.sync(cctx, s)

@@ -330,3 +330,36 @@ func TestFailoverStarvedProcessDoesNotOpenTheBreaker(t *testing.T) {
 		t.Fatalf("not starved: %+v %v, degraded %v; want the breaker open and the ask decided alone", d, err, degraded.Load())
 	}
 }
+
+// Redis loses its data between two calls (a restart faster than any timeout): the next
+// take sees another epoch and writes back everything the replica admitted, not only what
+// it admitted alone.
+func TestFailoverWritesBackEverythingWhenATakeSeesDataLoss(t *testing.T) {
+	srv := testutil.StartRedis(t)
+	c := failoverClient(t, srv.Addr(), 2*time.Second)
+	f := budget.NewFailover(budget.NewRedis(c, budget.RedisOptions{RestoreGrace: 200 * time.Millisecond}), budget.FailoverOptions{
+		Every: time.Hour, Timeout: 5 * time.Second, CallTimeout: 2 * time.Second})
+	spec := &budget.Spec{Name: "lost", Capacity: 100, Window: time.Hour, Hold: time.Hour}
+	bg := context.Background()
+	var members []string
+	for len(members) < 5 {
+		d, err := f.Take(bg, spec, budget.Ask{Caller: "a", Cost: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Allowed {
+			members = append(members, d.Ticket.ID+"|1|a")
+		}
+	}
+	if err := c.FlushAll(bg).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Take(bg, spec, budget.Ask{Caller: "a", Cost: 1}); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range members {
+		if err := c.ZScore(bg, "gw:{lost}:log", m).Err(); err != nil {
+			t.Fatalf("%s is not counted in Redis after the take saw the data loss: %v", m, err)
+		}
+	}
+}
