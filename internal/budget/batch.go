@@ -42,9 +42,19 @@ type pendingTake struct {
 	ctx    context.Context
 	ask    Ask
 	ticket Ticket
-	done   chan takeResult           // buffered: the sender never blocks
-	sent   atomic.Pointer[time.Time] // set when its batch leaves
+	done   chan takeResult // buffered: the sender never blocks
+	// state moves from askQueued to askSent (its batch took it; sent is set before) or to
+	// askGone (its caller left first, or the breaker opened): exactly one of the two, so
+	// an ask the script runs is never reported unsent.
+	state atomic.Int32
+	sent  time.Time
 }
+
+const (
+	askQueued int32 = iota
+	askSent
+	askGone
+)
 
 type takeResult struct {
 	d    Decision
@@ -93,8 +103,8 @@ func (r *Redis) submit(ctx context.Context, spec *Spec, ask Ask, hook takeHook) 
 		return res
 	case <-ctx.Done():
 		res := takeResult{d: Decision{Ticket: p.ticket}, err: fmt.Errorf("take %s: %w", spec.Name, ctx.Err())}
-		if sent := p.sent.Load(); sent != nil {
-			res.sent = *sent
+		if !p.state.CompareAndSwap(askQueued, askGone) {
+			res.sent = p.sent // its batch took it first: the script may run it
 		}
 		return res
 	}
@@ -140,14 +150,34 @@ func (r *Redis) next(spec *Spec, q *takeQueue, hook takeHook) {
 
 // sendTakes runs one batch and delivers every answer.
 func (r *Redis) sendTakes(spec *Spec, batch []*pendingTake, hook takeHook) {
+	if hook != nil && hook.open() {
+		for _, p := range batch {
+			if p.state.CompareAndSwap(askQueued, askGone) {
+				p.done <- takeResult{err: fmt.Errorf("take %s: %w", spec.Name, errBreakerOpen)}
+			}
+		}
+		return
+	}
+	var hb heartbeat
+	var based time.Time
+	sent := time.Now()
+	if hook != nil {
+		hb, based, sent = hook.beatFor(spec)
+	}
 	live := batch[:0:0]
 	var latest time.Time
 	bounded := true
 	for _, p := range batch {
 		if err := p.ctx.Err(); err != nil {
 			// Gone before its batch left: it was never sent, so nothing to cancel.
-			p.done <- takeResult{err: fmt.Errorf("take %s: %w", spec.Name, err)}
+			if p.state.CompareAndSwap(askQueued, askGone) {
+				p.done <- takeResult{err: fmt.Errorf("take %s: %w", spec.Name, err)}
+			}
 			continue
+		}
+		p.sent = sent
+		if !p.state.CompareAndSwap(askQueued, askSent) {
+			continue // its caller left just now and was told it was not sent
 		}
 		live = append(live, p)
 		if dl, ok := p.ctx.Deadline(); !ok {
@@ -159,12 +189,6 @@ func (r *Redis) sendTakes(spec *Spec, batch []*pendingTake, hook takeHook) {
 	if len(live) == 0 {
 		return
 	}
-	if hook != nil && hook.open() {
-		for _, p := range live {
-			p.done <- takeResult{err: fmt.Errorf("take %s: %w", spec.Name, errBreakerOpen)}
-		}
-		return
-	}
 	// The call outlives any one caller that gives up, but none of them is kept waiting
 	// past its own deadline (submit), and the call itself ends by the latest of them.
 	ctx := context.WithoutCancel(live[0].ctx)
@@ -173,17 +197,10 @@ func (r *Redis) sendTakes(spec *Spec, batch []*pendingTake, hook takeHook) {
 		ctx, cancel = context.WithDeadline(ctx, latest)
 	}
 	defer cancel()
-	var hb heartbeat
-	var based time.Time
-	sent := time.Now()
-	if hook != nil {
-		hb, based, sent = hook.beatFor(spec)
-	}
 	asks := make([]Ask, len(live))
 	tickets := make([]Ticket, len(live))
 	for i, p := range live {
 		asks[i], tickets[i] = p.ask, p.ticket
-		p.sent.Store(&sent)
 	}
 	ds, rnow, err := r.takeMany(ctx, spec, asks, tickets, hb)
 	if err == nil && hook != nil {
