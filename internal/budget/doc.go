@@ -75,9 +75,10 @@
 // budget in flight is sent at once, alone, on its own goroutine (one round trip, nothing
 // added); asks that arrive meanwhile queue, and leave as soon as the one in flight is
 // answered: all of them, in batches of up to 128, up to 8 batches side by side (like
-// separate calls, which Redis runs one after the other). The take script decides a batch's asks one after the
-// other at one Redis instant, exactly as separate calls would (the waiting line, priorities,
-// caps and outage shares included), so every guarantee above holds. Failover builds the
+// separate calls, which Redis runs one after the other). The take script decides a
+// batch's asks one after the other at one Redis instant, exactly as separate calls would
+// (the waiting line, priorities, caps and outage shares included), so every guarantee
+// above holds. Failover builds the
 // batch's one heartbeat when it is sent, from an earlier answer's clock. Each ask waits for
 // its answer at most CallTimeout from when it queued; the batch's call ends by the latest
 // deadline of its asks; an ask whose caller left before its batch is sent is dropped, and
