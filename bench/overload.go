@@ -94,7 +94,7 @@ func (e *env) overloadHeld(b gatewayBuild, upURL string, cl caller, dur time.Dur
 	if err := e.redis.Flush(); err != nil {
 		return overloadRow{}, err
 	}
-	g, err := e.startGateway(gatewaySpec{name: "gateway-held-" + strings.Fields(b.target)[0] + strconv.FormatBool(b.binary != ""), binary: b.binary,
+	g, err := e.startGateway(gatewaySpec{name: "gateway-held-" + strconv.FormatBool(b.binary != ""), binary: b.binary,
 		upstream: upURL, capacity: 1 << 40, window: 10 * time.Second, maxWait: 5 * time.Second, callers: []caller{cl}})
 	if err != nil {
 		return overloadRow{}, err

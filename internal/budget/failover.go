@@ -152,7 +152,7 @@ func (f *Failover) Take(ctx context.Context, spec *Spec, ask Ask) (Decision, err
 		if f.isDown() {
 			return f.takeLocal(spec, ask)
 		}
-		return Decision{Cost: ask.Cost, Capacity: spec.Capacity, Reason: ReasonExhausted, RetryAfter: retrySoon, Local: true}, nil
+		return askSoon(spec, ask), nil
 	}
 	if err != nil {
 		f.mu.Lock()
@@ -164,7 +164,7 @@ func (f *Failover) Take(ctx context.Context, spec *Spec, ask Ask) (Decision, err
 		if !f.failed(ctx, "take", sent) {
 			// Redis answers others: only this call was slow. Nothing may be decided alone
 			// while the others decide in Redis; the Gate asks again within max_wait.
-			return Decision{Cost: ask.Cost, Capacity: spec.Capacity, Reason: ReasonExhausted, RetryAfter: retrySoon, Local: true}, nil
+			return askSoon(spec, ask), nil
 		}
 		return f.takeLocal(spec, ask)
 	}
@@ -311,3 +311,9 @@ func (f *Failover) Usage(ctx context.Context, spec *Spec) (Usage, error) {
 
 // retrySoon is when a request whose Redis call was slow (Redis answering others) asks again.
 const retrySoon = 10 * time.Millisecond
+
+// askSoon is a refusal for a moment: Redis did not answer this ask in time but is not
+// shown to be down, so nothing may be decided alone; the Gate asks again within max_wait.
+func askSoon(spec *Spec, ask Ask) Decision {
+	return Decision{Cost: ask.Cost, Capacity: spec.Capacity, Reason: ReasonExhausted, RetryAfter: retrySoon, Local: true}
+}

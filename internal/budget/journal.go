@@ -191,15 +191,14 @@ func (j *journal) takeDirty(n int, budget *int) ([]*jentry, []int) {
 // pending is the length of the list of entries to write back (some may be stale).
 func (j *journal) pending() int { return len(j.dirty) }
 
-// written records that es (taken with gens) are in Redis; one that moved meanwhile needs
-// writing again.
+// written records that es (taken with gens) are in Redis; one whose release moved
+// meanwhile needs writing again, with the earlier release.
 func (j *journal) written(es []*jentry, gens []int) {
 	for i, e := range es {
+		j.unlocal(e)
 		if e.gen != gens[i] {
 			j.markDirty(e)
-			continue
 		}
-		j.unlocal(e)
 	}
 }
 
