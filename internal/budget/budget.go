@@ -100,6 +100,11 @@ type Ask struct {
 	// so that later asks set its points aside (no starvation of expensive calls). The
 	// Gate fills it; a store returns the handle to pass on later asks in Decision.Waiter.
 	Waiter *Waiter
+
+	// Set by Failover: ask Redis for a lease of this many points (the ask's own cost
+	// included) that this replica may spend alone for leaseLife (lease.go).
+	lease     int64
+	leaseLife time.Duration
 }
 
 // Waiter is a place in a budget's waiting line, shared by all replicas of a Redis store.
@@ -132,7 +137,12 @@ type Decision struct {
 	Waiter     string        // the waiter handle, when the ask registered one
 	Waited     time.Duration // time spent waiting for points (set by Gate)
 	Local      bool          // decided without the shared store: from the Gate's cache, or by Failover alone
-	Epoch      string        // the store's state generation (Redis: changes when data was lost)
+	// Leased: admitted from points this replica leased from the shared store in advance
+	// (counted there already; no round trip for this call). Never Local.
+	Leased bool
+	Epoch  string // the store's state generation (Redis: changes when data was lost)
+
+	leaseGranted bool // the take script granted the ask's lease (lease.go)
 }
 
 // Remaining is capacity minus used, never negative.

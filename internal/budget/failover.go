@@ -29,7 +29,10 @@ type FailoverOptions struct {
 	// long). While it exceeds a quarter of CallTimeout, a Redis call that fails does not
 	// open the breaker: the process is too busy to read answers in time, and Redis is
 	// not shown to be the cause. A hung Redis leaves the process idle, so it still trips.
-	Lag        func() time.Duration
+	Lag func() time.Duration
+	// LeaseLife is how long a lease of points may be spent alone (lease.go; 0: the
+	// smaller of 1s and Window/16; negative: no leases, every ask goes to Redis).
+	LeaseLife  time.Duration
 	Now        func() time.Time
 	OnDegraded func(budget string, degraded bool) // for the gateway_store_degraded gauge
 	OnError    func(op string)                    // for gateway_store_errors_total
@@ -77,6 +80,14 @@ type foState struct {
 
 	j        *journal // what this replica admitted that is still counted (journal.go)
 	phantoms []Ticket // asks whose answer was lost: maybe admitted in Redis, never used
+
+	// Leases (lease.go).
+	used            int64    // points counted in Redis at the latest answer: what leased decisions report
+	lease           *lease   // admissions are taken from it; nil: none open
+	closing         []*lease // ended, not yet closed in Redis
+	leasing         bool     // a lease ask is in flight
+	demStart        time.Time
+	demCur, demPrev int64 // points admitted in the current life and the one before
 }
 
 // NewFailover wraps r.
@@ -130,12 +141,27 @@ func (f *Failover) state(spec *Spec) *foState {
 
 // Take implements Store.
 func (f *Failover) Take(ctx context.Context, spec *Spec, ask Ask) (Decision, error) {
+	now := f.o.Now()
 	f.mu.Lock()
 	s := f.state(spec)
+	if d, ok := f.takeLeased(s, ask, now); ok {
+		f.mu.Unlock()
+		return d, nil
+	}
 	down := f.down
+	if !down {
+		ask.lease, ask.leaseLife = f.leaseFor(s, ask, now)
+	}
 	f.mu.Unlock()
 	if down {
 		return f.takeLocal(spec, ask)
+	}
+	if ask.lease > 0 {
+		defer func() {
+			f.mu.Lock()
+			s.leasing = false
+			f.mu.Unlock()
+		}()
 	}
 	// The ask waits at most CallTimeout for its batch's answer, whether its batch leaves
 	// at once or after the one in flight.
@@ -157,6 +183,9 @@ func (f *Failover) Take(ctx context.Context, spec *Spec, ask Ask) (Decision, err
 	if err != nil {
 		f.mu.Lock()
 		s.phantoms = append(s.phantoms, d.Ticket)
+		if ask.lease > 0 {
+			s.phantoms = append(s.phantoms, Ticket{ID: d.Ticket.ID, Caller: LeaseCaller, Cost: ask.lease})
+		}
 		f.mu.Unlock()
 		if ctx.Err() != nil {
 			return Decision{}, err // the caller gave up; Redis may be fine
@@ -171,9 +200,15 @@ func (f *Failover) Take(ctx context.Context, spec *Spec, ask Ask) (Decision, err
 	ack := f.o.Now()
 	f.mu.Lock()
 	lost := s.epoch != "" && d.Epoch != s.epoch
-	s.epoch = d.Epoch
-	if d.Allowed {
+	s.epoch, s.used = d.Epoch, d.Used
+	switch {
+	case d.leaseGranted:
+		d = f.granted(s, ask, d, sent, ack)
+	case d.Allowed:
 		s.j.add(d.Ticket, ack, ack.Add(spec.Hold+spec.Window), false)
+		s.noteDemand(ack, ask.Cost, f.leaseLife(spec))
+	default:
+		f.endLease(s, ack) // the budget is short for others: give back what the lease holds idle
 	}
 	if lost {
 		s.j.markAllDirty() // everything this replica admitted goes back, not only what it did alone
@@ -194,9 +229,14 @@ func (f *Failover) Take(ctx context.Context, spec *Spec, ask Ask) (Decision, err
 
 // Settle implements Store.
 func (f *Failover) Settle(ctx context.Context, spec *Spec, t Ticket) error {
+	now := f.o.Now()
 	f.mu.Lock()
 	s := f.state(spec)
-	e := s.j.moveEarlier(t.ID, f.o.Now().Add(spec.Window))
+	if s.settleLeased(t.ID, now) {
+		f.mu.Unlock()
+		return nil // Redis counts the lease; its close writes the answer's release
+	}
+	e := s.j.moveEarlier(t.ID, now.Add(spec.Window))
 	down := f.down
 	if down {
 		s.j.markDirty(e) // the journal carries it; it is written back with its release time
@@ -255,6 +295,9 @@ func (f *Failover) Leave(ctx context.Context, spec *Spec, handle string) error {
 
 // Lock implements Store.
 func (f *Failover) Lock(ctx context.Context, spec *Spec, d time.Duration) error {
+	f.mu.Lock()
+	f.endLease(f.state(spec), f.o.Now())
+	f.mu.Unlock()
 	cctx, cancel, sent := f.call(ctx)
 	defer cancel()
 	if err := f.redis.Lock(cctx, spec, d); err != nil {

@@ -22,7 +22,9 @@ type clockReplica struct {
 func newClockReplica(t *testing.T, addr string, clock *budgettest.Clock, replicas int, spec *budget.Spec) *clockReplica {
 	c := failoverClient(t, addr, 200*time.Millisecond)
 	f := budget.NewFailover(budget.NewRedis(c, budget.RedisOptions{Now: clock.Now, RestoreGrace: -1}),
-		budget.FailoverOptions{Replicas: replicas, Stale: time.Second, Now: clock.Now})
+		// No leases: these tests count the local share to the point, and a lease's unspent
+		// points stay counted through an outage (lease_test.go covers leases).
+		budget.FailoverOptions{Replicas: replicas, Stale: time.Second, Now: clock.Now, LeaseLife: -1})
 	f.Watch(spec)
 	return &clockReplica{t: t, store: f, spec: spec}
 }

@@ -15,6 +15,7 @@ func (f *Failover) Run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			f.Flush() // settles still on their way (the servers have drained by now)
+			f.closeAll()
 			f.goodbye()
 			return
 		case <-t.C:
@@ -55,8 +56,13 @@ func (f *Failover) tick(ctx context.Context) {
 		} else {
 			_, err = f.sync(cctx, s)
 		}
+		op := "usage"
+		if err == nil {
+			op, sent = "lease", f.o.Now()
+			err = f.closeLeases(cctx, s, false)
+		}
 		cancel()
-		if err != nil && f.failed(ctx, "usage", sent) {
+		if err != nil && f.failed(ctx, op, sent) {
 			return
 		}
 	}
@@ -124,6 +130,10 @@ func (f *Failover) sync(ctx context.Context, s *foState) (Usage, error) {
 	f.answered(s, hb, based, rnow, sent, ack)
 	lost := s.epoch != "" && st.Epoch != "" && st.Epoch != s.epoch
 	s.synced, s.syncSent, s.syncAck, s.syncUsed, s.sched, s.beats = true, sent, ack, st.Used, st.Schedule, st.beats
+	s.used = st.Used
+	if st.LockedFor > 0 || st.Waiters > 0 {
+		f.endLease(s, ack) // locked out, or others wait: what the lease holds idle goes back
+	}
 	s.j.synced(seq)
 	if st.Epoch != "" {
 		s.epoch = st.Epoch
@@ -197,6 +207,19 @@ func (f *Failover) restore(ctx context.Context, s *foState) error {
 		f.mu.Unlock()
 	}
 	return nil
+}
+
+// closeAll closes every lease when the replica stops while connected (the settles are
+// flushed by then), so that what they hold unspent comes back now.
+func (f *Failover) closeAll() {
+	if f.isDown() {
+		return // the journal's entries run out on their own
+	}
+	for _, s := range f.states() {
+		ctx, cancel := context.WithTimeout(context.Background(), f.o.Timeout)
+		_ = f.closeLeases(ctx, s, true)
+		cancel()
+	}
 }
 
 // goodbye removes this replica's heartbeats when it stops while connected: it will not

@@ -22,10 +22,11 @@ func failoverClient(t testing.TB, addr string, timeout time.Duration) *redis.Cli
 	return c
 }
 
-// counting wraps a store and counts the admissions it made alone (Decision.Local).
+// counting wraps a store and counts the admissions it made alone (Decision.Local) and
+// from leases (Decision.Leased).
 type counting struct {
 	budget.Store
-	local atomic.Int64
+	local, leased atomic.Int64
 }
 
 func (c *counting) Take(ctx context.Context, spec *budget.Spec, ask budget.Ask) (budget.Decision, error) {
@@ -33,7 +34,17 @@ func (c *counting) Take(ctx context.Context, spec *budget.Spec, ask budget.Ask) 
 	if err == nil && d.Allowed && d.Local {
 		c.local.Add(1)
 	}
+	if err == nil && d.Allowed && d.Leased {
+		c.leased.Add(1)
+	}
 	return d, err
+}
+
+func leasedBy(cs []*counting) (n int64) {
+	for _, c := range cs {
+		n += c.leased.Load()
+	}
+	return n
 }
 
 // failoverReplicas builds n replicas' stores, replica i on addrs[i % len(addrs)], each with
@@ -251,6 +262,7 @@ func TestFailoverWritesBackAJournalOfManyChunks(t *testing.T) {
 			back := make(chan struct{}, 1)
 			f := budget.NewFailover(budget.NewRedis(c, budget.RedisOptions{RestoreGrace: -1}), budget.FailoverOptions{
 				Every: 20 * time.Millisecond, Timeout: 5 * time.Second, CallTimeout: 300 * time.Millisecond,
+				LeaseLife: -1, // every admission its own entry, so each can be looked for in Redis
 				OnDegraded: func(_ string, d bool) {
 					if !d {
 						select { // never block the store's loop, however often it comes back
@@ -341,7 +353,8 @@ func TestFailoverWritesBackEverythingWhenATakeSeesDataLoss(t *testing.T) {
 	srv := testutil.StartRedis(t)
 	c := failoverClient(t, srv.Addr(), 2*time.Second)
 	f := budget.NewFailover(budget.NewRedis(c, budget.RedisOptions{RestoreGrace: 200 * time.Millisecond}), budget.FailoverOptions{
-		Every: time.Hour, Timeout: 5 * time.Second, CallTimeout: 2 * time.Second})
+		Every: time.Hour, Timeout: 5 * time.Second, CallTimeout: 2 * time.Second,
+		LeaseLife: -1}) // every admission its own entry, so each can be looked for in Redis
 	spec := &budget.Spec{Name: "lost", Capacity: 100, Window: time.Hour, Hold: time.Hour}
 	bg := context.Background()
 	var members []string

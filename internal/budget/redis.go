@@ -128,7 +128,7 @@ const takeWords = 5
 // if admitted. It also returns Redis's clock (µs) when the script ran.
 func (r *Redis) takeMany(ctx context.Context, spec *Spec, asks []Ask, tickets []Ticket, hb heartbeat) ([]Decision, int64, error) {
 	keyMS, stateMS := ttls(spec)
-	args := make([]any, 0, 15+8*len(asks))
+	args := make([]any, 0, 15+10*len(asks))
 	args = append(args, spec.Capacity, spec.Window.Microseconds(), spec.Hold.Microseconds(), spec.Reserve,
 		r.now(), keyMS, stateMS, newID(), r.grace, slotUS(spec),
 		hb.replica, hb.until, hb.share, hb.gone, len(asks))
@@ -138,7 +138,8 @@ func (r *Redis) takeMany(ctx context.Context, spec *Spec, asks []Ask, tickets []
 		if w := ask.Waiter; w != nil {
 			handle, waiterID, patience = w.Handle, w.ID, w.Patience.Microseconds()
 		}
-		args = append(args, ask.Cost, ask.Caller, ask.Priority.rank(), ask.CallerCap, tickets[i].ID, handle, waiterID, patience)
+		args = append(args, ask.Cost, ask.Caller, ask.Priority.rank(), ask.CallerCap, tickets[i].ID, handle, waiterID, patience,
+			ask.lease, ask.leaseLife.Microseconds())
 	}
 	res, err := takeScript.Run(ctx, r.c, r.keysOf(spec.Name), args...).Slice()
 	if err != nil {
@@ -164,6 +165,9 @@ func (r *Redis) takeMany(ctx context.Context, spec *Spec, asks []Ask, tickets []
 			return nil, 0, fmt.Errorf("take %s: malformed script reply for ask %d: %v", spec.Name, i, v)
 		}
 		d := Decision{Allowed: allowed == 1, Reason: Reason(reason), Cost: ask.Cost, Used: used, Capacity: spec.Capacity, Epoch: epoch}
+		if d.Reason == reasonLeased {
+			d.Reason, d.leaseGranted = ReasonNone, true
+		}
 		if d.Allowed {
 			d.Ticket = tickets[i]
 		} else {

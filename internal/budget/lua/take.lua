@@ -8,11 +8,16 @@
 -- ARGV[12] heartbeat: this replica is connected until (µs; 0 none)
 -- ARGV[13] outage share: points set aside per replica cut off (0 none)
 -- ARGV[14] µs after its heartbeat lapsed that a cut-off replica is forgotten
--- ARGV[15] n, the number of asks; then 8 values per ask:
+-- ARGV[15] n, the number of asks; then 10 values per ask:
 --   cost, caller, rank (0 critical, 1 normal, 2 batch), caller cap (0: none), ticket id,
 --   waiter handle from an earlier refusal ('' none), waiter id ('' do not queue),
---   waiter patience µs
--- Returns {now µs, epoch, then per ask: allowed 0|1, reason, used, retry µs (-1 never), handle}
+--   waiter patience µs, lease points (0: an ordinary ask), lease life µs
+-- A lease ask is admitted as a lease when nobody waits and the lease leaves at least half
+-- of what normal asks may use free: one entry "<ticket>|<lease points>|~lease", counted
+-- until its life plus hold plus window from now (doc.go, Leases). Otherwise it is decided
+-- as the ordinary ask it carries.
+-- Returns {now µs, epoch, then per ask: allowed 0|1, reason ('lease' when leased), used,
+-- retry µs (-1 never), handle}
 local log, state, wait, callers, slots, beats = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local capacity, window, hold, reserve = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local slot_us = tonumber(ARGV[10])
@@ -30,13 +35,24 @@ local lock = tonumber(redis.call('HGET', state, 'lock') or '0')
 -- this batch joins it).
 local anyone_waiting = redis.call('ZCARD', wait) > 0
 
-local function decide(cost, caller, rank, cap, ticket, handle, waiter_id, patience)
+local function decide(cost, caller, rank, cap, ticket, handle, waiter_id, patience, lease, life)
   -- After Redis lost its data, replicas write back what they admitted before anyone spends.
   if now < grace_end then
     return {0, 'exhausted', used, grace_end - now, handle}
   end
   if lock > now then
     return {0, 'lockout', used, lock - now, handle}
+  end
+
+  if lease > 0 and cap == 0 and handle == '' and not anyone_waiting
+    and used + cut + lease <= math.floor((capacity - reserve) / 2) then
+    local release = now + life + hold + window
+    redis.call('ZADD', log, release, string.format('%s|%d|~lease', ticket, lease))
+    redis.call('HINCRBY', callers, '~lease', lease)
+    add_slot(slots, slot_us, release, lease)
+    used = used + lease
+    redis.call('HSET', state, 'used', used)
+    return {1, 'lease', used, 0, ''}
   end
 
   local limit = capacity
@@ -152,9 +168,9 @@ end
 
 local out = {now, epoch}
 for i = 0, n - 1 do
-  local b = 15 + i * 8
+  local b = 15 + i * 10
   local r = decide(tonumber(ARGV[b + 1]), ARGV[b + 2], tonumber(ARGV[b + 3]), tonumber(ARGV[b + 4]),
-    ARGV[b + 5], ARGV[b + 6], ARGV[b + 7], tonumber(ARGV[b + 8]))
+    ARGV[b + 5], ARGV[b + 6], ARGV[b + 7], tonumber(ARGV[b + 8]), tonumber(ARGV[b + 9]), tonumber(ARGV[b + 10]))
   for j = 1, 5 do
     out[#out + 1] = r[j]
   end

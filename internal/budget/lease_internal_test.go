@@ -1,0 +1,208 @@
+package budget
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/budgetgw/gateway/internal/testutil"
+)
+
+// These tests run a replica and Redis on one injected clock and drive the background loop
+// by hand (tick), so a lease's life and close are checked at exact instants.
+
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+type leaseRig struct {
+	t     *testing.T
+	srv   *testutil.RedisServer
+	c     *redis.Client
+	f     *Failover
+	clock *fakeClock
+	spec  *Spec
+}
+
+func newLeaseRig(t *testing.T, spec *Spec) *leaseRig {
+	srv := testutil.StartRedis(t)
+	c := redis.NewClient(&redis.Options{Addr: srv.Addr(), MaxRetries: -1, ReadTimeout: 2 * time.Second})
+	t.Cleanup(func() { _ = c.Close() })
+	clock := &fakeClock{t: time.Unix(1_900_000_000, 0)}
+	f := NewFailover(NewRedis(c, RedisOptions{Now: clock.Now, RestoreGrace: -1}), FailoverOptions{Now: clock.Now})
+	f.Watch(spec)
+	return &leaseRig{t: t, srv: srv, c: c, f: f, clock: clock, spec: spec}
+}
+
+func (r *leaseRig) take(caller string, cost int64) Decision {
+	r.t.Helper()
+	d, err := r.f.Take(context.Background(), r.spec, Ask{Caller: caller, Cost: cost})
+	if err != nil || !d.Allowed {
+		r.t.Fatalf("take: %+v %v", d, err)
+	}
+	return d
+}
+
+func (r *leaseRig) usage() Usage {
+	r.t.Helper()
+	u, _, err := r.f.redis.usage(context.Background(), r.spec, heartbeat{})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return u.Usage
+}
+
+// A busy replica leases points in the take call it makes anyway, then admits and settles
+// calls from the lease without any Redis call; the close leaves Redis counting exactly
+// what was spent, each part until Window after its answer (to a 64th of the window).
+func TestLeaseAdmitsAndSettlesWithoutARedisCallAndTheCloseFreesTheRest(t *testing.T) {
+	spec := &Spec{Name: "lease", Capacity: 10_000, Window: 16 * time.Second, Hold: 8 * time.Second}
+	r := newLeaseRig(t, spec)
+	life := r.f.leaseLife(spec) // 1s
+	var tickets []Ticket
+	// Four one-point calls go to Redis one by one; the fifth asks for a lease of twice
+	// what was admitted in this life (8 points, its own included).
+	for i := range 5 {
+		d := r.take("a", 1)
+		if d.Leased != (i == 4) {
+			t.Fatalf("call %d: leased %v", i, d.Leased)
+		}
+		tickets = append(tickets, d.Ticket)
+	}
+	if u := r.usage(); u.ByCaller[LeaseCaller] != 8 || u.ByCaller["a"] != 4 {
+		t.Fatalf("Redis counts %v; want a lease of 8 and a's 4", u.ByCaller)
+	}
+	before := scriptCalls(t, r.c)
+	for range 7 {
+		d := r.take("b", 1)
+		if !d.Leased {
+			t.Fatalf("a call within the lease went to Redis: %+v", d)
+		}
+		tickets = append(tickets, d.Ticket)
+	}
+	for _, tk := range tickets[4:] {
+		if err := r.f.Settle(context.Background(), spec, tk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.f.Flush()
+	if n := scriptCalls(t, r.c) - before; n != 0 {
+		t.Fatalf("7 leased admissions and 8 answers made %d Redis calls; want 0", n)
+	}
+	// The lease is spent, so the next call goes to Redis, and takes a new lease (24).
+	d := r.take("a", 1)
+	if !d.Leased || !strings.HasSuffix(d.Ticket.ID, ".0") {
+		t.Fatalf("the call after the spent lease: %+v; want the first of a new lease", d)
+	}
+	if err := r.f.Settle(context.Background(), spec, d.Ticket); err != nil {
+		t.Fatal(err)
+	}
+
+	// Past the life, the background loop closes both leases: Redis then counts the points
+	// really spent, under their callers, and the unspent ones come back.
+	r.clock.Advance(life)
+	r.f.tick(context.Background())
+	u := r.usage()
+	if u.ByCaller[LeaseCaller] != 0 || u.ByCaller["a"] != 6 || u.ByCaller["b"] != 7 || u.Used != 13 {
+		t.Fatalf("after the close Redis counts %v (used %d); want a 6, b 7, no lease", u.ByCaller, u.Used)
+	}
+	r.f.mu.Lock()
+	open, closing := r.f.st[spec.Name].lease, len(r.f.st[spec.Name].closing)
+	r.f.mu.Unlock()
+	if open != nil || closing != 0 {
+		t.Fatalf("leases left after the close: open %v, closing %d", open != nil, closing)
+	}
+	// The answered calls are released Window after their answers (rounded up to a 64th
+	// of the window); the four first calls, never answered, stay until Hold+Window.
+	r.clock.Advance(spec.Window - life + spec.Window/64)
+	if u := r.usage(); u.Used != 4 || u.ByCaller["a"] != 4 {
+		t.Fatalf("a window after the answers Redis counts %v (used %d); want only the 4 unanswered", u.ByCaller, u.Used)
+	}
+}
+
+// An upstream lockout ends the lease at once: the next call asks Redis, which refuses it.
+func TestLeaseEndsWhenTheUpstreamLocksOut(t *testing.T) {
+	spec := &Spec{Name: "lease-lock", Capacity: 10_000, Window: 16 * time.Second, Hold: 8 * time.Second}
+	r := newLeaseRig(t, spec)
+	for range 5 {
+		r.take("a", 1)
+	}
+	if d := r.take("a", 1); !d.Leased {
+		t.Fatalf("no lease: %+v", d)
+	}
+	if err := r.f.Lock(context.Background(), spec, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	d, err := r.f.Take(context.Background(), spec, Ask{Caller: "a", Cost: 1})
+	if err != nil || d.Allowed || d.Reason != ReasonLockout {
+		t.Fatalf("take after the lockout: %+v %v; want refused, lockout", d, err)
+	}
+}
+
+// Redis restarts empty while a lease is open: the lease's entry is journalled, so the
+// write-back counts its points again, and calls admitted from it stay covered.
+func TestLeaseIsWrittenBackWhenRedisLosesItsData(t *testing.T) {
+	spec := &Spec{Name: "lease-lost", Capacity: 10_000, Window: 16 * time.Second, Hold: 8 * time.Second}
+	r := newLeaseRig(t, spec)
+	for range 5 {
+		r.take("a", 1)
+	}
+	if got := r.usage().ByCaller[LeaseCaller]; got != 8 {
+		t.Fatalf("Redis counts %d leased points; want 8", got)
+	}
+	r.srv.Kill()
+	r.srv.Restart()
+	r.f.tick(context.Background()) // the sync finds the budget gone and writes back
+	u := r.usage()
+	if u.ByCaller[LeaseCaller] != 8 || u.ByCaller["a"] != 4 {
+		t.Fatalf("after the write-back Redis counts %v; want the lease's 8 and a's 4", u.ByCaller)
+	}
+	if d := r.take("b", 1); !d.Leased {
+		t.Fatalf("the lease stopped: %+v", d)
+	}
+}
+
+// The take script grants a lease only while nobody waits and half of what normal asks may
+// use stays free; otherwise it decides the ordinary ask the lease ask carries.
+func TestTakeScriptGrantsLeasesOnlyWhileTheBudgetIsFarFromBinding(t *testing.T) {
+	r, _ := batchRedis(t)
+	spec := &Spec{Name: "lease-script", Capacity: 100, Reserve: 20, Window: time.Minute, Hold: time.Second}
+	ctx := context.Background()
+	take := func(ask Ask) Decision {
+		t.Helper()
+		ds, _, err := r.takeMany(ctx, spec, []Ask{ask}, []Ticket{{ID: newID(), Caller: ask.Caller, Cost: ask.Cost}}, heartbeat{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ds[0]
+	}
+	lease := func(points int64) Ask { return Ask{Caller: "a", Cost: 2, lease: points, leaseLife: time.Second} }
+	if d := take(lease(41)); !d.Allowed || d.leaseGranted {
+		t.Fatalf("a lease of 41 of the 80 normal asks may use: %+v; want admitted as an ordinary ask", d)
+	}
+	if d := take(lease(38)); !d.Allowed || !d.leaseGranted || d.Used != 40 {
+		t.Fatalf("a lease of 38 with 2 used: %+v; want granted, 40 used", d)
+	}
+	if d := take(lease(2)); !d.Allowed || d.leaseGranted {
+		t.Fatalf("a lease past half: %+v; want an ordinary admission", d)
+	}
+	// Somebody waits: no lease however small.
+	if d := take(Ask{Caller: "w", Cost: 60, Waiter: &Waiter{ID: "w1", Patience: time.Minute}}); d.Allowed || d.Waiter == "" {
+		t.Fatalf("the big ask: %+v; want refused and queued", d)
+	}
+	if d := take(lease(2)); d.leaseGranted {
+		t.Fatalf("a lease while somebody waits: %+v", d)
+	}
+}
