@@ -47,6 +47,7 @@ func buildStore(cfg *config.Config, m *metrics.Metrics, log *zap.Logger) (*store
 		Timeout:     cfg.Redis.Timeout * 4, // background syncs and write-backs
 		CallTimeout: cfg.Redis.Timeout,     // what a request may spend on the store, once
 		Lag:         lag.Lag,               // a starved process does not blame Redis
+		LeaseLife:   leaseLife(cfg.Redis),
 		OnDegraded: func(name string, degraded bool) {
 			v := 0.0
 			if degraded {
@@ -65,6 +66,15 @@ func buildStore(cfg *config.Config, m *metrics.Metrics, log *zap.Logger) (*store
 		go lag.Run(ctx)
 		f.Run(ctx)
 	}, close: client.Close}, nil
+}
+
+// leaseLife turns redis.leases into FailoverOptions.LeaseLife: 0 picks the store's
+// default life, negative turns leases off.
+func leaseLife(r config.Redis) time.Duration {
+	if r.Leases != nil && !*r.Leases {
+		return -1
+	}
+	return 0
 }
 
 // redisPoolSize is how many connections a replica may open to Redis. Generous: a request

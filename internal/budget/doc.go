@@ -60,14 +60,48 @@
 // compared. A replica that says goodbye on shutdown is forgotten at once; one that never
 // reached Redis gets no share (the others never heard of it).
 //
-// Why heartbeats and not leases. A lease (a block of points a replica holds in Redis and
-// may spend alone) makes outages instant, but leased points are idle while the replica
-// is connected and quiet: with Retool's 300 points and three replicas, a lease big enough
-// to matter idles a large part of the budget, and the fleet's utilisation target (≥ 0.97)
-// is missed. Heartbeats cost nothing while Redis answers (one HSET in a script that runs
-// anyway); their price is paid only in an outage of several replicas: nothing is spent
-// alone for Stale+Hold+Window. Fewer round trips on the hot path come from batching
-// decisions, which heartbeats do not hinder: a batch carries one heartbeat.
+// Why heartbeats, not leases, for outages. A block of points a replica holds in Redis to
+// spend alone when cut off makes outages instant, but to matter it must be large and held
+// all the time: with Retool's 300 points and three replicas it idles a large part of the
+// budget, and the fleet's utilisation target (≥ 0.97) is missed. Heartbeats cost nothing
+// while Redis answers (one HSET in a script that runs anyway); their price is paid only in
+// an outage of several replicas: nothing is spent alone for Stale+Hold+Window. The short
+// leases below are another thing: they save round trips while a budget is far from
+// binding, and are never granted where utilisation is decided.
+//
+// # Leases (Failover)
+//
+// While a budget is far from binding, a busy replica need not ask Redis for every call
+// (lease.go). A take it sends anyway may carry a lease ask of L points: twice what it
+// admitted in the last life T (1s, or Window/16 when shorter), at most
+// (Capacity−Reserve)/(4×Replicas), and only if that is at least eight asks like this one.
+// The script grants it only if nobody waits and used + set aside + L ≤ (Capacity−Reserve)/2:
+// one entry of L points under the caller "~lease", released at R+T+Hold+Window, where R is
+// Redis's clock when it ran; the ask is the lease's first call. Otherwise it decides the
+// ask as usual. The replica then admits calls of callers without a cap from the lease,
+// alone, while their points fit in L and its own clock is before S+T, where S is when it
+// sent the take; their answers are recorded locally too (no settle is sent).
+//
+// Why it holds. S comes before R, so a call admitted from the lease at a < S+T must be
+// counted until a+Hold+Window at the latest (or Window after its answer): within the life
+// of the lease entry. The calls of a lease never hold more than L between them. So while
+// the entry lives, Redis counts at least what those calls need counted, and decides for
+// everybody else as if each had been admitted by its own script call. Closing a lease
+// (once its life is over and its calls answered, or min(Hold, 4×Every) after its life) is
+// one write-back call: it cancels the lease entry and writes the calls it stood for, one
+// entry per caller and release rounded up to Window/64, atomically. Their times left are
+// measured from when the close was sent, before Redis ran it, so each entry lasts at least
+// as long as its calls need. A close whose answer is lost is sent again with the same
+// entries (idempotent: entries already there are left as they are).
+//
+// Faults. The lease entry is journalled like an admission, so it is written back if Redis
+// loses its data. A lease may still be spent while the breaker is open: its points are in
+// Redis or in the journal. Unspent points stay counted until the close, or through an
+// outage until the entry expires; that is the price, and it is paid only where the budget
+// was far from binding. A lease ends early when the upstream locks the organisation out
+// (Lock here at once; other replicas at their next sync, within Every), when Redis refuses
+// one of this replica's asks, or when a sync sees waiters: its unspent points come back at
+// the close. Callers with a cap always ask Redis, which keeps their count.
 //
 // # Batches (Redis)
 //

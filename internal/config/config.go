@@ -53,6 +53,9 @@ type Redis struct {
 	Replicas   int           `yaml:"replicas"`   // how many gateways share the budget (local_share splits by it)
 	OnFailure  string        `yaml:"on_failure"` // local_share | fail_closed
 	KeyPrefix  string        `yaml:"key_prefix"`
+	// Leases: a busy replica leases points while a budget is far from binding, and admits
+	// calls from them without a round trip (nil: on).
+	Leases *bool `yaml:"leases"`
 }
 
 // Enabled reports whether a Redis store is configured.

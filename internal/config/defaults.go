@@ -24,6 +24,10 @@ func (c *Config) applyDefaults() error {
 	setDefault(&r.Replicas, 1)
 	setDefault(&r.OnFailure, "local_share")
 	setDefault(&r.KeyPrefix, "gw")
+	if r.Leases == nil {
+		on := true
+		r.Leases = &on
+	}
 	setDefault(&c.Log.Level, "info")
 	setDefault(&c.Admin.MaxActiveKeys, 2)
 	for i := range c.Upstreams {
