@@ -72,6 +72,14 @@ func (f *Failover) takeLeased(s *foState, ask Ask, now time.Time) (Decision, boo
 	l.spent += ask.Cost
 	l.open++
 	s.noteDemand(now, ask.Cost, f.leaseLife(s.spec))
+	if !s.leasing && !f.down && (4*l.spent >= 3*l.t.Cost || !now.Before(l.until.Add(-f.leaseLife(s.spec)/4))) {
+		// The lease runs out soon: ask for the next one now, in the background, so that no
+		// call waits for it.
+		if n, life := f.leaseSize(s, ask.Cost, now); n > 0 {
+			s.leasing = true
+			go f.renew(s, s.spec, n, life)
+		}
+	}
 	t := Ticket{ID: l.t.ID + "." + strconv.Itoa(i), Caller: ask.Caller, Cost: ask.Cost}
 	return Decision{Allowed: true, Cost: ask.Cost, Used: s.used, Capacity: s.spec.Capacity, Ticket: t, Leased: true, Epoch: s.epoch}, true
 }
@@ -80,22 +88,62 @@ func (f *Failover) takeLeased(s *foState, ask Ask, now time.Time) (Decision, boo
 // replica admitted lately (mu held). It marks the budget as leasing: one lease ask at a
 // time.
 func (f *Failover) leaseFor(s *foState, ask Ask, now time.Time) (int64, time.Duration) {
+	if s.leasing || ask.CallerCap > 0 || ask.Waiter != nil && ask.Waiter.Handle != "" {
+		return 0, 0
+	}
+	n, life := f.leaseSize(s, ask.Cost, now)
+	if n > 0 {
+		s.leasing = true
+	}
+	return n, life
+}
+
+// leaseSize is the next lease's points and life (0: none), for asks of about cost (mu
+// held): twice the points admitted in the last life, so a steady stream needs a new lease
+// about every other life; never more than a quarter of this replica's part of what normal
+// asks may use (Redis grants it only while half of that stays free), and none if that is
+// fewer than minLeaseAsks such asks.
+func (f *Failover) leaseSize(s *foState, cost int64, now time.Time) (int64, time.Duration) {
 	life := f.leaseLife(s.spec)
-	if life <= 0 || s.leasing || ask.CallerCap > 0 || ask.Waiter != nil && ask.Waiter.Handle != "" {
+	if life <= 0 {
 		return 0, 0
 	}
 	spec := s.spec
 	s.noteDemand(now, 0, life)
-	// Twice the points admitted in the last life, so a steady stream needs a new lease
-	// about every other life; never more than a quarter of this replica's part of what
-	// normal asks may use (Redis grants it only while half of that stays free).
 	n := 2 * max(s.demPrev, s.demCur)
 	n = min(n, (spec.Capacity-spec.Reserve)/(4*int64(f.o.Replicas)))
-	if n < minLeaseAsks*ask.Cost {
+	if n < minLeaseAsks*max(cost, 1) {
 		return 0, 0
 	}
-	s.leasing = true
 	return n, life
+}
+
+// renew asks Redis for the next lease before the open one runs out (a lease ask that
+// carries no call). A failure counts like a take's.
+func (f *Failover) renew(s *foState, spec *Spec, n int64, life time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), f.o.CallTimeout)
+	defer cancel()
+	ask := Ask{Caller: LeaseCaller, lease: n, leaseLife: life}
+	res := f.redis.submit(ctx, spec, ask, f)
+	ack := f.o.Now()
+	f.mu.Lock()
+	s.leasing = false
+	switch {
+	case res.err == nil:
+		if s.epoch != "" && res.d.Epoch != s.epoch {
+			s.j.markAllDirty() // Redis lost its data: the next tick writes everything back
+		}
+		s.epoch, s.used = res.d.Epoch, res.d.Used
+		if res.d.leaseGranted {
+			f.granted(s, ask, res.d, res.sent, ack)
+		}
+	case res.err != nil && !res.sent.IsZero():
+		s.phantoms = append(s.phantoms, Ticket{ID: res.d.Ticket.ID, Caller: LeaseCaller, Cost: n})
+	}
+	f.mu.Unlock()
+	if res.err != nil && !res.sent.IsZero() {
+		f.failed(context.Background(), "lease", res.sent)
+	}
 }
 
 // noteDemand counts points admitted now (mu held): the points of the current life and of
@@ -121,6 +169,9 @@ func (f *Failover) granted(s *foState, ask Ask, d Decision, sent, ack time.Time)
 	s.j.add(l.t, ack, ack.Add(life+spec.Hold+spec.Window), false)
 	f.endLease(s, ack)
 	s.lease = l
+	if ask.Cost == 0 {
+		return d // renewed ahead of time: no call of its own
+	}
 	l.adm = append(l.adm, leaseAdm{caller: ask.Caller, cost: ask.Cost, release: ack.Add(spec.Hold + spec.Window)})
 	l.spent, l.open = ask.Cost, 1
 	d.Ticket = Ticket{ID: l.t.ID + ".0", Caller: ask.Caller, Cost: ask.Cost}
