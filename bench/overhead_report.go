@@ -30,8 +30,8 @@ func (o *overheadReport) markdown(b *strings.Builder) {
 		"same plain proxy given a `BufferPool` for its copy buffers, as the gateway has (saturation and 1000 rps only: it shows what "+
 		"the gateway's ratio owes to that one tuning); through the "+
 		"gateway on the in-memory store; through the gateway on the Redis store (the configuration measured against the targets), "+
-		"its budget far too large to bind, so every call runs the take script before it is forwarded and the settle script when the "+
-		"answer arrives. Both gateways log every request at info, to a file. Each run: %s warm-up, then %s measured. Saturation is "+
+		"its budget far too large to bind: leases (`redis.leases`, on) let a busy replica admit and settle most calls without a script "+
+		"call; the round-trip row below counts what is left. Both gateways log every request at info, to a file. Each run: %s warm-up, then %s measured. Saturation is "+
 		"closed-loop with %d requests in flight; fixed rates are open-loop (vegeta sends on schedule, so queueing shows in the latencies). "+
 		"CPU is each process's user+system time from `/proc/<pid>/stat` over the run, divided by the calls answered.\n\n", o.warm, o.dur, o.workers)
 	if o.rateNote != "" {
