@@ -74,7 +74,7 @@
 // While a budget is far from binding, a busy replica need not ask Redis for every call
 // (lease.go). A take it sends anyway may carry a lease ask of L points: twice what it
 // admitted in the last life T (1s, or Window/16 when shorter), at most
-// (Capacity−Reserve)/(4×Replicas), and only if that is at least eight asks like this one.
+// (Capacity−Reserve)/(16×Replicas), and only if that is at least eight asks like this one.
 // The script grants it only if nobody waits and used + set aside + L ≤ (Capacity−Reserve)/2:
 // one entry of L points under the caller "~lease", released at R+T+Hold+Window, where R is
 // Redis's clock when it ran; the ask is the lease's first call. Otherwise it decides the

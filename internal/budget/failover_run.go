@@ -212,7 +212,11 @@ func (f *Failover) restore(ctx context.Context, s *foState) error {
 // closeAll closes every lease when the replica stops while connected (the settles are
 // flushed by then), so that what they hold unspent comes back now.
 func (f *Failover) closeAll() {
-	if f.isDown() {
+	f.mu.Lock()
+	f.closed = true // no new lease from here on
+	down := f.down
+	f.mu.Unlock()
+	if down {
 		return // the journal's entries run out on their own
 	}
 	for _, s := range f.states() {

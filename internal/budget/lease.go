@@ -26,6 +26,8 @@ const (
 	// minLeaseAsks: a lease smaller than this many asks like the one that would take it
 	// saves too few round trips to be worth the points it holds idle.
 	minLeaseAsks = 8
+	// maxLeaseShare: a lease is at most 1/maxLeaseShare of the replica's part of a budget.
+	maxLeaseShare = 16
 	// leaseGroups is how finely a closed lease's releases are kept (window/leaseGroups):
 	// each admission stays counted at most that much longer than its own release.
 	leaseGroups = 64
@@ -72,7 +74,7 @@ func (f *Failover) takeLeased(s *foState, ask Ask, now time.Time) (Decision, boo
 	l.spent += ask.Cost
 	l.open++
 	s.noteDemand(now, ask.Cost, f.leaseLife(s.spec))
-	if !s.leasing && !f.down && (4*l.spent >= 3*l.t.Cost || !now.Before(l.until.Add(-f.leaseLife(s.spec)/4))) {
+	if !s.leasing && !f.down && !f.closed && (4*l.spent >= 3*l.t.Cost || !now.Before(l.until.Add(-f.leaseLife(s.spec)/4))) {
 		// The lease runs out soon: ask for the next one now, in the background, so that no
 		// call waits for it.
 		if n, life := f.leaseSize(s, ask.Cost, now); n > 0 {
@@ -88,7 +90,7 @@ func (f *Failover) takeLeased(s *foState, ask Ask, now time.Time) (Decision, boo
 // replica admitted lately (mu held). It marks the budget as leasing: one lease ask at a
 // time.
 func (f *Failover) leaseFor(s *foState, ask Ask, now time.Time) (int64, time.Duration) {
-	if s.leasing || ask.CallerCap > 0 || ask.Waiter != nil && ask.Waiter.Handle != "" {
+	if s.leasing || f.closed || ask.CallerCap > 0 || ask.Waiter != nil && ask.Waiter.Handle != "" {
 		return 0, 0
 	}
 	n, life := f.leaseSize(s, ask.Cost, now)
@@ -100,9 +102,11 @@ func (f *Failover) leaseFor(s *foState, ask Ask, now time.Time) (int64, time.Dur
 
 // leaseSize is the next lease's points and life (0: none), for asks of about cost (mu
 // held): twice the points admitted in the last life, so a steady stream needs a new lease
-// about every other life; never more than a quarter of this replica's part of what normal
+// about every other life; never more than a 16th of this replica's part of what normal
 // asks may use (Redis grants it only while half of that stays free), and none if that is
-// fewer than minLeaseAsks such asks.
+// fewer than minLeaseAsks such asks. So a lease idles little of a budget that may soon
+// bind, and a small budget (Retool's 300 points) gets small leases or none: its calls are
+// too few for round trips to matter.
 func (f *Failover) leaseSize(s *foState, cost int64, now time.Time) (int64, time.Duration) {
 	life := f.leaseLife(s.spec)
 	if life <= 0 {
@@ -111,7 +115,7 @@ func (f *Failover) leaseSize(s *foState, cost int64, now time.Time) (int64, time
 	spec := s.spec
 	s.noteDemand(now, 0, life)
 	n := 2 * max(s.demPrev, s.demCur)
-	n = min(n, (spec.Capacity-spec.Reserve)/(4*int64(f.o.Replicas)))
+	n = min(n, (spec.Capacity-spec.Reserve)/(maxLeaseShare*int64(f.o.Replicas)))
 	if n < minLeaseAsks*max(cost, 1) {
 		return 0, 0
 	}

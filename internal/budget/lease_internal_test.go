@@ -208,3 +208,23 @@ func TestTakeScriptGrantsLeasesOnlyWhileTheBudgetIsFarFromBinding(t *testing.T) 
 		t.Fatalf("a lease of its own while somebody waits: %+v; want refused, still 42 used", d)
 	}
 }
+
+// A replica that stops while connected closes its leases: what they hold unspent comes
+// back at once, not a life later.
+func TestLeaseIsClosedWhenTheReplicaStops(t *testing.T) {
+	spec := &Spec{Name: "lease-stop", Capacity: 10_000, Window: 16 * time.Second, Hold: 8 * time.Second}
+	r := newLeaseRig(t, spec)
+	var last Decision
+	for range 5 {
+		last = r.take("a", 1)
+	}
+	if !last.Leased || r.usage().ByCaller[LeaseCaller] != 8 {
+		t.Fatalf("no lease of 8: %+v, %v", last, r.usage().ByCaller)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r.f.Run(ctx) // stops at once: flush, close the leases, say goodbye
+	if u := r.usage(); u.ByCaller[LeaseCaller] != 0 || u.Used != 5 {
+		t.Fatalf("after the replica stopped Redis counts %v (used %d); want a's 5 and no lease", u.ByCaller, u.Used)
+	}
+}
