@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -90,7 +91,12 @@ func (r *Redis) submit(ctx context.Context, spec *Spec, ask Ask, hook takeHook) 
 	q := r.queueOf(spec, hook != nil)
 	q.mu.Lock()
 	if q.busy {
-		q.q = append(q.q, p)
+		if ask.lease > 0 {
+			// A lease ask goes first: asks of this replica may be waiting for its answer.
+			q.q = slices.Insert(q.q, 0, p)
+		} else {
+			q.q = append(q.q, p)
+		}
 		q.mu.Unlock()
 	} else {
 		q.busy = true

@@ -82,10 +82,10 @@ type foState struct {
 	phantoms []Ticket // asks whose answer was lost: maybe admitted in Redis, never used
 
 	// Leases (lease.go).
-	used            int64    // points counted in Redis at the latest answer: what leased decisions report
-	lease           *lease   // admissions are taken from it; nil: none open
-	closing         []*lease // ended, not yet closed in Redis
-	leasing         bool     // a lease ask is in flight
+	used            int64         // points counted in Redis at the latest answer: what leased decisions report
+	lease           *lease        // admissions are taken from it; nil: none open
+	closing         []*lease      // ended, not yet closed in Redis
+	leaseAsk        chan struct{} // non-nil while a lease ask is in flight; closed when it is answered
 	demStart        time.Time
 	demCur, demPrev int64 // points admitted in the current life and the one before
 }
@@ -144,7 +144,24 @@ func (f *Failover) Take(ctx context.Context, spec *Spec, ask Ask) (Decision, err
 	now := f.o.Now()
 	f.mu.Lock()
 	s := f.state(spec)
-	if d, ok := f.takeLeased(s, ask, now); ok {
+	d, ok := f.takeLeased(s, ask, now)
+	if wait := s.leaseAsk; !ok && wait != nil && ask.CallerCap == 0 && !f.down {
+		// A lease is on its way: wait for it (one round trip at most) rather than send
+		// Redis a call of our own beside it; a burst that finds the lease spent would
+		// otherwise all go to Redis at once.
+		f.mu.Unlock()
+		t := time.NewTimer(f.o.CallTimeout)
+		select {
+		case <-wait:
+		case <-t.C:
+		case <-ctx.Done():
+		}
+		t.Stop()
+		now = f.o.Now()
+		f.mu.Lock()
+		d, ok = f.takeLeased(s, ask, now)
+	}
+	if ok {
 		f.mu.Unlock()
 		return d, nil
 	}
@@ -159,7 +176,7 @@ func (f *Failover) Take(ctx context.Context, spec *Spec, ask Ask) (Decision, err
 	if ask.lease > 0 {
 		defer func() {
 			f.mu.Lock()
-			s.leasing = false
+			s.leased()
 			f.mu.Unlock()
 		}()
 	}

@@ -74,11 +74,11 @@ func (f *Failover) takeLeased(s *foState, ask Ask, now time.Time) (Decision, boo
 	l.spent += ask.Cost
 	l.open++
 	s.noteDemand(now, ask.Cost, f.leaseLife(s.spec))
-	if !s.leasing && !f.down && !f.closed && (4*l.spent >= 3*l.t.Cost || !now.Before(l.until.Add(-f.leaseLife(s.spec)/4))) {
+	if s.leaseAsk == nil && !f.down && !f.closed && (4*l.spent >= 3*l.t.Cost || !now.Before(l.until.Add(-f.leaseLife(s.spec)/4))) {
 		// The lease runs out soon: ask for the next one now, in the background, so that no
 		// call waits for it.
 		if n, life := f.leaseSize(s, ask.Cost, now); n > 0 {
-			s.leasing = true
+			s.leaseAsk = make(chan struct{})
 			go f.renew(s, s.spec, n, life)
 		}
 	}
@@ -90,14 +90,23 @@ func (f *Failover) takeLeased(s *foState, ask Ask, now time.Time) (Decision, boo
 // replica admitted lately (mu held). It marks the budget as leasing: one lease ask at a
 // time.
 func (f *Failover) leaseFor(s *foState, ask Ask, now time.Time) (int64, time.Duration) {
-	if s.leasing || f.closed || ask.CallerCap > 0 || ask.Waiter != nil && ask.Waiter.Handle != "" {
+	if s.leaseAsk != nil || f.closed || ask.CallerCap > 0 || ask.Waiter != nil && ask.Waiter.Handle != "" {
 		return 0, 0
 	}
 	n, life := f.leaseSize(s, ask.Cost, now)
 	if n > 0 {
-		s.leasing = true
+		s.leaseAsk = make(chan struct{})
 	}
 	return n, life
+}
+
+// leased records that the lease ask in flight was answered, or failed (mu held): the
+// asks waiting for it go on.
+func (s *foState) leased() {
+	if s.leaseAsk != nil {
+		close(s.leaseAsk)
+		s.leaseAsk = nil
+	}
 }
 
 // leaseSize is the next lease's points and life (0: none), for asks of about cost (mu
@@ -131,7 +140,6 @@ func (f *Failover) renew(s *foState, spec *Spec, n int64, life time.Duration) {
 	res := f.redis.submit(ctx, spec, ask, f)
 	ack := f.o.Now()
 	f.mu.Lock()
-	s.leasing = false
 	switch {
 	case res.err == nil:
 		if s.epoch != "" && res.d.Epoch != s.epoch {
@@ -144,6 +152,7 @@ func (f *Failover) renew(s *foState, spec *Spec, n int64, life time.Duration) {
 	case res.err != nil && !res.sent.IsZero():
 		s.phantoms = append(s.phantoms, Ticket{ID: res.d.Ticket.ID, Caller: LeaseCaller, Cost: n})
 	}
+	s.leased() // the new lease (if any) is in place: the asks waiting for it go on
 	f.mu.Unlock()
 	if res.err != nil && !res.sent.IsZero() {
 		f.failed(context.Background(), "lease", res.sent)

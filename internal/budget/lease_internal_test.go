@@ -92,7 +92,7 @@ func TestLeaseAdmitsAndSettlesWithoutARedisCallAndTheCloseFreesTheRest(t *testin
 		tickets = append(tickets, d.Ticket)
 	}
 	// With three quarters of it spent, the next lease was asked for in the background.
-	waitFor(t, func() bool { r.f.mu.Lock(); defer r.f.mu.Unlock(); return !r.f.st[spec.Name].leasing })
+	waitFor(t, func() bool { r.f.mu.Lock(); defer r.f.mu.Unlock(); return r.f.st[spec.Name].leaseAsk == nil })
 	d := r.take("a", 1)
 	if !d.Leased {
 		t.Fatalf("the call after the first lease was spent: %+v; want it admitted from the next lease", d)
