@@ -141,10 +141,9 @@ func (f *Failover) state(spec *Spec) *foState {
 
 // Take implements Store.
 func (f *Failover) Take(ctx context.Context, spec *Spec, ask Ask) (Decision, error) {
-	now := f.o.Now()
 	f.mu.Lock()
 	s := f.state(spec)
-	d, ok := f.takeLeased(s, ask, now)
+	d, ok := f.takeLeased(s, ask)
 	if wait := s.leaseAsk; !ok && wait != nil && ask.CallerCap == 0 && !f.down {
 		// A lease is on its way: wait for it (one round trip at most) rather than send
 		// Redis a call of our own beside it; a burst that finds the lease spent would
@@ -157,9 +156,8 @@ func (f *Failover) Take(ctx context.Context, spec *Spec, ask Ask) (Decision, err
 		case <-ctx.Done():
 		}
 		t.Stop()
-		now = f.o.Now()
 		f.mu.Lock()
-		d, ok = f.takeLeased(s, ask, now)
+		d, ok = f.takeLeased(s, ask)
 	}
 	if ok {
 		f.mu.Unlock()
@@ -167,7 +165,7 @@ func (f *Failover) Take(ctx context.Context, spec *Spec, ask Ask) (Decision, err
 	}
 	down := f.down
 	if !down {
-		ask.lease, ask.leaseLife = f.leaseFor(s, ask, now)
+		ask.lease, ask.leaseLife = f.leaseFor(s, ask, f.o.Now())
 	}
 	f.mu.Unlock()
 	if down {

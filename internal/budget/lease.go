@@ -63,10 +63,16 @@ func (f *Failover) leaseLife(spec *Spec) time.Duration {
 }
 
 // takeLeased admits ask from the open lease, if it may (mu held). A lease serves callers
-// without a cap only: a cap needs their count in Redis.
-func (f *Failover) takeLeased(s *foState, ask Ask, now time.Time) (Decision, bool) {
+// without a cap only: a cap needs their count in Redis. The clock is read here, under the
+// lock: a time read before it could be long past when the call is admitted, and the
+// lease's bound on when it may admit would not hold.
+func (f *Failover) takeLeased(s *foState, ask Ask) (Decision, bool) {
 	l := s.lease
-	if l == nil || ask.CallerCap > 0 || !now.Before(l.until) || l.spent+ask.Cost > l.t.Cost {
+	if l == nil || ask.CallerCap > 0 || l.spent+ask.Cost > l.t.Cost {
+		return Decision{}, false
+	}
+	now := f.o.Now()
+	if !now.Before(l.until) {
 		return Decision{}, false
 	}
 	i := len(l.adm)
