@@ -165,7 +165,8 @@ func (f *Failover) Take(ctx context.Context, spec *Spec, ask Ask) (Decision, err
 	}
 	down := f.down
 	if !down {
-		ask.lease, ask.leaseLife = f.leaseFor(s, ask, f.o.Now())
+		ask.lease, _ = f.leaseFor(s, ask, f.o.Now())
+		ask.leaseLife = max(f.leaseLife(spec), 0)
 	}
 	f.mu.Unlock()
 	if down {

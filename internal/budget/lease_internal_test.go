@@ -196,9 +196,11 @@ func TestTakeScriptGrantsLeasesOnlyWhileTheBudgetIsFarFromBinding(t *testing.T) 
 	if d := take(lease(2)); !d.Allowed || d.leaseGranted {
 		t.Fatalf("a lease past half: %+v; want an ordinary admission", d)
 	}
-	// Somebody waits: no lease however small.
-	if d := take(Ask{Caller: "w", Cost: 60, Waiter: &Waiter{ID: "w1", Patience: time.Minute}}); d.Allowed || d.Waiter == "" {
-		t.Fatalf("the big ask: %+v; want refused and queued", d)
+	// Somebody waits: no lease however small. The refusal says to ask again within a
+	// lease's life, not a window: what the lease holds unspent comes back at its close.
+	d := take(Ask{Caller: "w", Cost: 60, Waiter: &Waiter{ID: "w1", Patience: time.Minute}, leaseLife: time.Second})
+	if d.Allowed || d.Waiter == "" || d.RetryAfter != time.Second {
+		t.Fatalf("the big ask: %+v; want refused, queued, retry in 1s", d)
 	}
 	if d := take(lease(2)); d.leaseGranted {
 		t.Fatalf("a lease while somebody waits: %+v", d)

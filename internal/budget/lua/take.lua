@@ -11,7 +11,8 @@
 -- ARGV[15] n, the number of asks; then 10 values per ask:
 --   cost, caller, rank (0 critical, 1 normal, 2 batch), caller cap (0: none), ticket id,
 --   waiter handle from an earlier refusal ('' none), waiter id ('' do not queue),
---   waiter patience µs, lease points (0: an ordinary ask), lease life µs
+--   waiter patience µs, lease points (0: an ordinary ask), lease life µs (also for ordinary
+--   asks: a refusal while leases hold points says to ask again within it)
 -- A lease ask is admitted as a lease when nobody waits and the lease leaves at least half
 -- of what normal asks may use free: one entry "<ticket>|<lease points>|~lease", counted
 -- until its life plus hold plus window from now (doc.go, Leases). Otherwise it is decided
@@ -159,6 +160,11 @@ local function decide(cost, caller, rank, cap, ticket, handle, waiter_id, patien
     elseif who == '' and cut > 0 then
       retry = window -- the cut-off replicas' shares come back when they do
     end
+  end
+
+  if reason == 'exhausted' and life > 0 and (retry < 0 or retry > life)
+    and tonumber(redis.call('HGET', callers, '~lease') or '0') > 0 then
+    retry = life -- what leases hold unspent comes back when they close, about a life from now
   end
 
   if waiter_id ~= '' and not me then
