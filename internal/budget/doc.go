@@ -72,15 +72,20 @@
 // # Leases (Failover)
 //
 // While a budget is far from binding, a busy replica need not ask Redis for every call
-// (lease.go). A take it sends anyway may carry a lease ask of L points: twice what it
-// admitted in the last life T (1s, or Window/16 when shorter), at most
-// (Capacity−Reserve)/(16×Replicas), and only if that is at least eight asks like this one.
-// The script grants it only if nobody waits and used + set aside + L ≤ (Capacity−Reserve)/2:
-// one entry of L points under the caller "~lease", released at R+T+Hold+Window, where R is
-// Redis's clock when it ran; the ask is the lease's first call. Otherwise it decides the
-// ask as usual. The replica then admits calls of callers without a cap from the lease,
-// alone, while their points fit in L and its own clock is before S+T, where S is when it
-// sent the take; their answers are recorded locally too (no settle is sent).
+// (lease.go). When it has no lease to admit a call from, it asks for one of L points, in
+// the background: twice what it admitted in the last life T (1s, or Window/16 when
+// shorter), at most (Capacity−Reserve)/(16×Replicas), and only if that is at least eight
+// asks like this one. The script grants it only if nobody waits and used + set aside + L ≤
+// (Capacity−Reserve)/2: one entry of L points under the caller "~lease", released at
+// R+T+Hold+Window, where R is Redis's clock when it ran. A refused lease is not asked for
+// again for T. The replica then admits calls of callers without a cap from the lease,
+// alone, while their points fit in L and its own clock (read under its lock) is before
+// S+T, where S is when it sent the lease ask; their answers are recorded locally too (no
+// settle is sent). Asks that find no lease while one is asked for wait for it, at most
+// CallTimeout, then ask Redis themselves; the next lease is asked for when three quarters
+// of the open one is spent or a quarter of its life is left, so a steady stream never
+// waits. The lease ask itself may take the background Timeout: on a process short of CPU,
+// one late answer still serves the many calls behind it.
 //
 // Why it holds. S comes before R, so a call admitted from the lease at a < S+T must be
 // counted until a+Hold+Window at the latest (or Window after its answer): within the life

@@ -86,6 +86,7 @@ type foState struct {
 	lease           *lease        // admissions are taken from it; nil: none open
 	closing         []*lease      // ended, not yet closed in Redis
 	leaseAsk        chan struct{} // non-nil while a lease ask is in flight; closed when it is answered
+	noLeaseUntil    time.Time     // Redis refused a lease: none asked for before then
 	demStart        time.Time
 	demCur, demPrev int64 // points admitted in the current life and the one before
 }
@@ -144,41 +145,42 @@ func (f *Failover) Take(ctx context.Context, spec *Spec, ask Ask) (Decision, err
 	f.mu.Lock()
 	s := f.state(spec)
 	d, ok := f.takeLeased(s, ask)
-	if wait := s.leaseAsk; !ok && wait != nil && ask.CallerCap == 0 && !f.down {
-		// A lease is on its way: wait for it (one round trip at most) rather than send
-		// Redis a call of our own beside it; a burst that finds the lease spent would
-		// otherwise all go to Redis at once.
-		f.mu.Unlock()
-		t := time.NewTimer(f.o.CallTimeout)
-		select {
-		case <-wait:
-		case <-t.C:
-		case <-ctx.Done():
+	if !ok && ask.CallerCap == 0 && !f.down {
+		wait := s.leaseAsk
+		if wait == nil {
+			if n, life := f.leaseFor(s, ask, f.o.Now()); n > 0 {
+				wait = s.leaseAsk
+				go f.renew(s, spec, n, life)
+			}
 		}
-		t.Stop()
-		f.mu.Lock()
-		d, ok = f.takeLeased(s, ask)
+		if wait != nil {
+			// A lease is on its way: wait for it (one round trip at most) rather than send
+			// Redis a call of our own beside it; a burst that finds the lease spent would
+			// otherwise all go to Redis at once.
+			f.mu.Unlock()
+			t := time.NewTimer(f.o.CallTimeout)
+			select {
+			case <-wait:
+			case <-t.C:
+			case <-ctx.Done():
+			}
+			t.Stop()
+			f.mu.Lock()
+			d, ok = f.takeLeased(s, ask)
+		}
 	}
 	if ok {
 		f.mu.Unlock()
 		return d, nil
 	}
 	down := f.down
-	if !down {
-		ask.lease, _ = f.leaseFor(s, ask, f.o.Now())
-		ask.leaseLife = max(f.leaseLife(spec), 0)
-	}
 	f.mu.Unlock()
 	if down {
 		return f.takeLocal(spec, ask)
 	}
-	if ask.lease > 0 {
-		defer func() {
-			f.mu.Lock()
-			s.leased()
-			f.mu.Unlock()
-		}()
-	}
+	// Every ask carries the lease life: a refusal while leases hold points says to ask
+	// again within it.
+	ask.leaseLife = max(f.leaseLife(spec), 0)
 	// The ask waits at most CallTimeout for its batch's answer, whether its batch leaves
 	// at once or after the one in flight.
 	cctx, cancel := context.WithTimeout(ctx, f.o.CallTimeout)
@@ -199,9 +201,6 @@ func (f *Failover) Take(ctx context.Context, spec *Spec, ask Ask) (Decision, err
 	if err != nil {
 		f.mu.Lock()
 		s.phantoms = append(s.phantoms, d.Ticket)
-		if ask.lease > 0 {
-			s.phantoms = append(s.phantoms, Ticket{ID: d.Ticket.ID, Caller: LeaseCaller, Cost: ask.lease})
-		}
 		f.mu.Unlock()
 		if ctx.Err() != nil {
 			return Decision{}, err // the caller gave up; Redis may be fine
@@ -218,8 +217,6 @@ func (f *Failover) Take(ctx context.Context, spec *Spec, ask Ask) (Decision, err
 	lost := s.epoch != "" && d.Epoch != s.epoch
 	s.epoch, s.used = d.Epoch, d.Used
 	switch {
-	case d.leaseGranted:
-		d = f.granted(s, ask, d, sent, ack)
 	case d.Allowed:
 		s.j.add(d.Ticket, ack, ack.Add(spec.Hold+spec.Window), false)
 		s.noteDemand(ack, ask.Cost, f.leaseLife(spec))

@@ -92,11 +92,11 @@ func (f *Failover) takeLeased(s *foState, ask Ask) (Decision, bool) {
 	return Decision{Allowed: true, Cost: ask.Cost, Used: s.used, Capacity: s.spec.Capacity, Ticket: t, Leased: true, Epoch: s.epoch}, true
 }
 
-// leaseFor is how many points ask should ask Redis to lease (0: none), from what this
-// replica admitted lately (mu held). It marks the budget as leasing: one lease ask at a
-// time.
+// leaseFor is how many points to ask Redis to lease now (0: none), for asks like ask,
+// from what this replica admitted lately (mu held). It marks the budget as leasing: one
+// lease ask at a time.
 func (f *Failover) leaseFor(s *foState, ask Ask, now time.Time) (int64, time.Duration) {
-	if s.leaseAsk != nil || f.closed || ask.CallerCap > 0 || ask.Waiter != nil && ask.Waiter.Handle != "" {
+	if s.leaseAsk != nil || f.closed || now.Before(s.noLeaseUntil) || ask.Waiter != nil && ask.Waiter.Handle != "" {
 		return 0, 0
 	}
 	n, life := f.leaseSize(s, ask.Cost, now)
@@ -137,10 +137,13 @@ func (f *Failover) leaseSize(s *foState, cost int64, now time.Time) (int64, time
 	return n, life
 }
 
-// renew asks Redis for the next lease before the open one runs out (a lease ask that
-// carries no call). A failure counts like a take's.
+// renew asks Redis for a lease (a lease ask that carries no call), in the background:
+// before the open one runs out, or for the asks that wait for it. No caller waits for it
+// longer than CallTimeout, so it may take the background calls' Timeout: a process short
+// of CPU reads answers late, and one lease that arrives late still serves the many asks
+// behind it, where asks of their own would each time out. A failure counts like a take's.
 func (f *Failover) renew(s *foState, spec *Spec, n int64, life time.Duration) {
-	ctx, cancel := context.WithTimeout(context.Background(), f.o.CallTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), f.o.Timeout)
 	defer cancel()
 	ask := Ask{Caller: LeaseCaller, lease: n, leaseLife: life}
 	res := f.redis.submit(ctx, spec, ask, f)
@@ -154,6 +157,9 @@ func (f *Failover) renew(s *foState, spec *Spec, n int64, life time.Duration) {
 		s.epoch, s.used = res.d.Epoch, res.d.Used
 		if res.d.leaseGranted {
 			f.granted(s, ask, res.d, res.sent, ack)
+		} else {
+			s.noLeaseUntil = ack.Add(life) // the budget is busy (or somebody waits): ask Redis call by call meanwhile
+			f.endLease(s, ack)
 		}
 	case res.err != nil && !res.sent.IsZero():
 		s.phantoms = append(s.phantoms, Ticket{ID: res.d.Ticket.ID, Caller: LeaseCaller, Cost: n})

@@ -63,7 +63,7 @@ func (r *leaseRig) usage() Usage {
 	return u.Usage
 }
 
-// A busy replica leases points in the take call it makes anyway, then admits and settles
+// A busy replica leases points with one Redis call, then admits and settles
 // calls from the lease without any Redis call; the close leaves Redis counting exactly
 // what was spent, each part until Window after its answer (to a 64th of the window).
 func TestLeaseAdmitsAndSettlesWithoutARedisCallAndTheCloseFreesTheRest(t *testing.T) {
@@ -72,7 +72,7 @@ func TestLeaseAdmitsAndSettlesWithoutARedisCallAndTheCloseFreesTheRest(t *testin
 	life := r.f.leaseLife(spec) // 1s
 	var tickets []Ticket
 	// Four one-point calls go to Redis one by one; the fifth asks for a lease of twice
-	// what was admitted in this life (8 points, its own included).
+	// what was admitted in this life (8 points), waits for it and is admitted from it.
 	for i := range 5 {
 		d := r.take("a", 1)
 		if d.Leased != (i == 4) {
