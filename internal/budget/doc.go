@@ -84,8 +84,9 @@
 // settle is sent). Asks that find no lease while one is asked for wait for it, at most
 // CallTimeout, then ask Redis themselves; the next lease is asked for when three quarters
 // of the open one is spent or a quarter of its life is left, so a steady stream never
-// waits. The lease ask itself may take the background Timeout: on a process short of CPU,
-// one late answer still serves the many calls behind it.
+// waits. On a process short of CPU, where every round trip risks reading its answer too
+// late, one lease ask that arrives in time serves the many calls behind it; without it,
+// each would need a round trip of its own.
 //
 // Why it holds. S comes before R, so a call admitted from the lease at a < S+T must be
 // counted until a+Hold+Window at the latest (or Window after its answer): within the life

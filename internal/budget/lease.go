@@ -138,10 +138,9 @@ func (f *Failover) leaseSize(s *foState, cost int64, now time.Time) (int64, time
 }
 
 // renew asks Redis for a lease (a lease ask that carries no call), in the background:
-// before the open one runs out, or for the asks that wait for it. No caller waits for it
-// longer than CallTimeout, so it may take the background calls' Timeout: a process short
-// of CPU reads answers late, and one lease that arrives late still serves the many asks
-// behind it, where asks of their own would each time out. A failure counts like a take's.
+// before the open one runs out, or for the asks that wait for it (each at most
+// CallTimeout). Its context allows the background Timeout; the client still cuts each
+// read at its own timeout (redis.timeout). A failure counts like a take's.
 func (f *Failover) renew(s *foState, spec *Spec, n int64, life time.Duration) {
 	ctx, cancel := context.WithTimeout(context.Background(), f.o.Timeout)
 	defer cancel()
