@@ -183,24 +183,16 @@ func (s *foState) noteDemand(now time.Time, cost int64, life time.Duration) {
 	s.demCur += cost
 }
 
-// granted records a lease the take script granted (mu held): it is journalled like an
-// admission (written back if Redis loses it), and ask, the lease's first admission, is
-// answered from it.
-func (f *Failover) granted(s *foState, ask Ask, d Decision, sent, ack time.Time) Decision {
+// granted records a lease the take script granted (mu held) and opens it: it is
+// journalled like an admission, so it is written back if Redis loses it. The lease ask
+// was sent at sent; the answer arrived at ack.
+func (f *Failover) granted(s *foState, ask Ask, d Decision, sent, ack time.Time) {
 	spec := s.spec
 	life := ask.leaseLife
 	l := &lease{t: Ticket{ID: d.Ticket.ID, Caller: LeaseCaller, Cost: ask.lease}, granted: ack, until: sent.Add(life)}
 	s.j.add(l.t, ack, ack.Add(life+spec.Hold+spec.Window), false)
 	f.endLease(s, ack)
 	s.lease = l
-	if ask.Cost == 0 {
-		return d // renewed ahead of time: no call of its own
-	}
-	l.adm = append(l.adm, leaseAdm{caller: ask.Caller, cost: ask.Cost, release: ack.Add(spec.Hold + spec.Window)})
-	l.spent, l.open = ask.Cost, 1
-	d.Ticket = Ticket{ID: l.t.ID + ".0", Caller: ask.Caller, Cost: ask.Cost}
-	d.Leased = true
-	return d
 }
 
 // endLease stops admissions from the open lease (mu held): its life is over, the budget

@@ -16,8 +16,8 @@
 -- A lease ask is admitted as a lease when nobody waits and the lease leaves at least half
 -- of what normal asks may use free: one entry "<ticket>|<lease points>|~lease", counted
 -- until its life plus hold plus window from now (doc.go, Leases). Otherwise it is decided
--- as the ordinary ask it carries (a lease ask of cost 0, sent ahead of the lease running
--- out, carries none).
+-- as the ordinary ask it carries; a lease ask of cost 0 (Failover sends only those)
+-- carries none, and is refused without writing anything.
 -- Returns {now µs, epoch, then per ask: allowed 0|1, reason ('lease' when leased), used,
 -- retry µs (-1 never), handle}
 local log, state, wait, callers, slots, beats = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
@@ -57,7 +57,7 @@ local function decide(cost, caller, rank, cap, ticket, handle, waiter_id, patien
     return {1, 'lease', used, 0, ''}
   end
   if lease > 0 and cost == 0 then
-    return {0, 'exhausted', used, -1, ''} -- a lease renewed ahead of time, and none granted: nothing to decide
+    return {0, 'exhausted', used, -1, ''} -- a lease alone, not granted: nothing else to decide
   end
 
   local limit = capacity
