@@ -9,9 +9,9 @@ import (
 )
 
 // Leases (see doc.go): while a budget is far from binding, a busy replica asks Redis for a
-// block of points in advance, in the take call it makes anyway, and admits the calls that
-// follow from it alone for the lease's short life: no round trip per call, and none per
-// answer. Points Redis already counts are all a lease ever spends, for no longer than Redis
+// block of points in advance, with one take call of its own in the background, and admits
+// the calls that follow from it alone for the lease's short life: no round trip per call,
+// and none per answer. Points Redis already counts are all a lease ever spends, for no longer than Redis
 // counts them, so every guarantee of the shared budget holds. When its life is over the
 // lease is closed: Redis is told what was really spent and when each part is released, and
 // the rest comes back.
@@ -37,7 +37,7 @@ const (
 type lease struct {
 	t       Ticket    // the entry in Redis: Caller LeaseCaller, Cost the points leased
 	granted time.Time // local time the answer arrived
-	until   time.Time // admissions only before then: the send time of the take plus its life
+	until   time.Time // admissions only before then: the send time of the lease ask plus its life
 	spent   int64
 	adm     []leaseAdm // by index: the admission's ticket is t.ID + "." + index
 	open    int        // admissions whose answer has not arrived

@@ -14,6 +14,8 @@ import (
 // These tests run a replica and Redis on one injected clock and drive the background loop
 // by hand (tick), so a lease's life and close are checked at exact instants.
 
+// fakeClock is budgettest.Clock's twin: this package's own tests cannot import budgettest
+// (it imports budget).
 type fakeClock struct {
 	mu sync.Mutex
 	t  time.Time
