@@ -108,7 +108,7 @@ func TestFailoverStaysExactWhenRedisIsKilledAndRestartedEmpty(t *testing.T) {
 	maxPoints, util := budgettest.CheckWindows(calls, o.Capacity, o.Window)
 	t.Logf("%d calls, max %d points in a window, utilisation %.3f; degraded %d times, recovered %d", len(calls), maxPoints, util, down.Load(), up.Load())
 	if maxPoints > o.Capacity {
-		t.Fatalf("a window held %d points; capacity is %d", maxPoints, o.Capacity)
+		t.Fatalf("a window held %d points; capacity is %d\n%s", maxPoints, o.Capacity, budgettest.Worst(calls, o.Window))
 	}
 	if down.Load() == 0 || up.Load() == 0 {
 		t.Fatalf("degraded %d times and recovered %d: want both, the outage went unnoticed", down.Load(), up.Load())
@@ -134,7 +134,7 @@ func TestFailoverStaysExactWhenRedisHangs(t *testing.T) {
 	maxPoints, _ := budgettest.CheckWindows(calls, o.Capacity, o.Window)
 	t.Logf("%d calls, max %d points in a window; degraded %d times, recovered %d", len(calls), maxPoints, down.Load(), up.Load())
 	if maxPoints > o.Capacity {
-		t.Fatalf("a window held %d points; capacity is %d", maxPoints, o.Capacity)
+		t.Fatalf("a window held %d points; capacity is %d\n%s", maxPoints, o.Capacity, budgettest.Worst(calls, o.Window))
 	}
 	if down.Load() == 0 || up.Load() == 0 {
 		t.Fatalf("degraded %d times and recovered %d: want both", down.Load(), up.Load())
@@ -160,7 +160,7 @@ func TestFailoverNeverOverspendsWhenOneReplicaIsCutOff(t *testing.T) {
 	t.Logf("%d calls, max %d points in a window; degraded %d times, recovered %d; the cut-off replica admitted %d alone",
 		len(calls), maxPoints, down.Load(), up.Load(), stores[0].local.Load())
 	if maxPoints > o.Capacity {
-		t.Fatalf("a window held %d points; capacity is %d", maxPoints, o.Capacity)
+		t.Fatalf("a window held %d points; capacity is %d\n%s", maxPoints, o.Capacity, budgettest.Worst(calls, o.Window))
 	}
 	if down.Load() == 0 {
 		t.Fatal("the cut-off replica never noticed")

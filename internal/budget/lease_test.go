@@ -26,7 +26,7 @@ func TestFailoverWithLeasesNeverOverspendsAcrossReplicas(t *testing.T) {
 	maxPoints, util := budgettest.CheckWindows(calls, o.Capacity, o.Window)
 	t.Logf("%d calls, %d from leases, max %d points in a window, utilisation %.3f", len(calls), leasedBy(stores), maxPoints, util)
 	if maxPoints > o.Capacity {
-		t.Fatalf("a window held %d points; capacity is %d", maxPoints, o.Capacity)
+		t.Fatalf("a window held %d points; capacity is %d\n%s", maxPoints, o.Capacity, budgettest.Worst(calls, o.Window))
 	}
 	if leasedBy(stores) == 0 {
 		t.Fatal("no call was admitted from a lease: the test does not test leases")
@@ -71,7 +71,7 @@ func runWithLeasesThroughAFault(t *testing.T, stores []*counting, o budgettest.P
 	t.Logf("%d calls, %d from leases, max %d points in a window, utilisation %.3f; degraded %d times, recovered %d",
 		len(calls), leasedBy(stores), maxPoints, util, down.Load(), up.Load())
 	if maxPoints > o.Capacity {
-		t.Fatalf("a window held %d points; capacity is %d", maxPoints, o.Capacity)
+		t.Fatalf("a window held %d points; capacity is %d\n%s", maxPoints, o.Capacity, budgettest.Worst(calls, o.Window))
 	}
 	if leasedBy(stores) == 0 || down.Load() == 0 || up.Load() == 0 {
 		t.Fatalf("leased %d, degraded %d times, recovered %d: want all three", leasedBy(stores), down.Load(), up.Load())

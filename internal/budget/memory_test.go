@@ -22,6 +22,6 @@ func TestMemoryNeverOverspendsUnderConcurrency(t *testing.T) {
 	// machine a wall-clock floor fails for reasons other than behaviour.
 	t.Logf("%d calls, max %d points in a window, utilisation %.3f", len(calls), maxPoints, util)
 	if maxPoints > o.Capacity {
-		t.Fatalf("a window held %d points; capacity is %d", maxPoints, o.Capacity)
+		t.Fatalf("a window held %d points; capacity is %d\n%s", maxPoints, o.Capacity, budgettest.Worst(calls, o.Window))
 	}
 }

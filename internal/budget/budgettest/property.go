@@ -2,8 +2,10 @@ package budgettest
 
 import (
 	"context"
+	"fmt"
 	"math/rand"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -21,10 +23,17 @@ type PropertyOptions struct {
 	Seed     int64
 }
 
-// Call is one admitted call as the simulated upstream saw it.
+// Call is one admitted call as the simulated upstream saw it, with what a failure
+// message needs to say why it was admitted (see Worst).
 type Call struct {
 	Arrived time.Time
 	Cost    int64
+
+	Admitted time.Time // when Acquire returned
+	Gate     int       // which gate (replica) admitted it
+	Ticket   string
+	Local    bool // decided without Redis (Failover's share)
+	Leased   bool // admitted from a lease
 }
 
 // RunProperty drives Callers goroutines with mixed costs through gates over stores for
@@ -48,7 +57,8 @@ func RunProperty(t *testing.T, stores []budget.Store, o PropertyOptions) []Call 
 		go func() {
 			defer wg.Done()
 			rng := rand.New(rand.NewSource(o.Seed + int64(c)))
-			g := gates[c%len(gates)]
+			gi := c % len(gates)
+			g := gates[gi]
 			for time.Now().Before(stop) {
 				cost := costs[rng.Intn(len(costs))]
 				// Patience of 1.5 windows: a request arriving just after a burst still sees the
@@ -65,7 +75,8 @@ func RunProperty(t *testing.T, stores []budget.Store, o PropertyOptions) []Call 
 				arrived := time.Now()
 				time.Sleep(time.Duration(rng.Int63n(int64(5 * time.Millisecond))))
 				mu.Lock()
-				calls = append(calls, Call{Arrived: arrived, Cost: cost})
+				calls = append(calls, Call{Arrived: arrived, Cost: cost, Admitted: admitted, Gate: gi,
+					Ticket: d.Ticket.ID, Local: d.Local, Leased: d.Leased})
 				stall = max(stall, arrived.Sub(admitted))
 				mu.Unlock()
 				if err := g.Settle(spec, d.Ticket); err != nil {
@@ -104,3 +115,43 @@ func CheckWindows(calls []Call, capacity int64, window time.Duration) (maxPoints
 	possible := float64(capacity) * (float64(span)/float64(window) + 1)
 	return maxPoints, float64(total) / possible
 }
+
+// Worst describes the interval [t, t+window) that held the most points: each of its calls
+// with when it was admitted and arrived (relative to the interval's first arrival), its
+// gate, and how it was decided. A test that finds a window over capacity logs it, so a
+// failure seen once on a loaded machine says what happened.
+func Worst(calls []Call, window time.Duration) string {
+	if len(calls) == 0 {
+		return "no calls"
+	}
+	sort.Slice(calls, func(i, j int) bool { return calls[i].Arrived.Before(calls[j].Arrived) })
+	var sum, best int64
+	lo, bestLo, bestHi := 0, 0, 0
+	for hi, c := range calls {
+		sum += c.Cost
+		for !calls[lo].Arrived.After(c.Arrived.Add(-window)) {
+			sum -= calls[lo].Cost
+			lo++
+		}
+		if sum > best {
+			best, bestLo, bestHi = sum, lo, hi
+		}
+	}
+	t0 := calls[bestLo].Arrived
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d points arrived in [%s, +%v), %v after the first call:\n", best, t0.Format("15:04:05.000000"), window, t0.Sub(calls[0].Arrived))
+	for _, c := range calls[bestLo : bestHi+1] {
+		how := "redis"
+		switch {
+		case c.Leased:
+			how = "lease"
+		case c.Local:
+			how = "alone"
+		}
+		fmt.Fprintf(&b, "  gate %d %-5s cost %2d admitted %+9.3fms arrived %+9.3fms ticket %s\n",
+			c.Gate, how, c.Cost, ms(c.Admitted.Sub(t0)), ms(c.Arrived.Sub(t0)), c.Ticket)
+	}
+	return b.String()
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
