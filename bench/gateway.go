@@ -42,6 +42,17 @@ func (e *env) scaled(quick, normal, long time.Duration) time.Duration {
 	return normal
 }
 
+// scaledInt is scaled for counts.
+func (e *env) scaledInt(quick, normal, long int) int {
+	switch {
+	case e.quick:
+		return quick
+	case e.long:
+		return long
+	}
+	return normal
+}
+
 // caller is a configured caller and its raw key.
 type caller struct {
 	name string

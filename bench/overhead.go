@@ -56,6 +56,7 @@ type overheadReport struct {
 	fallbackRate int // a fixed rate below 5000 rps, when the gateway could not sustain 5000
 	rateNote     string
 	warm, dur    time.Duration
+	rounds       int              // slices each target's run at saturation and 1000 rps is cut into (see run)
 	profiles     []gatewayProfile // pprof top-10 of each gateway at saturation
 	baselineRev  string           // the revision the "before" rows were built from
 }
@@ -147,15 +148,16 @@ func (e *env) runOverhead() (*overheadReport, error) {
 			targets = append(targets, t)
 		}
 	}
-	rep := &overheadReport{workers: saturationWorkers, baselineRev: e.baselineRev, dur: e.scaled(2*time.Second, 8*time.Second, 30*time.Second)}
+	rep := &overheadReport{workers: saturationWorkers, baselineRev: e.baselineRev, dur: e.scaled(2*time.Second, 8*time.Second, 30*time.Second),
+		rounds: e.scaledInt(1, 4, 6)}
 	warm := e.scaled(300*time.Millisecond, time.Second, 2*time.Second)
 	rep.warm = warm
-	run := func(t overheadTarget, rate int) {
-		label := fmt.Sprintf("%d rps", rate)
-		if rate == 0 {
-			label = fmt.Sprintf("saturation (%d in flight)", saturationWorkers)
-		}
-		spec := load.Spec{URL: t.url, Header: t.header, Rate: rate, Workers: saturationWorkers, Dur: warm}
+	// measure warms t at rate for warmFor, then runs it for dur, and returns what that cost
+	// each process. Every slice is warmed, not only a target's first: a process that sat
+	// idle while the others took their turn answers its first calls slowly (its threads
+	// parked, its caches cold), and at 1000 rps a slice's twenty slowest calls are its p99.
+	measure := func(t overheadTarget, rate int, warmFor, dur time.Duration, conns *http.Transport) overheadRow {
+		spec := load.Spec{URL: t.url, Header: t.header, Rate: rate, Workers: saturationWorkers, Dur: warmFor, Conns: conns}
 		load.Attack(spec, http.StatusOK) // warm: connection pools, caches, Redis scripts
 		before := proc.CPUs(up, t.proxy, t.redis)
 		st0, _ := servers.FetchUpstreamStats(upURL)
@@ -163,11 +165,11 @@ func (e *env) runOverhead() (*overheadReport, error) {
 		if t.redis != nil {
 			cmd0, _ = e.redis.CommandCalls()
 		}
-		spec.Dur = rep.dur
+		spec.Dur = dur
 		res := load.Attack(spec, http.StatusOK)
 		after := proc.CPUs(up, t.proxy, t.redis)
 		st1, _ := servers.FetchUpstreamStats(upURL)
-		row := overheadRow{target: t.name, load: label, rate: rate, res: res,
+		row := overheadRow{target: t.name, rate: rate, res: res,
 			upCPU: after[0] - before[0], proxyCPU: after[1] - before[1], redisCPU: after[2] - before[2],
 			arrivals: st1.Arrivals - st0.Arrivals}
 		if t.redis != nil {
@@ -179,17 +181,57 @@ func (e *env) runOverhead() (*overheadReport, error) {
 				}
 			}
 		}
-		fmt.Printf("  %-24s %-26s %8.0f/s  p50 %-9s p99 %-9s p99.9 %-9s failures %d\n", t.name, label, res.Throughput(),
-			ms(res.Quantile(0.50)), ms(res.Quantile(0.99)), ms(res.Quantile(0.999)), res.Failures())
-		rep.rows = append(rep.rows, row)
+		return row
+	}
+	// run measures every target at rate. At saturation and 1000 rps (the headline's
+	// rates) the targets take turns: rep.rounds slices of dur/rounds each, one target after
+	// the other, each keeping its connections between its slices, and each target's slices
+	// pooled into its row. Noise on a shared machine comes in spells of seconds; taking
+	// turns spreads them over every target instead of charging whichever ran through one.
+	// Beyond what the gateway sustains, a run measures its queue, which only grows with
+	// time: those rates run each target once, for the whole duration.
+	run := func(targets []overheadTarget, rate int) {
+		label := fmt.Sprintf("%d rps", rate)
+		if rate == 0 {
+			label = fmt.Sprintf("saturation (%d in flight)", saturationWorkers)
+		}
+		rounds := 1
+		if rate <= 1000 {
+			rounds = rep.rounds
+		}
+		parts := make([][]overheadRow, len(targets))
+		conns := make([]*http.Transport, len(targets))
+		for i := range targets {
+			conns[i] = load.NewConns()
+			defer conns[i].CloseIdleConnections()
+		}
+		for r := range rounds {
+			warmFor := warm
+			if r > 0 {
+				warmFor = warm / 4
+			}
+			for i, t := range targets {
+				parts[i] = append(parts[i], measure(t, rate, warmFor, rep.dur/time.Duration(rounds), conns[i]))
+			}
+		}
+		for i, t := range targets {
+			row := mergeRows(parts[i])
+			row.load = label
+			res := row.res
+			fmt.Printf("  %-24s %-26s %8.0f/s  p50 %-9s p99 %-9s p99.9 %-9s failures %d\n", t.name, label, res.Throughput(),
+				ms(res.Quantile(0.50)), ms(res.Quantile(0.99)), ms(res.Quantile(0.999)), res.Failures())
+			rep.rows = append(rep.rows, row)
+		}
 	}
 	for _, rate := range []int{0, 1000, 5000} {
+		var ts []overheadTarget
 		for _, t := range targets {
 			if (t.before || t.short) && rate > 1000 {
 				continue
 			}
-			run(t, rate)
+			ts = append(ts, t)
 		}
+		run(ts, rate)
 	}
 	// An open-loop rate beyond what the gateway carries measures only its queue: when 5000
 	// rps was that, measure again where it is not.
@@ -199,11 +241,13 @@ func (e *env) runOverhead() (*overheadReport, error) {
 		rep.rateNote = fmt.Sprintf("The gateway on Redis does not sustain 5000 rps here (it answered %.0f/s, its queue growing): it saturates "+
 			"at %.0f rps with the load generator, the upstream and Redis on the same %d cores. So every target was also measured at %d rps "+
 			"(60%% of that).", g.res.Throughput(), sat, runtime.NumCPU(), rep.fallbackRate)
+		var ts []overheadTarget
 		for _, t := range targets {
 			if !t.before && !t.short {
-				run(t, rep.fallbackRate)
+				ts = append(ts, t)
 			}
 		}
+		run(ts, rep.fallbackRate)
 	}
 	// Profiles last, one gateway at a time, so that profiling costs no measured run.
 	for _, p := range []struct {
@@ -224,6 +268,26 @@ func (e *env) runOverhead() (*overheadReport, error) {
 		return nil, fmt.Errorf("the upstream saw %d calls without the org token", st.BadToken)
 	}
 	return rep, nil
+}
+
+// mergeRows is the slices of one target's run as one row.
+func mergeRows(rows []overheadRow) overheadRow {
+	m := rows[0]
+	var rs []load.Result
+	for i, r := range rows {
+		rs = append(rs, r.res)
+		if i == 0 {
+			continue
+		}
+		m.proxyCPU += r.proxyCPU
+		m.redisCPU += r.redisCPU
+		m.upCPU += r.upCPU
+		m.arrivals += r.arrivals
+		m.redisCmd += r.redisCmd
+		m.scripts += r.scripts
+	}
+	m.res = load.Merge(rs...)
+	return m
 }
 
 // sustained reports whether a fixed-rate run kept up: nearly every call answered within

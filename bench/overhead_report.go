@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // beforeCPU is ", before: memory X µs, Redis Y µs" when a baseline was measured.
@@ -31,9 +32,14 @@ func (o *overheadReport) markdown(b *strings.Builder) {
 		"the gateway's ratio owes to that one tuning); through the "+
 		"gateway on the in-memory store; through the gateway on the Redis store (the configuration measured against the targets), "+
 		"its budget far too large to bind: leases (`redis.leases`, on) let a busy replica admit and settle most calls without a script "+
-		"call; the round-trip row below counts what is left. Both gateways log every request at info, to a file. Each run: %s warm-up, then %s measured. Saturation is "+
+		"call; the round-trip row below counts what is left. Both gateways log every request at info, to a file. Each target: %s warm-up, then %s measured. "+
+		"At saturation and 1000 rps the targets take turns, %d slices of %s each, one target after the other (each keeps its connections "+
+		"between its slices, and each slice after the first is warmed again for %s), and a row pools its target's slices: noise on a shared machine comes in spells of seconds, and taking turns "+
+		"spreads it over every row instead of charging whichever ran through it. Beyond that, each target runs once for the whole time "+
+		"(an unsustained rate measures a queue that grows with time). Saturation is "+
 		"closed-loop with %d requests in flight; fixed rates are open-loop (vegeta sends on schedule, so queueing shows in the latencies). "+
-		"CPU is each process's user+system time from `/proc/<pid>/stat` over the run, divided by the calls answered.\n\n", o.warm, o.dur, o.workers)
+		"CPU is each process's user+system time from `/proc/<pid>/stat` over the run, divided by the calls answered.\n\n",
+		o.warm, o.dur, o.rounds, o.dur/time.Duration(max(o.rounds, 1)), o.warm/4, o.workers)
 	if o.rateNote != "" {
 		fmt.Fprintf(b, "%s\n\n", o.rateNote)
 	}

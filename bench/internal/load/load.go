@@ -26,6 +26,16 @@ type Spec struct {
 	Rate    int // requests per second; 0: saturation
 	Workers int // in flight at saturation; initial workers at a fixed rate
 	Dur     time.Duration
+	// Conns, when set, carries the run's connections and keeps them open after it (see
+	// NewConns): runs of one target interleaved with others' then start warm. Nil: the run
+	// opens its own and closes them when it ends.
+	Conns *http.Transport
+}
+
+// NewConns is a transport to share between the runs of one target (Spec.Conns). The
+// caller closes its idle connections when done.
+func NewConns() *http.Transport {
+	return &http.Transport{Proxy: http.ProxyFromEnvironment, DialContext: (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext}
 }
 
 // Result is what one run measured, on the load generator's side.
@@ -42,8 +52,11 @@ func Attack(spec Spec, success int) Result {
 	// The harness's own transport (vegeta's defaults), so that its connections can be
 	// closed after the run: an open-loop run beyond capacity opens thousands, and left
 	// idle they add up, run after run, to the descriptor limit.
-	tr := &http.Transport{Proxy: http.ProxyFromEnvironment, DialContext: (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext}
-	defer tr.CloseIdleConnections()
+	tr := spec.Conns
+	if tr == nil {
+		tr = NewConns()
+		defer tr.CloseIdleConnections()
+	}
 	opts := []func(*vegeta.Attacker){
 		vegeta.Client(&http.Client{Transport: tr}), // first: the options below tune tr
 		vegeta.KeepAlive(true), vegeta.HTTP2(false), vegeta.Timeout(10 * time.Second),
@@ -105,6 +118,21 @@ func Quantile(sorted []time.Duration, q float64) time.Duration {
 	}
 	i := int(q*float64(len(sorted))+0.5) - 1
 	return sorted[min(max(i, 0), len(sorted)-1)]
+}
+
+// Merge is the runs as one: their answers pooled, their times added.
+func Merge(rs ...Result) Result {
+	m := Result{Statuses: map[int]int{}}
+	for _, r := range rs {
+		m.Sent += r.Sent
+		m.Elapsed += r.Elapsed
+		for code, n := range r.Statuses {
+			m.Statuses[code] += n
+		}
+		m.Latencies = append(m.Latencies, r.Latencies...)
+	}
+	slices.Sort(m.Latencies)
+	return m
 }
 
 // Failures is every answer that was not a success.
