@@ -27,11 +27,7 @@ func (g *Gateway) spend(next http.Handler) http.Handler {
 			w.Header().Set("Preference-Applied", x.preferApplied)
 		}
 		// Waiting ends early when the process drains: the caller retries on a live replica.
-		ctx, cancel := context.WithCancel(r.Context())
-		defer cancel()
-		stop := context.AfterFunc(g.drain, cancel)
-		defer stop()
-		d, err := g.gate.Acquire(ctx, x.up.spec, ask, maxWait)
+		d, err := g.gate.AcquireOrStop(r.Context(), g.drain.Done(), x.up.spec, ask, maxWait)
 		x.decision = d
 		outcome := "admitted"
 		if !d.Allowed {
