@@ -19,12 +19,13 @@ unit:
 	$(GO) test -count=1 ./internal/e2e
 
 # Each fuzz target for a few seconds on top of its committed seed corpus (which `unit`
-# already runs). Longer: make fuzz FUZZTIME=10m
+# already runs). Longer: make fuzz FUZZTIME=10m. .ci/fuzz passes the one failure Go 1.26's
+# fuzzer reports without finding anything (golang/go#75804): see the script.
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzCanonicalRoute$$' -fuzztime $(FUZZTIME) ./internal/routes
-	$(GO) test -run '^$$' -fuzz '^FuzzGatewayPath$$' -fuzztime $(FUZZTIME) ./internal/proxy
-	$(GO) test -run '^$$' -fuzz '^FuzzParseConfig$$' -fuzztime $(FUZZTIME) ./internal/config
-	$(GO) test -run '^$$' -fuzz '^FuzzAuthenticate$$' -fuzztime $(FUZZTIME) ./internal/auth
+	./.ci/fuzz FuzzCanonicalRoute ./internal/routes $(FUZZTIME)
+	./.ci/fuzz FuzzGatewayPath ./internal/proxy $(FUZZTIME)
+	./.ci/fuzz FuzzParseConfig ./internal/config $(FUZZTIME)
+	./.ci/fuzz FuzzAuthenticate ./internal/auth $(FUZZTIME)
 
 race:
 	$(GO) test -race -count=1 ./...
