@@ -66,8 +66,8 @@ func (e *env) runFaults() ([]*faultReport, error) {
 	return out, nil
 }
 
-// faultRedis starts a private redis-server for one fault.
-func (e *env) faultRedis(name string) (*redisserver.Server, error) {
+// privateRedis starts a redis-server of its own for one scenario or target.
+func (e *env) privateRedis(name string) (*redisserver.Server, error) {
 	dir := filepath.Join(e.dir, name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
@@ -187,7 +187,7 @@ func (rep *faultReport) windowsText() string {
 func (e *env) faultFreeze() (*faultReport, error) {
 	rep := &faultReport{name: "freeze", fault: "Redis frozen (SIGSTOP) for 3 s", replicas: 3, callers: 150, window: 3 * time.Second,
 		capacity: 300, maxWait: 2 * time.Second, timeouts: "redis.timeout 250ms (default)"}
-	r, err := e.faultRedis("freeze")
+	r, err := e.privateRedis("freeze")
 	if err != nil {
 		return nil, err
 	}
@@ -215,7 +215,7 @@ func (e *env) faultFreeze() (*faultReport, error) {
 func (e *env) faultLone() (*faultReport, error) {
 	rep := &faultReport{name: "lone", fault: "one replica; Redis killed and left down, then load", replicas: 1, callers: 150,
 		window: 3 * time.Second, capacity: 300, maxWait: 2 * time.Second, timeouts: "redis.timeout 250ms (default)"}
-	r, err := e.faultRedis("lone")
+	r, err := e.privateRedis("lone")
 	if err != nil {
 		return nil, err
 	}
@@ -244,7 +244,7 @@ func (e *env) faultLone() (*faultReport, error) {
 func (e *env) faultPartition() (*faultReport, error) {
 	rep := &faultReport{name: "partition", fault: "one replica of three cut off from Redis", replicas: 3, callers: 150,
 		window: 3 * time.Second, capacity: 300, maxWait: 2 * time.Second, timeouts: "redis.timeout 250ms, upstream timeout 1s"}
-	r, err := e.faultRedis("partition")
+	r, err := e.privateRedis("partition")
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/budgetgw/gateway/bench/internal/load"
 	"github.com/budgetgw/gateway/bench/internal/proc"
+	"github.com/budgetgw/gateway/bench/internal/redisserver"
 	"github.com/budgetgw/gateway/bench/internal/servers"
 )
 
@@ -25,8 +26,10 @@ type overheadTarget struct {
 	header http.Header
 	proxy  *proc.Proc // nil when calling the upstream directly
 	redis  *proc.Proc // the gateway's Redis; nil otherwise
-	before bool       // the baseline build: measured at saturation and 1000 rps only
-	short  bool       // for comparison only: measured at saturation and 1000 rps
+	// redisServer is that Redis, for its command counts (nil: the harness's shared one)
+	redisServer *redisserver.Server
+	before      bool // the baseline build: measured at saturation and 1000 rps only
+	short       bool // for comparison only: measured at saturation and 1000 rps
 }
 
 // overheadRow is one measured run.
@@ -131,19 +134,27 @@ func (e *env) runOverhead() (*overheadReport, error) {
 		{name: targetGateway, url: gw.url + "/api/v2/users", header: bearer(cl.key), proxy: gw.Proc, redis: e.redis.Proc},
 	}
 	if e.baseline != "" {
+		// The baseline's Redis store gets a redis-server of its own: the targets take turns,
+		// and on a shared one each gateway's scripts would evict the other's entries (a
+		// window's worth of calls) and be charged for it, in commands and in Redis CPU.
+		beforeRedis, err := e.privateRedis("redis-before")
+		if err != nil {
+			return nil, err
+		}
+		defer beforeRedis.Stop(time.Second)
 		for _, b := range []struct {
 			name   string
 			memory bool
 		}{{targetBeforeMemory, true}, {targetBeforeGateway, false}} {
 			g, err := e.startGateway(gatewaySpec{name: "gateway-before-" + strconv.FormatBool(b.memory), binary: e.baseline, memory: b.memory,
-				upstream: upURL, capacity: 1 << 40, window: 10 * time.Second, maxWait: 5 * time.Second, callers: []caller{cl}})
+				upstream: upURL, capacity: 1 << 40, window: 10 * time.Second, maxWait: 5 * time.Second, callers: []caller{cl}, redisURL: beforeRedis.URL()})
 			if err != nil {
 				return nil, err
 			}
 			defer g.Stop(10 * time.Second)
 			t := overheadTarget{name: b.name, url: g.url + "/api/v2/users", header: bearer(cl.key), proxy: g.Proc, before: true}
 			if !b.memory {
-				t.redis = e.redis.Proc
+				t.redis, t.redisServer = beforeRedis.Proc, beforeRedis
 			}
 			targets = append(targets, t)
 		}
@@ -162,8 +173,12 @@ func (e *env) runOverhead() (*overheadReport, error) {
 		before := proc.CPUs(up, t.proxy, t.redis)
 		st0, _ := servers.FetchUpstreamStats(upURL)
 		var cmd0 map[string]int64
+		rs := e.redis
+		if t.redisServer != nil {
+			rs = t.redisServer
+		}
 		if t.redis != nil {
-			cmd0, _ = e.redis.CommandCalls()
+			cmd0, _ = rs.CommandCalls()
 		}
 		spec.Dur = dur
 		res := load.Attack(spec, http.StatusOK)
@@ -173,7 +188,7 @@ func (e *env) runOverhead() (*overheadReport, error) {
 			upCPU: after[0] - before[0], proxyCPU: after[1] - before[1], redisCPU: after[2] - before[2],
 			arrivals: st1.Arrivals - st0.Arrivals}
 		if t.redis != nil {
-			cmd1, _ := e.redis.CommandCalls()
+			cmd1, _ := rs.CommandCalls()
 			for name, n := range cmd1 {
 				row.redisCmd += n - cmd0[name]
 				if strings.HasPrefix(name, "eval") || strings.HasPrefix(name, "fcall") {

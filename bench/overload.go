@@ -107,7 +107,7 @@ func (e *env) overloadHeld(b gatewayBuild, upURL string, cl caller, dur time.Dur
 }
 
 func (e *env) overloadFreeze(b gatewayBuild, upURL string, cl caller, rep *overloadReport) (overloadRow, error) {
-	r, err := e.faultRedis("overload-freeze-" + strconv.FormatBool(b.binary != ""))
+	r, err := e.privateRedis("overload-freeze-" + strconv.FormatBool(b.binary != ""))
 	if err != nil {
 		return overloadRow{}, err
 	}
