@@ -107,8 +107,14 @@ func TestStatusJSONShowsWhatTheMetricsShowAfterKnownTraffic(t *testing.T) {
 	if s.Config.LastReload != nil || s.RefreshSeconds <= 0 {
 		t.Errorf("config %+v refresh %v", s.Config, s.RefreshSeconds)
 	}
-	if len(b.History) == 0 {
-		t.Error("no history sample: the sampler takes one as it starts")
+	// The sampler takes one as it starts, on its own goroutine: on a loaded machine the
+	// reads above may come first.
+	for deadline := time.Now().Add(10 * time.Second); len(b.History) == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("no history sample 10 s after start: the sampler takes one as it starts")
+		}
+		time.Sleep(20 * time.Millisecond)
+		b = getJSON(t, gw.AdminURL).Budgets[0]
 	}
 }
 
