@@ -33,17 +33,11 @@ type env struct {
 
 // scaled picks a duration by mode.
 func (e *env) scaled(quick, normal, long time.Duration) time.Duration {
-	switch {
-	case e.quick:
-		return quick
-	case e.long:
-		return long
-	}
-	return normal
+	return byMode(e, quick, normal, long)
 }
 
-// scaledInt is scaled for counts.
-func (e *env) scaledInt(quick, normal, long int) int {
+// byMode picks a value (a duration, a count) by the run's mode.
+func byMode[T any](e *env, quick, normal, long T) T {
 	switch {
 	case e.quick:
 		return quick

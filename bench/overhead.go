@@ -160,7 +160,7 @@ func (e *env) runOverhead() (*overheadReport, error) {
 		}
 	}
 	rep := &overheadReport{workers: saturationWorkers, baselineRev: e.baselineRev, dur: e.scaled(2*time.Second, 8*time.Second, 30*time.Second),
-		rounds: e.scaledInt(1, 4, 6)}
+		rounds: byMode(e, 1, 4, 6)}
 	warm := e.scaled(300*time.Millisecond, time.Second, 2*time.Second)
 	rep.warm = warm
 	// measure warms t at rate for warmFor, then runs it for dur, and returns what that cost
