@@ -24,6 +24,18 @@ func (o *overheadReport) find(target string, rate int) *overheadRow {
 	return nil
 }
 
+// turns says how the targets took turns (nothing when each ran once, as with -quick).
+func (o *overheadReport) turns() string {
+	if o.rounds <= 1 {
+		return ""
+	}
+	return fmt.Sprintf("At saturation and 1000 rps the targets take turns, %d slices of %s each, one target after the other (each keeps "+
+		"its connections between its slices, and each slice after the first is warmed again for %s), and a row pools its target's "+
+		"slices: noise on a shared machine comes in spells of seconds, and taking turns spreads it over every row instead of charging "+
+		"whichever ran through it. Beyond that, each target runs once for the whole time (an unsustained rate measures a queue that "+
+		"grows with time). ", o.rounds, o.dur/time.Duration(o.rounds), o.warm/4)
+}
+
 func (o *overheadReport) markdown(b *strings.Builder) {
 	fmt.Fprintf(b, "## Overhead\n\nGET /api/v2/users (2 points) against the recording upstream (a fixed ~300-byte JSON answer; it counts "+
 		"every call and checks it carries the org token), five ways: directly with the org token; through a plain "+
@@ -33,13 +45,10 @@ func (o *overheadReport) markdown(b *strings.Builder) {
 		"gateway on the in-memory store; through the gateway on the Redis store (the configuration measured against the targets), "+
 		"its budget far too large to bind: leases (`redis.leases`, on) let a busy replica admit and settle most calls without a script "+
 		"call; the round-trip row below counts what is left. Both gateways log every request at info, to a file. Each target: %s warm-up, then %s measured. "+
-		"At saturation and 1000 rps the targets take turns, %d slices of %s each, one target after the other (each keeps its connections "+
-		"between its slices, and each slice after the first is warmed again for %s), and a row pools its target's slices: noise on a shared machine comes in spells of seconds, and taking turns "+
-		"spreads it over every row instead of charging whichever ran through it. Beyond that, each target runs once for the whole time "+
-		"(an unsustained rate measures a queue that grows with time). Saturation is "+
+		"%sSaturation is "+
 		"closed-loop with %d requests in flight; fixed rates are open-loop (vegeta sends on schedule, so queueing shows in the latencies). "+
 		"CPU is each process's user+system time from `/proc/<pid>/stat` over the run, divided by the calls answered.\n\n",
-		o.warm, o.dur, o.rounds, o.dur/time.Duration(max(o.rounds, 1)), o.warm/4, o.workers)
+		o.warm, o.dur, o.turns(), o.workers)
 	if o.rateNote != "" {
 		fmt.Fprintf(b, "%s\n\n", o.rateNote)
 	}
