@@ -24,12 +24,10 @@ type overheadTarget struct {
 	name   string
 	url    string
 	header http.Header
-	proxy  *proc.Proc // nil when calling the upstream directly
-	redis  *proc.Proc // the gateway's Redis; nil otherwise
-	// redisServer is that Redis, for its command counts (nil: the harness's shared one)
-	redisServer *redisserver.Server
-	before      bool // the baseline build: measured at saturation and 1000 rps only
-	short       bool // for comparison only: measured at saturation and 1000 rps
+	proxy  *proc.Proc          // nil when calling the upstream directly
+	redis  *redisserver.Server // the gateway's Redis (its CPU and command counts); nil otherwise
+	before bool                // the baseline build: measured at saturation and 1000 rps only
+	short  bool                // for comparison only: measured at saturation and 1000 rps
 }
 
 // overheadRow is one measured run.
@@ -59,6 +57,7 @@ type overheadReport struct {
 	fallbackRate int // a fixed rate below 5000 rps, when the gateway could not sustain 5000
 	rateNote     string
 	warm, dur    time.Duration
+	rewarm       time.Duration    // the warm-up of each slice after a target's first
 	rounds       int              // slices each target's run at saturation and 1000 rps is cut into (see run)
 	profiles     []gatewayProfile // pprof top-10 of each gateway at saturation
 	baselineRev  string           // the revision the "before" rows were built from
@@ -131,7 +130,7 @@ func (e *env) runOverhead() (*overheadReport, error) {
 		{name: targetPlain, url: plainURL + "/api/v2/users", header: bearer(cl.key), proxy: plain},
 		{name: targetPlainPooled, url: pooledURL + "/api/v2/users", header: bearer(cl.key), proxy: pooled, short: true},
 		{name: targetMemory, url: mem.url + "/api/v2/users", header: bearer(cl.key), proxy: mem.Proc},
-		{name: targetGateway, url: gw.url + "/api/v2/users", header: bearer(cl.key), proxy: gw.Proc, redis: e.redis.Proc},
+		{name: targetGateway, url: gw.url + "/api/v2/users", header: bearer(cl.key), proxy: gw.Proc, redis: e.redis},
 	}
 	if e.baseline != "" {
 		// The baseline's Redis store gets a redis-server of its own: the targets take turns,
@@ -154,7 +153,7 @@ func (e *env) runOverhead() (*overheadReport, error) {
 			defer g.Stop(10 * time.Second)
 			t := overheadTarget{name: b.name, url: g.url + "/api/v2/users", header: bearer(cl.key), proxy: g.Proc, before: true}
 			if !b.memory {
-				t.redis, t.redisServer = beforeRedis.Proc, beforeRedis
+				t.redis = beforeRedis
 			}
 			targets = append(targets, t)
 		}
@@ -162,7 +161,7 @@ func (e *env) runOverhead() (*overheadReport, error) {
 	rep := &overheadReport{workers: saturationWorkers, baselineRev: e.baselineRev, dur: e.scaled(2*time.Second, 8*time.Second, 30*time.Second),
 		rounds: byMode(e, 1, 4, 6)}
 	warm := e.scaled(300*time.Millisecond, time.Second, 2*time.Second)
-	rep.warm = warm
+	rep.warm, rep.rewarm = warm, warm/4
 	// measure warms t at rate for warmFor, then runs it for dur, and returns what that cost
 	// each process. Every slice is warmed, not only a target's first: a process that sat
 	// idle while the others took their turn answers its first calls slowly (its threads
@@ -170,25 +169,25 @@ func (e *env) runOverhead() (*overheadReport, error) {
 	measure := func(t overheadTarget, rate int, warmFor, dur time.Duration, conns *http.Transport) overheadRow {
 		spec := load.Spec{URL: t.url, Header: t.header, Rate: rate, Workers: saturationWorkers, Dur: warmFor, Conns: conns}
 		load.Attack(spec, http.StatusOK) // warm: connection pools, caches, Redis scripts
-		before := proc.CPUs(up, t.proxy, t.redis)
+		var redisProc *proc.Proc
+		if t.redis != nil {
+			redisProc = t.redis.Proc
+		}
+		before := proc.CPUs(up, t.proxy, redisProc)
 		st0, _ := servers.FetchUpstreamStats(upURL)
 		var cmd0 map[string]int64
-		rs := e.redis
-		if t.redisServer != nil {
-			rs = t.redisServer
-		}
 		if t.redis != nil {
-			cmd0, _ = rs.CommandCalls()
+			cmd0, _ = t.redis.CommandCalls()
 		}
 		spec.Dur = dur
 		res := load.Attack(spec, http.StatusOK)
-		after := proc.CPUs(up, t.proxy, t.redis)
+		after := proc.CPUs(up, t.proxy, redisProc)
 		st1, _ := servers.FetchUpstreamStats(upURL)
 		row := overheadRow{target: t.name, rate: rate, res: res,
 			upCPU: after[0] - before[0], proxyCPU: after[1] - before[1], redisCPU: after[2] - before[2],
 			arrivals: st1.Arrivals - st0.Arrivals}
 		if t.redis != nil {
-			cmd1, _ := rs.CommandCalls()
+			cmd1, _ := t.redis.CommandCalls()
 			for name, n := range cmd1 {
 				row.redisCmd += n - cmd0[name]
 				if strings.HasPrefix(name, "eval") || strings.HasPrefix(name, "fcall") {
@@ -223,7 +222,7 @@ func (e *env) runOverhead() (*overheadReport, error) {
 		for r := range rounds {
 			warmFor := warm
 			if r > 0 {
-				warmFor = warm / 4
+				warmFor = rep.rewarm
 			}
 			for i, t := range targets {
 				parts[i] = append(parts[i], measure(t, rate, warmFor, rep.dur/time.Duration(rounds), conns[i]))

@@ -33,7 +33,7 @@ func (o *overheadReport) turns() string {
 		"its connections between its slices, and each slice after the first is warmed again for %s), and a row pools its target's "+
 		"slices: noise on a shared machine comes in spells of seconds, and taking turns spreads it over every row instead of charging "+
 		"whichever ran through it. Beyond that, each target runs once for the whole time (an unsustained rate measures a queue that "+
-		"grows with time). ", o.rounds, o.dur/time.Duration(o.rounds), o.warm/4)
+		"grows with time). ", o.rounds, o.dur/time.Duration(o.rounds), o.rewarm)
 }
 
 func (o *overheadReport) markdown(b *strings.Builder) {
