@@ -9,13 +9,15 @@ import (
 	"go.uber.org/zap/zapcore"
 )
 
-// Access-log buffering: a request appends its line to memory and goes on; the lines reach
-// the file in blocks of logBuffer bytes, or every logFlushEvery, whichever comes first, and
-// all of them when the logger is closed. Nothing is ever dropped: when the buffer is full,
-// the request that filled it writes it out (the rare request that pays the disk's cost).
-// A crash that kills the process loses at most the last logFlushEvery of lines.
+// Access-log buffering (logWriter): a request copies its line into memory and goes on;
+// one goroutine writes the lines to the file in blocks, when logBuffer bytes are waiting,
+// at least every logFlushEvery, and all of them when the logger is closed. Nothing is
+// dropped: past logLimit bytes waiting (a disk stalled for seconds), requests wait for
+// the block in flight. A crash that kills the process loses at most the last
+// logFlushEvery of lines.
 const (
 	logBuffer     = 256 << 10
+	logLimit      = 8 * logBuffer
 	logFlushEvery = time.Second
 )
 
@@ -34,10 +36,10 @@ func newLogger(level string, out zapcore.WriteSyncer, flushEvery time.Duration) 
 	enc := zap.NewProductionEncoderConfig()
 	enc.TimeKey = "ts"
 	enc.EncodeTime = zapcore.RFC3339NanoTimeEncoder
-	buf := &zapcore.BufferedWriteSyncer{WS: out, Size: logBuffer, FlushInterval: flushEvery}
+	buf := newLogWriter(out, flushEvery, logBuffer, logLimit)
 	core := zapcore.NewCore(zapcore.NewJSONEncoder(enc), buf, lvl)
 	// No sampling (every request gets its line) and no "caller" field: "caller" is ours,
 	// the calling service.
 	log := zap.New(core, zap.ErrorOutput(zapcore.Lock(os.Stderr)), zap.AddStacktrace(zapcore.ErrorLevel))
-	return log, buf.Stop, nil
+	return log, buf.Close, nil
 }
