@@ -144,11 +144,12 @@ func (g *Gate) leave(spec *Spec, ask Ask) {
 }
 
 // Settle reports that the upstream answered an admitted call. Like leave, it must run
-// even if the request context is gone.
+// even if the request context is gone. It sets no deadline of its own: most settles
+// never leave the process (a lease's, the memory store's, or one queued for the next
+// batch), and a timer per answered call is a cost every call paid for the rare one that
+// waits on Redis, which bounds its own wait (settleTimeout).
 func (g *Gate) Settle(spec *Spec, t Ticket) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	return g.store.Settle(ctx, spec, t)
+	return g.store.Settle(context.Background(), spec, t)
 }
 
 // Lock records an upstream lockout for every replica and remembers it locally.

@@ -182,11 +182,17 @@ func (r *Redis) takeMany(ctx context.Context, spec *Spec, asks []Ask, tickets []
 	return out, now, nil
 }
 
+// settleTimeout bounds a settle that waits on Redis when its caller set no deadline
+// (Gate.Settle sets none; see there).
+const settleTimeout = 2 * time.Second
+
 // Settle implements Store.
 func (r *Redis) Settle(ctx context.Context, spec *Spec, t Ticket) error {
 	if t.ID == "" {
 		return nil
 	}
+	ctx, cancel := context.WithTimeout(ctx, settleTimeout)
+	defer cancel()
 	return r.settleMany(ctx, spec, []Ticket{t})
 }
 
