@@ -29,11 +29,22 @@ func (o *overheadReport) turns() string {
 	if o.rounds <= 1 {
 		return ""
 	}
-	return fmt.Sprintf("At saturation and 1000 rps the targets take turns, %d slices of %s each, one target after the other (each keeps "+
+	slice := o.dur / time.Duration(o.rounds)
+	return fmt.Sprintf("At saturation and 1000 rps the targets take turns, in slices of %s, one target after the other (each keeps "+
 		"its connections between its slices, and each slice after the first is warmed again for %s), and a row pools its target's "+
 		"slices: noise on a shared machine comes in spells of seconds, and taking turns spreads it over every row instead of charging "+
-		"whichever ran through it. Beyond that, each target runs once for the whole time (an unsustained rate measures a queue that "+
-		"grows with time). ", o.rounds, o.dur/time.Duration(o.rounds), o.rewarm)
+		"whichever ran through it. At saturation each target has %d slices; at 1000 rps %d (%s measured): a p99 is its row's "+
+		"slowest hundredth of calls, and one spell can make most of that in fewer. Beyond that, each target runs once for the whole "+
+		"time (an unsustained rate measures a queue that grows with time). ", slice, o.rewarm, o.rounds, o.tailRounds,
+		slice*time.Duration(o.tailRounds))
+}
+
+// tailNote is the 1000 rps run's measured time, when longer than the others'.
+func (o *overheadReport) tailNote() string {
+	if o.rounds <= 0 || o.tailRounds <= o.rounds {
+		return ""
+	}
+	return fmt.Sprintf(" (%s at 1000 rps)", o.dur/time.Duration(o.rounds)*time.Duration(o.tailRounds))
 }
 
 func (o *overheadReport) markdown(b *strings.Builder) {
@@ -44,11 +55,11 @@ func (o *overheadReport) markdown(b *strings.Builder) {
 		"the gateway's ratio owes to that one tuning); through the "+
 		"gateway on the in-memory store; through the gateway on the Redis store (the configuration measured against the targets), "+
 		"its budget far too large to bind: leases (`redis.leases`, on) let a busy replica admit and settle most calls without a script "+
-		"call; the round-trip row below counts what is left. Both gateways log every request at info, to a file. Each target: %s warm-up, then %s measured. "+
+		"call; the round-trip row below counts what is left. Both gateways log every request at info, to a file. Each target: %s warm-up, then %s measured%s. "+
 		"%sSaturation is "+
 		"closed-loop with %d requests in flight; fixed rates are open-loop (vegeta sends on schedule, so queueing shows in the latencies). "+
 		"CPU is each process's user+system time from `/proc/<pid>/stat` over the run, divided by the calls answered.\n\n",
-		o.warm, o.dur, o.turns(), o.workers)
+		o.warm, o.dur, o.tailNote(), o.turns(), o.workers)
 	if o.rateNote != "" {
 		fmt.Fprintf(b, "%s\n\n", o.rateNote)
 	}
