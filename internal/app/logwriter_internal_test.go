@@ -15,7 +15,6 @@ type stalledDisk struct {
 	release chan struct{}
 	mu      sync.Mutex
 	got     bytes.Buffer
-	writes  int
 	entered chan struct{} // one value per write that has started
 }
 
@@ -28,7 +27,6 @@ func (d *stalledDisk) Write(p []byte) (int, error) {
 	<-d.release
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.writes++
 	return d.got.Write(p)
 }
 
