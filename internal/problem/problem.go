@@ -45,12 +45,6 @@ func Write(w http.ResponseWriter, p Details) {
 	if p.RetryAfter > 0 {
 		h.Set("Retry-After", strconv.FormatInt(p.RetryAfter, 10))
 	}
-	// Marshalled first, so the answer declares its length: the gateway sends such an
-	// answer before its bookkeeping (see proxy.statusWriter), and net/http would have
-	// set the same length for a body this small anyway.
-	body, _ := json.Marshal(p) // strings and numbers: cannot fail
-	body = append(body, '\n')
-	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(p.Status)
-	_, _ = w.Write(body)
+	_ = json.NewEncoder(w).Encode(p)
 }

@@ -35,17 +35,6 @@ func (s *statusWriter) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach Flush and deadlines underneath.
 func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
-// sendComplete sends a finished answer of declared length now, before the bookkeeping
-// that follows it (metrics, the access line): otherwise net/http sends it only when the
-// handler returns, so every caller would wait for that bookkeeping, and for a log write
-// that meets a slow disk. An answer without Content-Length is left alone: net/http may
-// still give it one, where a flush now would make it chunked.
-func (s *statusWriter) sendComplete() {
-	if s.status != 0 && s.Header().Get("Content-Length") != "" {
-		_ = http.NewResponseController(s.ResponseWriter).Flush()
-	}
-}
-
 // observe writes one access-log line and the request metrics after every request,
 // including one whose answer is aborted mid-way (http.ErrAbortHandler unwinding past):
 // the line is written while the panic passes, which then goes on to net/http.
@@ -69,7 +58,6 @@ func (g *Gateway) observe(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(sw, r)
 		completed = true
-		sw.sendComplete()
 	})
 }
 
