@@ -31,7 +31,7 @@ race:
 	$(GO) test -race -count=1 ./...
 
 # Builds everything, then the harness in bench/ starts its own redis-server, upstream and
-# gateway processes on loopback and writes BENCHMARKS.md (about 4 minutes on 2 cores; the
+# gateway processes on loopback and writes BENCHMARKS.md (about 8 minutes on 2 cores; the
 # package micro-benchmarks run inside it). Numbers are recorded, never asserted.
 bench:
 	$(GO) build ./...
@@ -41,7 +41,7 @@ bench:
 bench-quick:
 	$(GO) run ./bench -quick
 
-# 30 s per load run and a 2-minute fidelity span (about 15 minutes): steadier numbers.
+# 30 s per load run and a 2-minute fidelity span (about 23 minutes): steadier numbers.
 bench-long:
 	$(GO) build ./...
 	$(GO) run ./bench -long -out BENCHMARKS.md

@@ -5,9 +5,9 @@
 // itself (a private redis-server, the recording upstream, the plain proxy, gateway
 // processes built from ./cmd/gateway) and stops it all when done.
 //
-//	go run ./bench -out BENCHMARKS.md     # what `make bench` runs (about 4 minutes)
+//	go run ./bench -out BENCHMARKS.md     # what `make bench` runs (about 8 minutes)
 //	go run ./bench -quick                 # seconds per scenario: a smoke test of the harness
-//	go run ./bench -long -out BENCHMARKS.md   # 30 s runs, a 2-minute fidelity span (about 15 minutes)
+//	go run ./bench -long -out BENCHMARKS.md   # 30 s runs, a 2-minute fidelity span (about 23 minutes)
 //
 // Run it from the module root. Numbers are written down, never asserted: a slow machine
 // produces a slower table, not a failure.
@@ -35,7 +35,7 @@ func main() {
 	}
 	out := flag.String("out", "", "write the markdown report to this file (default: standard output only)")
 	quick := flag.Bool("quick", false, "short runs: check the harness works, not the numbers")
-	long := flag.Bool("long", false, "long runs (about 15 minutes): steadier numbers")
+	long := flag.Bool("long", false, "long runs (about 23 minutes): steadier numbers")
 	only := flag.String("only", "overhead,storm,fidelity,faults,overload,memory,micro", "scenarios to run, comma-separated")
 	keep := flag.Bool("keep", false, "keep the work directory (configs, logs) for inspection")
 	baseline := flag.String("baseline", "", "also measure the gateway built from this git revision (before/after in one run)")
