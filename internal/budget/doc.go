@@ -105,7 +105,9 @@
 // Redis or in the journal. Unspent points stay counted until the close, or through an
 // outage until the entry expires; that is the price, and it is paid only where the budget
 // was far from binding. A lease ends early when the upstream locks the organisation out
-// (Lock here at once; other replicas at their next sync, within Every), when Redis refuses
+// (Lock here at once; other replicas when they hear Lock's announcement on Redis pub/sub,
+// or at their next sync, within Every, if they missed it; a lease asked for before the
+// lockout was made or heard of is ended as soon as it is granted), when Redis refuses
 // one of this replica's asks, or when a sync sees waiters: its unspent points come back at
 // the close. Callers with a cap always ask Redis, which keeps their count.
 //

@@ -87,6 +87,7 @@ type foState struct {
 	closing         []*lease      // ended, not yet closed in Redis
 	leaseAsk        chan struct{} // non-nil while a lease ask is in flight; closed when it is answered
 	noLeaseUntil    time.Time     // Redis refused a lease: none asked for before then
+	lockHeard       time.Time     // the latest lockout made or heard of here: a lease asked for before it may predate the lock
 	demStart        time.Time
 	demCur, demPrev int64 // points admitted in the current life and the one before
 }
@@ -306,17 +307,17 @@ func (f *Failover) Leave(ctx context.Context, spec *Spec, handle string) error {
 	return nil
 }
 
-// Lock implements Store.
+// Lock implements Store. Once the lock is in Redis it is announced, so that the other
+// replicas end their leases at once (followLocks) rather than at their next sync.
 func (f *Failover) Lock(ctx context.Context, spec *Spec, d time.Duration) error {
-	f.mu.Lock()
-	f.endLease(f.state(spec), f.o.Now())
-	f.mu.Unlock()
+	f.heardLock(spec.Name)
 	cctx, cancel, sent := f.call(ctx)
 	defer cancel()
 	if err := f.redis.Lock(cctx, spec, d); err != nil {
 		f.failed(ctx, "lock", sent)
 		return err
 	}
+	_ = f.redis.announceLock(cctx, spec.Name) // best effort: without it the others learn at their next sync
 	return nil
 }
 

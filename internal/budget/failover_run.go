@@ -11,9 +11,12 @@ import (
 func (f *Failover) Run(ctx context.Context) {
 	t := time.NewTicker(f.o.Every)
 	defer t.Stop()
+	following := make(chan struct{})
+	go func() { defer close(following); f.followLocks(ctx) }()
 	for {
 		select {
 		case <-ctx.Done():
+			<-following
 			f.Flush() // settles still on their way (the servers have drained by now)
 			f.closeAll()
 			f.goodbye()

@@ -193,6 +193,47 @@ func (f *Failover) granted(s *foState, ask Ask, d Decision, sent, ack time.Time)
 	s.j.add(l.t, ack, ack.Add(life+spec.Hold+spec.Window), false)
 	f.endLease(s, ack)
 	s.lease = l
+	if !s.lockHeard.Before(sent) {
+		// Asked for before a lockout this replica made or heard of: Redis may have granted
+		// it before the lock was set, so nothing is admitted from it; the close gives its
+		// points back.
+		f.endLease(s, ack)
+	}
+}
+
+// heardLock ends the budget's open lease because the upstream locked the organisation
+// out, here or on another replica, and remembers when: a lease asked for before then
+// is ended as soon as it is granted.
+func (f *Failover) heardLock(name string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s, ok := f.st[name]
+	if !ok {
+		return // this replica never spent from it: no lease to end
+	}
+	now := f.o.Now()
+	s.lockHeard = now
+	f.endLease(s, now)
+}
+
+// followLocks ends leases as soon as any replica announces a lockout (Lock), until ctx
+// ends. It is best effort: an announcement missed while the subscription reconnects
+// leaves the lease to the next sync, which sees the lock in Redis.
+func (f *Failover) followLocks(ctx context.Context) {
+	sub := f.redis.c.Subscribe(ctx, f.redis.lockChannel())
+	defer sub.Close()
+	ch := sub.Channel()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case m, ok := <-ch:
+			if !ok {
+				return
+			}
+			f.heardLock(m.Payload)
+		}
+	}
 }
 
 // endLease stops admissions from the open lease (mu held): its life is over, the budget

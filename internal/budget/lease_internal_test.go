@@ -151,6 +151,71 @@ func TestLeaseEndsWhenTheUpstreamLocksOut(t *testing.T) {
 	}
 }
 
+// A lockout made on another replica ends this replica's lease as soon as it is announced,
+// not at its next sync: the background loop never ticks here, so only the announcement
+// can end it.
+func TestLeaseEndsWhenAnotherReplicaLocksOut(t *testing.T) {
+	spec := &Spec{Name: "lease-lock-elsewhere", Capacity: 10_000, Window: 16 * time.Second, Hold: 8 * time.Second}
+	r := newLeaseRig(t, spec)
+	leased := false
+	for range 10 {
+		if leased = r.take("a", 1).Leased; leased {
+			break
+		}
+	}
+	if !leased {
+		t.Fatal("no call was admitted from a lease")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	following := make(chan struct{})
+	go func() { defer close(following); r.f.followLocks(ctx) }()
+	t.Cleanup(func() { cancel(); <-following })
+	channel := r.f.redis.lockChannel()
+	waitFor(t, func() bool { // an announcement made before the subscription would be missed
+		n, err := r.c.PubSubNumSub(context.Background(), channel).Result()
+		return err == nil && n[channel] > 0
+	})
+
+	c := redis.NewClient(&redis.Options{Addr: r.srv.Addr(), MaxRetries: -1, ReadTimeout: 2 * time.Second})
+	t.Cleanup(func() { _ = c.Close() })
+	other := NewFailover(NewRedis(c, RedisOptions{Now: r.clock.Now, RestoreGrace: -1}), FailoverOptions{Now: r.clock.Now})
+	if err := other.Lock(context.Background(), spec, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { r.f.mu.Lock(); defer r.f.mu.Unlock(); return r.f.st[spec.Name].lease == nil })
+	d, err := r.f.Take(context.Background(), spec, Ask{Caller: "a", Cost: 1})
+	if err != nil || d.Allowed || d.Reason != ReasonLockout {
+		t.Fatalf("take after the other replica's lockout: %+v %v; want refused, lockout", d, err)
+	}
+}
+
+// A lease asked for before a lockout was made or heard of may have been granted before the
+// lock was set in Redis: when its grant arrives after the lockout, nothing is admitted from
+// it. One asked for after the lockout is kept (Redis, which holds the lock, granted it).
+func TestLeaseAskedForBeforeALockoutIsEndedWhenGranted(t *testing.T) {
+	spec := &Spec{Name: "lease-grant-after-lock", Capacity: 10_000, Window: 16 * time.Second, Hold: 8 * time.Second}
+	r := newLeaseRig(t, spec)
+	r.take("a", 1) // the budget's state exists, as it does for any budget a lease is asked for
+	sent := r.clock.Now()
+	r.clock.Advance(time.Millisecond)
+	r.f.heardLock(spec.Name)
+	r.clock.Advance(time.Millisecond)
+	ask := Ask{Caller: LeaseCaller, lease: 8, leaseLife: time.Second}
+	r.f.mu.Lock()
+	s := r.f.st[spec.Name]
+	r.f.granted(s, ask, Decision{Allowed: true, Ticket: Ticket{ID: "before"}}, sent, r.clock.Now())
+	ended := s.lease == nil && len(s.closing) == 1
+	r.f.granted(s, ask, Decision{Allowed: true, Ticket: Ticket{ID: "after"}}, r.clock.Now(), r.clock.Now())
+	kept := s.lease != nil && s.lease.t.ID == "after"
+	r.f.mu.Unlock()
+	if !ended {
+		t.Error("a lease asked for before the lockout stayed open when granted after it")
+	}
+	if !kept {
+		t.Error("a lease asked for after the lockout was not kept")
+	}
+}
+
 // Redis restarts empty while a lease is open: the lease's entry is journalled, so the
 // write-back counts its points again, and calls admitted from it stay covered.
 func TestLeaseIsWrittenBackWhenRedisLosesItsData(t *testing.T) {

@@ -230,6 +230,14 @@ func (r *Redis) Lock(ctx context.Context, spec *Spec, d time.Duration) error {
 	return nil
 }
 
+// lockChannel is where replicas announce lockouts to each other (Failover.Lock).
+func (r *Redis) lockChannel() string { return r.o.Prefix + ":lockout" }
+
+// announceLock tells the other replicas that the budget name was locked out.
+func (r *Redis) announceLock(ctx context.Context, name string) error {
+	return r.c.Publish(ctx, r.lockChannel(), name).Err()
+}
+
 // Usage implements Store. Its Schedule says when counted points are released (upper bounds,
 // to a sixteenth of the window); Failover uses it to stay exact through an outage.
 func (r *Redis) Usage(ctx context.Context, spec *Spec) (Usage, error) {
