@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/budgetgw/gateway/internal/pubsub"
 )
 
 // invalidations carries cache invalidations between replicas: a write on one replica
@@ -23,20 +25,9 @@ func (i *invalidations) publish(upstream, path string) {
 
 // follow applies other replicas' invalidations until ctx ends.
 func (i *invalidations) follow(ctx context.Context, apply func(upstream, path string)) {
-	sub := i.client.Subscribe(ctx, i.channel)
-	defer sub.Close()
-	ch := sub.Channel()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case m, ok := <-ch:
-			if !ok {
-				return
-			}
-			if upstream, path, found := strings.Cut(m.Payload, "\x00"); found {
-				apply(upstream, path)
-			}
+	pubsub.Follow(ctx, i.client, i.channel, func(payload string) {
+		if upstream, path, found := strings.Cut(payload, "\x00"); found {
+			apply(upstream, path)
 		}
-	}
+	})
 }

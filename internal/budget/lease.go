@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/budgetgw/gateway/internal/pubsub"
 )
 
 // Leases (see doc.go): while a budget is far from binding, a busy replica asks Redis for a
@@ -220,20 +222,7 @@ func (f *Failover) heardLock(name string) {
 // ends. It is best effort: an announcement missed while the subscription reconnects
 // leaves the lease to the next sync, which sees the lock in Redis.
 func (f *Failover) followLocks(ctx context.Context) {
-	sub := f.redis.c.Subscribe(ctx, f.redis.lockChannel())
-	defer sub.Close()
-	ch := sub.Channel()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case m, ok := <-ch:
-			if !ok {
-				return
-			}
-			f.heardLock(m.Payload)
-		}
-	}
+	pubsub.Follow(ctx, f.redis.c, f.redis.lockChannel(), f.heardLock)
 }
 
 // endLease stops admissions from the open lease (mu held): its life is over, the budget

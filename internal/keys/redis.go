@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/budgetgw/gateway/internal/pubsub"
 )
 
 // Redis is a Store shared by replicas. Keys live in hashes of JSON documents; a version
@@ -161,24 +163,11 @@ func (r *Redis) Touch(ctx context.Context, id string, t time.Time) error {
 // version poll.
 func (r *Redis) Changes(ctx context.Context) <-chan struct{} {
 	out := make(chan struct{}, 1)
-	sub := r.c.Subscribe(ctx, r.chn)
-	go func() {
-		defer sub.Close()
-		ch := sub.Channel()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case _, ok := <-ch:
-				if !ok {
-					return
-				}
-				select {
-				case out <- struct{}{}:
-				default:
-				}
-			}
+	go pubsub.Follow(ctx, r.c, r.chn, func(string) {
+		select {
+		case out <- struct{}{}:
+		default: // one waiting is enough: the Manager reloads everything
 		}
-	}()
+	})
 	return out
 }
