@@ -12,7 +12,11 @@ func (f *Failover) Run(ctx context.Context) {
 	t := time.NewTicker(f.o.Every)
 	defer t.Stop()
 	following := make(chan struct{})
-	go func() { defer close(following); f.followLocks(ctx) }()
+	if f.o.LeaseLife >= 0 {
+		go func() { defer close(following); f.followLocks(ctx) }()
+	} else {
+		close(following) // no leases: nothing to end when another replica locks out
+	}
 	for {
 		select {
 		case <-ctx.Done():
