@@ -44,7 +44,7 @@ func buildStore(cfg *config.Config, m *metrics.Metrics, log *zap.Logger) (*store
 	f := budget.NewFailover(budget.NewRedis(client, budget.RedisOptions{Prefix: cfg.Redis.KeyPrefix}), budget.FailoverOptions{
 		Replicas:    cfg.Redis.Replicas,
 		FailClosed:  cfg.Redis.OnFailure == "fail_closed",
-		Timeout:     cfg.Redis.Timeout * 4, // background syncs and write-backs
+		Timeout:     cfg.Redis.Timeout * 4, // one background step (several calls, each cut at the timeout)
 		CallTimeout: cfg.Redis.Timeout,     // what a request may spend on the store, once
 		Lag:         lag.Lag,               // a starved process does not blame Redis
 		LeaseLife:   leaseLife(cfg.Redis),
@@ -88,7 +88,10 @@ const redisPoolSize = 128
 // request at most one timeout, never several. The timeout bounds each stage (waiting for
 // a pooled connection, dialling, writing, reading), and the store also gives every call a
 // context deadline of one timeout, which go-redis honours throughout
-// (ContextTimeoutEnabled), so the stages never add up.
+// (ContextTimeoutEnabled), so the stages never add up. The background loop's calls end at
+// the timeout too, though its steps get four (a step may take several calls): a probe that
+// waited longer than a request may would close the breaker onto a Redis that requests
+// time out on, and the breaker would flap.
 func NewRedisClient(r config.Redis) (redis.UniversalClient, error) {
 	var password string
 	if r.Password.Env != "" || r.Password.File != "" {

@@ -11,7 +11,9 @@ import (
 
 // A hung Redis must cost a request one redis.timeout at most: no stage of a call (waiting
 // for a pooled connection, dialling, writing, reading) may wait longer, none is retried,
-// and the context deadline the store sets is honoured throughout.
+// and the context deadline the store sets is honoured throughout. The background loop's
+// calls too, whatever their context allows (TestFailoverStaysOnItsShareWhileRedisIsSlow
+// in internal/budget shows why).
 func TestRedisClientBoundsEveryWaitByTheTimeout(t *testing.T) {
 	const timeout = 150 * time.Millisecond
 	c, err := NewRedisClient(config.Redis{URL: "redis://127.0.0.1:1/0", Timeout: timeout})

@@ -21,12 +21,15 @@
 // (redis.timeout) through its context, and the client bounds each stage by it too (pool
 // wait, dial, read, write). The first call that fails opens one breaker for the process:
 // every request then decides locally at once, and only the background loop talks to Redis
-// (it writes the journal back and closes the breaker when that works). A request waits at
-// most max_wait plus one CallTimeout. Two failures open nothing: an ask that timed out
-// while still in its budget's line (never sent; the batch ahead of it answers for Redis),
-// and any call that failed while the process was starved of CPU (FailoverOptions.Lag: a
-// busy process reads answers late, a hung Redis leaves it idle). Asks still in the line
-// when the breaker opens leave it unsent and are decided locally at once.
+// (it writes the journal back and closes the breaker when that works). Its steps may take
+// several calls and get Timeout for all of them, but each call still ends at the client's
+// timeout: a probe that waited longer than a request may would close the breaker onto a
+// Redis too slow for requests, and the breaker would flap. A request waits at most
+// max_wait plus one CallTimeout. Two failures open nothing: an ask that timed out while
+// still in its budget's line (never sent; the batch ahead of it answers for Redis), and
+// any call that failed while the process was starved of CPU (FailoverOptions.Lag: a busy
+// process reads answers late, a hung Redis leaves it idle). Asks still in the line when
+// the breaker opens leave it unsent and are decided locally at once.
 //
 // The journal. Each replica remembers what it admitted within the last Hold+Window and
 // when each is released (journal.go keeps the sums a local decision needs, so deciding

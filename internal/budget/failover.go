@@ -16,7 +16,12 @@ type FailoverOptions struct {
 	Replicas   int
 	FailClosed bool          // refuse (ErrUnavailable) instead of spending a local share
 	Every      time.Duration // how often the background loop syncs, heartbeats or probes (default 250ms)
-	Timeout    time.Duration // per background Redis call (default 1s)
+	// Timeout bounds one step of the background loop (default 1s): a sync or a write-back
+	// and the lease closes after it, a probe, a lease ask. A step may take several calls;
+	// each still ends when the client's own timeout says (the gateway sets it to
+	// CallTimeout), so a probe never closes the breaker onto a Redis slower than requests
+	// may wait for.
+	Timeout time.Duration
 	// CallTimeout bounds every Redis call made on a request's behalf (default Timeout):
 	// a hung Redis costs a request at most this, once, before the breaker opens.
 	CallTimeout time.Duration

@@ -2,6 +2,7 @@ package budget_test
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -51,6 +52,13 @@ func leasedBy(cs []*counting) (n int64) {
 // its own client and background loop, and counts how often any of them went degraded and
 // came back.
 func failoverReplicas(t *testing.T, addrs []string, n int) ([]*counting, *atomic.Int32, *atomic.Int32) {
+	return failoverReplicasWith(t, addrs, n, 100*time.Millisecond, func(bool) {})
+}
+
+// failoverReplicasWith is failoverReplicas with the background loop's Timeout apart from
+// the client's and the requests' (100 ms), and a hook told of every change of any
+// replica's degraded state.
+func failoverReplicasWith(t *testing.T, addrs []string, n int, background time.Duration, hook func(degraded bool)) ([]*counting, *atomic.Int32, *atomic.Int32) {
 	var down, up atomic.Int32
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -58,13 +66,14 @@ func failoverReplicas(t *testing.T, addrs []string, n int) ([]*counting, *atomic
 	for i := range n {
 		c := failoverClient(t, addrs[i%len(addrs)], 100*time.Millisecond)
 		f := budget.NewFailover(budget.NewRedis(c, budget.RedisOptions{RestoreGrace: 500 * time.Millisecond}), budget.FailoverOptions{
-			Replicas: n, Every: 50 * time.Millisecond, Timeout: 100 * time.Millisecond,
+			Replicas: n, Every: 50 * time.Millisecond, Timeout: background, CallTimeout: 100 * time.Millisecond,
 			OnDegraded: func(_ string, d bool) {
 				if d {
 					down.Add(1)
 				} else {
 					up.Add(1)
 				}
+				hook(d)
 			},
 		})
 		go f.Run(ctx)
@@ -138,6 +147,58 @@ func TestFailoverStaysExactWhenRedisHangs(t *testing.T) {
 	}
 	if down.Load() == 0 || up.Load() == 0 {
 		t.Fatalf("degraded %d times and recovered %d: want both", down.Load(), up.Load())
+	}
+}
+
+// A Redis that answers, but slower than redis.timeout: requests decide on the local share
+// at once, and the replicas stay on it until Redis is fast again, without flapping. The
+// background loop has longer than a request for each step (Timeout: a step may take
+// several calls), but the client still ends every call at redis.timeout (the gateway
+// builds it so), so a probe never closes the breaker onto a Redis that the next request
+// would time out on again.
+func TestFailoverStaysOnItsShareWhileRedisIsSlow(t *testing.T) {
+	srv := testutil.StartRedis(t)
+	slow := testutil.StartFaultProxy(t, srv.Addr())
+	var mu sync.Mutex
+	var slowFrom, slowTo time.Time
+	var backWhileSlow int
+	stores, down, up := failoverReplicasWith(t, []string{slow.Addr()}, 3, 400*time.Millisecond, func(degraded bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		// A call sent just before the delay began may still be answered in time.
+		if !degraded && !slowFrom.IsZero() && time.Since(slowFrom) > 100*time.Millisecond && slowTo.IsZero() {
+			backWhileSlow++
+		}
+	})
+	o := budgettest.PropertyOptions{Capacity: 120, Window: 500 * time.Millisecond, Span: 4 * time.Second, Callers: 60, Gates: 3, Seed: 7}
+	go func() {
+		time.Sleep(time.Second)
+		// Each way held 120 ms: a round trip takes at least 240 ms, more than the client's
+		// 100 ms and less than the loop's 400.
+		slow.Delay(120 * time.Millisecond)
+		mu.Lock()
+		slowFrom = time.Now()
+		mu.Unlock()
+		time.Sleep(1500 * time.Millisecond)
+		mu.Lock()
+		slowTo = time.Now()
+		mu.Unlock()
+		slow.Heal()
+	}()
+	calls := budgettest.RunProperty(t, asStores(stores), o)
+	maxPoints, _ := budgettest.CheckWindows(calls, o.Capacity, o.Window)
+	t.Logf("%d calls, max %d points in a window; degraded %d times, recovered %d", len(calls), maxPoints, down.Load(), up.Load())
+	if maxPoints > o.Capacity {
+		t.Fatalf("a window held %d points; capacity is %d\n%s", maxPoints, o.Capacity, budgettest.Worst(calls, o.Window))
+	}
+	if down.Load() == 0 || up.Load() == 0 {
+		t.Fatalf("degraded %d times and recovered %d: want both", down.Load(), up.Load())
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if backWhileSlow > 0 {
+		t.Fatalf("a replica left its local share %d times while every round trip took longer than redis.timeout: "+
+			"a probe waited longer than a request may, and the breaker flapped", backWhileSlow)
 	}
 }
 

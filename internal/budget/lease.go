@@ -141,8 +141,9 @@ func (f *Failover) leaseSize(s *foState, cost int64, now time.Time) (int64, time
 
 // renew asks Redis for a lease (a lease ask that carries no call), in the background:
 // before the open one runs out, or for the asks that wait for it (each at most
-// CallTimeout). Its context allows the background Timeout; the client still cuts each
-// read at its own timeout (redis.timeout). A failure counts like a take's.
+// CallTimeout). Its context allows the background Timeout, and the client ends the call
+// at its own timeout (redis.timeout), as it does every call. A failure counts like a
+// take's.
 func (f *Failover) renew(s *foState, spec *Spec, n int64, life time.Duration) {
 	ctx, cancel := context.WithTimeout(context.Background(), f.o.Timeout)
 	defer cancel()
