@@ -112,7 +112,9 @@
 // or at their next sync, within Every, if they missed it; a lease asked for before the
 // lockout was made or heard of is ended as soon as it is granted), when Redis refuses
 // one of this replica's asks, or when a sync sees waiters: its unspent points come back at
-// the close. Callers with a cap always ask Redis, which keeps their count.
+// the close. A replica that stops while connected closes its leases, after waiting (at
+// most Timeout) for a lease ask still in flight, so a lease granted as it stops is closed
+// too. Callers with a cap always ask Redis, which keeps their count.
 //
 // # Batches (Redis)
 //

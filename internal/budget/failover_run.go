@@ -222,9 +222,28 @@ func (f *Failover) closeAll() {
 	f.mu.Lock()
 	f.closed = true // no new lease from here on
 	down := f.down
+	var asks []chan struct{}
+	for _, s := range f.st {
+		if s.leaseAsk != nil {
+			asks = append(asks, s.leaseAsk)
+		}
+	}
 	f.mu.Unlock()
 	if down {
 		return // the journal's entries run out on their own
+	}
+	// A lease asked for before the stop may still be granted: wait for the answer (one
+	// background call, at most Timeout), so that the closes below give its points back
+	// too instead of leaving them counted until the lease expires.
+	wait := time.NewTimer(f.o.Timeout)
+	defer wait.Stop()
+waiting:
+	for _, a := range asks {
+		select {
+		case <-a:
+		case <-wait.C:
+			break waiting
+		}
 	}
 	for _, s := range f.states() {
 		ctx, cancel := context.WithTimeout(context.Background(), f.o.Timeout)

@@ -39,7 +39,13 @@ type leaseRig struct {
 
 func newLeaseRig(t *testing.T, spec *Spec) *leaseRig {
 	srv := testutil.StartRedis(t)
-	c := redis.NewClient(&redis.Options{Addr: srv.Addr(), MaxRetries: -1, ReadTimeout: 2 * time.Second})
+	return newLeaseRigAt(t, spec, srv, srv.Addr())
+}
+
+// newLeaseRigAt is newLeaseRig with the replica's client on addr (a fault proxy in front
+// of srv, say).
+func newLeaseRigAt(t *testing.T, spec *Spec, srv *testutil.RedisServer, addr string) *leaseRig {
+	c := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, ReadTimeout: 2 * time.Second})
 	t.Cleanup(func() { _ = c.Close() })
 	clock := &fakeClock{t: time.Unix(1_900_000_000, 0)}
 	f := NewFailover(NewRedis(c, RedisOptions{Now: clock.Now, RestoreGrace: -1}), FailoverOptions{Now: clock.Now})
@@ -293,6 +299,41 @@ func TestLeaseIsClosedWhenTheReplicaStops(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	r.f.Run(ctx) // stops at once: flush, close the leases, say goodbye
+	if u := r.usage(); u.ByCaller[LeaseCaller] != 0 || u.Used != 5 {
+		t.Fatalf("after the replica stopped Redis counts %v (used %d); want a's 5 and no lease", u.ByCaller, u.Used)
+	}
+}
+
+// A lease asked for just before the replica stops is granted after the stop began: the
+// stop waits for that answer and closes the new lease too, instead of leaving its points
+// counted until it expires.
+func TestLeaseGrantedWhileTheReplicaStopsIsClosed(t *testing.T) {
+	spec := &Spec{Name: "lease-stop-renewing", Capacity: 10_000, Window: 16 * time.Second, Hold: 8 * time.Second}
+	srv := testutil.StartRedis(t)
+	slow := testutil.StartFaultProxy(t, srv.Addr())
+	r := newLeaseRigAt(t, spec, srv, slow.Addr())
+	for range 5 {
+		r.take("a", 1)
+	}
+	r.f.mu.Lock()
+	s := r.f.st[spec.Name]
+	if s.lease == nil || s.leaseAsk != nil {
+		r.f.mu.Unlock()
+		t.Fatalf("want an open lease and no lease ask in flight; lease %v, asking %v", s.lease != nil, s.leaseAsk != nil)
+	}
+	asked := make(chan struct{})
+	s.leaseAsk = asked // as takeLeased does when the open lease runs low
+	r.f.mu.Unlock()
+	// The ask's bytes are held 300 ms on their way to Redis; the stop's calls, sent once
+	// the delay is lifted, on other connections, are not.
+	slow.Delay(300 * time.Millisecond)
+	go r.f.renew(s, spec, 16, time.Second)
+	time.Sleep(50 * time.Millisecond)
+	slow.Delay(0)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r.f.Run(ctx) // stops at once: flush, close the leases, say goodbye
+	<-asked      // the ask was answered (before the stop ended, or after it, without the wait)
 	if u := r.usage(); u.ByCaller[LeaseCaller] != 0 || u.Used != 5 {
 		t.Fatalf("after the replica stopped Redis counts %v (used %d); want a's 5 and no lease", u.ByCaller, u.Used)
 	}
