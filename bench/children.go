@@ -5,12 +5,11 @@ import (
 	"os"
 	"strings"
 
-	"github.com/budgetgw/gateway/bench/internal/profgateway"
 	"github.com/budgetgw/gateway/bench/internal/servers"
 )
 
 // The harness runs its helpers as child processes of its own binary, so that the CPU time
-// and memory of each (upstream, plain proxy, profiled gateway) are read apart from the
+// and memory of each (the upstream, the plain proxy) are read apart from the
 // load generator's.
 
 // runChild dispatches the child modes; ok is false when args name none.
@@ -24,8 +23,6 @@ func runChild(args []string) (ok bool) {
 		err = servers.RunUpstream(args[1:])
 	case "plainproxy":
 		err = servers.RunPlainProxy(args[1:])
-	case "profgateway":
-		err = profgateway.Run(args[1:])
 	default:
 		return false
 	}

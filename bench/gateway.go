@@ -72,6 +72,7 @@ type gatewaySpec struct {
 	redisURL string        // empty: the shared bench Redis
 	timeout  time.Duration // the upstream timeout; 0: the default (30s)
 	binary   string        // "": the gateway built from the working tree
+	pprof    bool          // server.pprof: the profiler on the admin listener
 
 	port, adminPort int // chosen when the configuration is written
 }
@@ -130,7 +131,7 @@ func (e *env) writeGatewayConfig(s *gatewaySpec) (string, error) {
 		redisLine = "# the in-memory store"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, `server: {listen: "127.0.0.1:%d", admin_listen: "127.0.0.1:%d", shutdown_grace: 5s}
+	fmt.Fprintf(&b, `server: {listen: "127.0.0.1:%d", admin_listen: "127.0.0.1:%d", shutdown_grace: 5s, pprof: %t}
 %s
 log: {level: info}
 upstreams:
@@ -141,7 +142,7 @@ upstreams:
     auth: {token_file: %q}%s
     budget: {capacity: %d, window: %s, lockout: %s, max_wait: %s}
 callers:
-`, s.port, s.adminPort, redisLine, s.upstream, tokenPath, timeoutLine, s.capacity, s.window, s.window, s.maxWait)
+`, s.port, s.adminPort, s.pprof, redisLine, s.upstream, tokenPath, timeoutLine, s.capacity, s.window, s.window, s.maxWait)
 	for _, c := range s.callers {
 		fmt.Fprintf(&b, "  - {name: %s, scopes: [\"*\"], keys: [{id: %s-1, sha256: %q}]}\n", c.name, c.name, c.sum)
 	}

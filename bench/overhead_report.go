@@ -83,7 +83,7 @@ func (o *overheadReport) markdown(b *strings.Builder) {
 	b.WriteString("\n")
 	for _, p := range o.profiles {
 		fmt.Fprintf(b, "CPU profile of the %s at saturation (%d in flight, %s; `go tool pprof -top -nodecount=10`, by flat then by cumulative time). "+
-			"The profiled process is the same app built into the harness (`bench profgateway`), run apart from the measured ones:\n\n```\n%s```\n\n",
+			"The profiled process is the gateway binary with `server.pprof: true`, profiled through its admin listener (`/debug/pprof/profile`) and run apart from the measured ones:\n\n```\n%s```\n\n",
 			p.target, o.workers, o.dur, p.top)
 	}
 }
