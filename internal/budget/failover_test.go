@@ -101,6 +101,24 @@ func arrivedAfter(calls []budgettest.Call, t time.Time) int64 {
 	return n
 }
 
+// runThroughAFault runs the property suite while a fault the caller started plays out,
+// checks that the fleet never overspent, noticed the fault and came back, and returns the
+// calls.
+func runThroughAFault(t *testing.T, stores []*counting, o budgettest.PropertyOptions, down, up *atomic.Int32) []budgettest.Call {
+	t.Helper()
+	calls := budgettest.RunProperty(t, asStores(stores), o)
+	maxPoints, util := budgettest.CheckWindows(calls, o.Capacity, o.Window)
+	t.Logf("%d calls, %d from leases, max %d points in a window, utilisation %.3f; degraded %d times, recovered %d",
+		len(calls), leasedBy(stores), maxPoints, util, down.Load(), up.Load())
+	if maxPoints > o.Capacity {
+		t.Fatalf("a window held %d points; capacity is %d\n%s", maxPoints, o.Capacity, budgettest.Worst(calls, o.Window))
+	}
+	if down.Load() == 0 || up.Load() == 0 {
+		t.Fatalf("degraded %d times and recovered %d: want both, the fault went unnoticed or was never left", down.Load(), up.Load())
+	}
+	return calls
+}
+
 func TestFailoverStaysExactWhenRedisIsKilledAndRestartedEmpty(t *testing.T) {
 	srv := testutil.StartRedis(t)
 	stores, down, up := failoverReplicas(t, []string{srv.Addr()}, 3)
@@ -113,15 +131,7 @@ func TestFailoverStaysExactWhenRedisIsKilledAndRestartedEmpty(t *testing.T) {
 		srv.Restart() // empty: every entry Redis held is gone
 		restarted <- time.Now()
 	}()
-	calls := budgettest.RunProperty(t, asStores(stores), o)
-	maxPoints, util := budgettest.CheckWindows(calls, o.Capacity, o.Window)
-	t.Logf("%d calls, max %d points in a window, utilisation %.3f; degraded %d times, recovered %d", len(calls), maxPoints, util, down.Load(), up.Load())
-	if maxPoints > o.Capacity {
-		t.Fatalf("a window held %d points; capacity is %d\n%s", maxPoints, o.Capacity, budgettest.Worst(calls, o.Window))
-	}
-	if down.Load() == 0 || up.Load() == 0 {
-		t.Fatalf("degraded %d times and recovered %d: want both, the outage went unnoticed", down.Load(), up.Load())
-	}
+	calls := runThroughAFault(t, stores, o, down, up)
 	// Shared mode resumed: calls were admitted after Redis came back (how many is the
 	// bench's business, not a test's).
 	if n := arrivedAfter(calls, <-restarted); n == 0 {
@@ -139,15 +149,7 @@ func TestFailoverStaysExactWhenRedisHangs(t *testing.T) {
 		time.Sleep(700 * time.Millisecond)
 		srv.Resume()
 	}()
-	calls := budgettest.RunProperty(t, asStores(stores), o)
-	maxPoints, _ := budgettest.CheckWindows(calls, o.Capacity, o.Window)
-	t.Logf("%d calls, max %d points in a window; degraded %d times, recovered %d", len(calls), maxPoints, down.Load(), up.Load())
-	if maxPoints > o.Capacity {
-		t.Fatalf("a window held %d points; capacity is %d\n%s", maxPoints, o.Capacity, budgettest.Worst(calls, o.Window))
-	}
-	if down.Load() == 0 || up.Load() == 0 {
-		t.Fatalf("degraded %d times and recovered %d: want both", down.Load(), up.Load())
-	}
+	runThroughAFault(t, stores, o, down, up)
 }
 
 // A Redis that answers, but slower than redis.timeout: requests decide on the local share
@@ -185,15 +187,7 @@ func TestFailoverStaysOnItsShareWhileRedisIsSlow(t *testing.T) {
 		mu.Unlock()
 		slow.Heal()
 	}()
-	calls := budgettest.RunProperty(t, asStores(stores), o)
-	maxPoints, _ := budgettest.CheckWindows(calls, o.Capacity, o.Window)
-	t.Logf("%d calls, max %d points in a window; degraded %d times, recovered %d", len(calls), maxPoints, down.Load(), up.Load())
-	if maxPoints > o.Capacity {
-		t.Fatalf("a window held %d points; capacity is %d\n%s", maxPoints, o.Capacity, budgettest.Worst(calls, o.Window))
-	}
-	if down.Load() == 0 || up.Load() == 0 {
-		t.Fatalf("degraded %d times and recovered %d: want both", down.Load(), up.Load())
-	}
+	runThroughAFault(t, stores, o, down, up)
 	mu.Lock()
 	defer mu.Unlock()
 	if backWhileSlow > 0 {

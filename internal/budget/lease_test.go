@@ -61,19 +61,12 @@ func TestFailoverWithLeasesStaysExactWhenRedisHangs(t *testing.T) {
 	runWithLeasesThroughAFault(t, stores, o, down, up)
 }
 
-// runWithLeasesThroughAFault runs the property suite while a fault the caller started
-// plays out, and checks the fleet never overspent, leased calls, noticed the fault and
-// came back.
+// runWithLeasesThroughAFault is runThroughAFault, and checks that calls were admitted
+// from leases.
 func runWithLeasesThroughAFault(t *testing.T, stores []*counting, o budgettest.PropertyOptions, down, up *atomic.Int32) {
 	t.Helper()
-	calls := budgettest.RunProperty(t, asStores(stores), o)
-	maxPoints, util := budgettest.CheckWindows(calls, o.Capacity, o.Window)
-	t.Logf("%d calls, %d from leases, max %d points in a window, utilisation %.3f; degraded %d times, recovered %d",
-		len(calls), leasedBy(stores), maxPoints, util, down.Load(), up.Load())
-	if maxPoints > o.Capacity {
-		t.Fatalf("a window held %d points; capacity is %d\n%s", maxPoints, o.Capacity, budgettest.Worst(calls, o.Window))
-	}
-	if leasedBy(stores) == 0 || down.Load() == 0 || up.Load() == 0 {
-		t.Fatalf("leased %d, degraded %d times, recovered %d: want all three", leasedBy(stores), down.Load(), up.Load())
+	runThroughAFault(t, stores, o, down, up)
+	if leasedBy(stores) == 0 {
+		t.Fatal("no call was admitted from a lease: the test does not test leases")
 	}
 }
