@@ -28,6 +28,7 @@ type overheadTarget struct {
 	redis  *redisserver.Server // the gateway's Redis (its CPU and command counts); nil otherwise
 	before bool                // the baseline build: measured at saturation and 1000 rps only
 	short  bool                // for comparison only: measured at saturation and 1000 rps
+	log    string              // the gateway's access log, read for its own time per call at 1000 rps; "" otherwise
 }
 
 // overheadRow is one measured run.
@@ -42,6 +43,11 @@ type overheadRow struct {
 	arrivals int64 // calls the upstream counted during the run
 	redisCmd int64 // Redis commands during the run (INFO commandstats), those scripts run included
 	scripts  int64 // of which script calls (EVALSHA, EVAL): round trips that decide or settle
+
+	// At 1000 rps, for a gateway: the measured slices, and what its access log says of the
+	// calls answered within them (see ownTimes).
+	spans []span
+	own   *ownTimes
 }
 
 func (r overheadRow) perReq(d time.Duration) float64 {
@@ -130,8 +136,8 @@ func (e *env) runOverhead() (*overheadReport, error) {
 		{name: targetDirect, url: upURL + "/api/v2/users", header: bearer(e.orgToken)},
 		{name: targetPlain, url: plainURL + "/api/v2/users", header: bearer(cl.key), proxy: plain},
 		{name: targetPlainPooled, url: pooledURL + "/api/v2/users", header: bearer(cl.key), proxy: pooled, short: true},
-		{name: targetMemory, url: mem.url + "/api/v2/users", header: bearer(cl.key), proxy: mem.Proc},
-		{name: targetGateway, url: gw.url + "/api/v2/users", header: bearer(cl.key), proxy: gw.Proc, redis: e.redis},
+		{name: targetMemory, url: mem.url + "/api/v2/users", header: bearer(cl.key), proxy: mem.Proc, log: mem.logPath},
+		{name: targetGateway, url: gw.url + "/api/v2/users", header: bearer(cl.key), proxy: gw.Proc, redis: e.redis, log: gw.logPath},
 	}
 	if e.baseline != "" {
 		// The baseline's Redis store gets a redis-server of its own: the targets take turns,
@@ -176,6 +182,7 @@ func (e *env) runOverhead() (*overheadReport, error) {
 		}
 		before := proc.CPUs(up, t.proxy, redisProc)
 		st0, _ := servers.FetchUpstreamStats(upURL)
+		start := time.Now()
 		var cmd0 map[string]int64
 		if t.redis != nil {
 			cmd0, _ = t.redis.CommandCalls()
@@ -187,6 +194,9 @@ func (e *env) runOverhead() (*overheadReport, error) {
 		row := overheadRow{target: t.name, rate: rate, res: res,
 			upCPU: after[0] - before[0], proxyCPU: after[1] - before[1], redisCPU: after[2] - before[2],
 			arrivals: st1.Arrivals - st0.Arrivals}
+		if rate == 1000 && t.log != "" {
+			row.spans = []span{{start, time.Now()}}
+		}
 		if t.redis != nil {
 			cmd1, _ := t.redis.CommandCalls()
 			for name, n := range cmd1 {
@@ -269,6 +279,16 @@ func (e *env) runOverhead() (*overheadReport, error) {
 		}
 		run(ts, rep.fallbackRate)
 	}
+	// The gateways' access logs are complete by now (they flush within a second).
+	for _, t := range targets {
+		if r := rep.find(t.name, 1000); r != nil && t.log != "" {
+			own, err := readOwnTimes(t.log, r.spans)
+			if err != nil {
+				return nil, fmt.Errorf("%s: access log: %w", t.name, err)
+			}
+			r.own = own
+		}
+	}
 	// Profiles last, one gateway at a time, so that profiling costs no measured run.
 	for _, p := range []struct {
 		target string
@@ -305,6 +325,7 @@ func mergeRows(rows []overheadRow) overheadRow {
 		m.arrivals += r.arrivals
 		m.redisCmd += r.redisCmd
 		m.scripts += r.scripts
+		m.spans = append(m.spans, r.spans...)
 	}
 	m.res = load.Merge(rs...)
 	return m
