@@ -93,7 +93,7 @@ func (o *overheadReport) markdown(b *strings.Builder) {
 func (o *overheadReport) ownMarkdown(b *strings.Builder) {
 	var rows []*overheadRow
 	for i := range o.rows {
-		if r := &o.rows[i]; r.rate == 1000 && r.own != nil && len(r.own.own) > 0 {
+		if r := &o.rows[i]; r.rate == 1000 && r.own != nil {
 			rows = append(rows, r)
 		}
 	}

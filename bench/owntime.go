@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"slices"
 	"time"
@@ -25,7 +26,7 @@ type ownTimes struct {
 }
 
 // readOwnTimes reads the request lines of the access log at path that were written within
-// one of spans.
+// one of spans; finding none is an error.
 func readOwnTimes(path string, spans []span) (*ownTimes, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -64,9 +65,16 @@ func readOwnTimes(path string, spans []span) (*ownTimes, error) {
 		o.own = append(o.own, seconds(*req.Duration-*req.Upstream))
 		o.upstream = append(o.upstream, seconds(*req.Upstream))
 	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	if len(o.own) == 0 {
+		// Calls were answered in those slices: a log without their lines has changed shape.
+		return nil, fmt.Errorf("no request lines with duration and upstream_duration written within the measured slices (has the access log changed?)")
+	}
 	slices.Sort(o.own)
 	slices.Sort(o.upstream)
-	return &o, sc.Err()
+	return &o, nil
 }
 
 func within(t time.Time, spans []span) bool {

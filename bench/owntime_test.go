@@ -42,4 +42,7 @@ func TestReadOwnTimesKeepsForwardedCallsWithinTheSlices(t *testing.T) {
 	if len(o.upstream) != 2 || !near(o.upstream[0], 300*time.Microsecond) || !near(o.upstream[1], time.Millisecond) {
 		t.Errorf("upstream times %v, want [300µs 1ms]", o.upstream)
 	}
+	if _, err := readOwnTimes(path, []span{{at("2026-12-02T12:00:04Z"), at("2026-12-02T12:00:05Z")}}); err == nil {
+		t.Error("no error for slices without a request line; the report would drop its rows silently")
+	}
 }
