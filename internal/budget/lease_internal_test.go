@@ -62,6 +62,16 @@ func (r *leaseRig) take(caller string, cost int64) Decision {
 	return d
 }
 
+// wantLockedOut asserts that a call of caller "a" is now refused for the lockout, after
+// what happened (for the failure message).
+func (r *leaseRig) wantLockedOut(after string) {
+	r.t.Helper()
+	d, err := r.f.Take(context.Background(), r.spec, Ask{Caller: "a", Cost: 1})
+	if err != nil || d.Allowed || d.Reason != ReasonLockout {
+		r.t.Fatalf("take after %s: %+v %v; want refused, lockout", after, d, err)
+	}
+}
+
 func (r *leaseRig) usage() Usage {
 	r.t.Helper()
 	u, _, err := r.f.redis.usage(context.Background(), r.spec, heartbeat{})
@@ -151,10 +161,7 @@ func TestLeaseEndsWhenTheUpstreamLocksOut(t *testing.T) {
 	if err := r.f.Lock(context.Background(), spec, time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	d, err := r.f.Take(context.Background(), spec, Ask{Caller: "a", Cost: 1})
-	if err != nil || d.Allowed || d.Reason != ReasonLockout {
-		t.Fatalf("take after the lockout: %+v %v; want refused, lockout", d, err)
-	}
+	r.wantLockedOut("the lockout")
 }
 
 // A lockout made on another replica ends this replica's lease as soon as it is announced,
@@ -189,10 +196,7 @@ func TestLeaseEndsWhenAnotherReplicaLocksOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, func() bool { r.f.mu.Lock(); defer r.f.mu.Unlock(); return r.f.st[spec.Name].lease == nil })
-	d, err := r.f.Take(context.Background(), spec, Ask{Caller: "a", Cost: 1})
-	if err != nil || d.Allowed || d.Reason != ReasonLockout {
-		t.Fatalf("take after the other replica's lockout: %+v %v; want refused, lockout", d, err)
-	}
+	r.wantLockedOut("the other replica's lockout")
 }
 
 // A lease asked for before a lockout was made or heard of may have been granted before the
