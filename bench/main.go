@@ -54,7 +54,7 @@ func run(out string, quick, long bool, only string, keep bool, baseline string) 
 	if _, err := os.Stat("go.mod"); err != nil {
 		return fmt.Errorf("run from the module root (no go.mod here)")
 	}
-	started := time.Now()
+	started, startTicks := time.Now(), machine.ReadTicks()
 	fdLimit := proc.RaiseFileLimit()
 	dir, err := os.MkdirTemp("", "gwbench-")
 	if err != nil {
@@ -98,12 +98,13 @@ func run(out string, quick, long bool, only string, keep bool, baseline string) 
 			return
 		}
 		fmt.Println(name)
-		t := time.Now()
+		t, ticks := time.Now(), machine.ReadTicks()
 		if err := f(); err != nil {
 			fmt.Fprintf(os.Stderr, "  %s failed: %v\n", name, err)
 			rep.failures = append(rep.failures, fmt.Sprintf("%s: %v", name, err))
 		}
-		rep.took = append(rep.took, fmt.Sprintf("%s %s", name, time.Since(t).Round(time.Second)))
+		rep.took = append(rep.took, fmt.Sprintf("%s %s (%s stolen)", name, time.Since(t).Round(time.Second),
+			machine.Percent(machine.StealShare(ticks, machine.ReadTicks()))))
 	}
 	section("overhead", func() (err error) { rep.overhead, err = e.runOverhead(); return })
 	section("storm", func() (err error) { rep.storm, err = e.runStorm(); return })
@@ -112,7 +113,7 @@ func run(out string, quick, long bool, only string, keep bool, baseline string) 
 	section("overload", func() (err error) { rep.overload, err = e.runOverload(); return })
 	section("memory", func() (err error) { rep.memory, err = e.runMemory(fdLimit); return })
 	section("micro", func() (err error) { rep.microCmd, rep.micro, err = gotool.MicroBenchmarks(quick); return })
-	rep.elapsed = time.Since(started)
+	rep.elapsed, rep.steal = time.Since(started), machine.StealShare(startTicks, machine.ReadTicks())
 
 	text := rep.markdown()
 	fmt.Println()

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/budgetgw/gateway/bench/internal/load"
+	"github.com/budgetgw/gateway/bench/internal/machine"
 	"github.com/budgetgw/gateway/bench/internal/proc"
 	"github.com/budgetgw/gateway/bench/internal/redisserver"
 	"github.com/budgetgw/gateway/bench/internal/servers"
@@ -40,9 +41,11 @@ type overheadRow struct {
 	proxyCPU time.Duration // of the proxy process (gateway or plain proxy)
 	redisCPU time.Duration
 	upCPU    time.Duration
-	arrivals int64 // calls the upstream counted during the run
-	redisCmd int64 // Redis commands during the run (INFO commandstats), those scripts run included
-	scripts  int64 // of which script calls (EVALSHA, EVAL): round trips that decide or settle
+	arrivals int64         // calls the upstream counted during the run
+	redisCmd int64         // Redis commands during the run (INFO commandstats), those scripts run included
+	scripts  int64         // of which script calls (EVALSHA, EVAL): round trips that decide or settle
+	steal    machine.Ticks // the machine's CPU time over the measured span, and what the host took of it
+	redone   int           // slices measured again because the host took too much (see run)
 
 	// At 1000 rps, for a gateway: the measured slices, and what its access log says of the
 	// calls answered within them (see ownTimes).
@@ -66,6 +69,9 @@ type overheadReport struct {
 	rewarm       time.Duration    // the warm-up of each slice after a target's first
 	rounds       int              // slices each target's run at saturation is cut into (see run)
 	tailRounds   int              // slices of the same length at 1000 rps: more calls under the p99 the target is set on
+	attempts     int              // at most this many tries of a turn-taking slice while the host takes more than quietSteal
+	slices       int              // turn-taking slices kept, and
+	redone       int              // how many of them were measured again
 	profiles     []gatewayProfile // pprof top-10 of each gateway at saturation
 	baselineRev  string           // the revision the "before" rows were built from
 }
@@ -92,6 +98,10 @@ const (
 )
 
 const saturationWorkers = 32
+
+// quietSteal is the most of the machine's CPU time the host may take during a
+// turn-taking slice before the slice is measured again (see run).
+const quietSteal = 0.02
 
 func (e *env) runOverhead() (*overheadReport, error) {
 	up, upURL, err := e.startUpstream()
@@ -166,7 +176,7 @@ func (e *env) runOverhead() (*overheadReport, error) {
 		}
 	}
 	rep := &overheadReport{workers: saturationWorkers, baselineRev: e.baselineRev, dur: e.scaled(2*time.Second, 8*time.Second, 30*time.Second),
-		rounds: byMode(e, 1, 4, 6), tailRounds: byMode(e, 1, 8, 12)}
+		rounds: byMode(e, 1, 4, 6), tailRounds: byMode(e, 1, 8, 12), attempts: byMode(e, 1, 3, 3)}
 	warm := e.scaled(300*time.Millisecond, time.Second, 2*time.Second)
 	rep.warm, rep.rewarm = warm, warm/4
 	// measure warms t at rate for warmFor, then runs it for dur, and returns what that cost
@@ -188,12 +198,14 @@ func (e *env) runOverhead() (*overheadReport, error) {
 			cmd0, _ = t.redis.CommandCalls()
 		}
 		spec.Dur = dur
+		ticks := machine.ReadTicks()
 		res := load.Attack(spec, http.StatusOK)
+		steal := machine.ReadTicks().Sub(ticks)
 		after := proc.CPUs(up, t.proxy, redisProc)
 		st1, _ := servers.FetchUpstreamStats(upURL)
 		row := overheadRow{target: t.name, rate: rate, res: res,
 			upCPU: after[0] - before[0], proxyCPU: after[1] - before[1], redisCPU: after[2] - before[2],
-			arrivals: st1.Arrivals - st0.Arrivals}
+			arrivals: st1.Arrivals - st0.Arrivals, steal: steal}
 		if rate == 1000 && t.log != "" {
 			row.spans = []span{{start, time.Now()}}
 		}
@@ -214,7 +226,15 @@ func (e *env) runOverhead() (*overheadReport, error) {
 	// pooled into its row. Noise on a shared machine comes in spells of seconds; taking
 	// turns spreads them over every target instead of charging whichever ran through one.
 	// At 1000 rps there are tailRounds slices: a p99 rests on its slowest hundredth of
-	// calls, and one spell can make most of that in 8000 calls. Beyond what the gateway
+	// calls, and one spell can make most of that in 8000 calls.
+	//
+	// On a virtual machine much of that noise is the host running someone else while this
+	// machine's CPUs wanted to run (steal in /proc/stat): a stalled CPU stalls every hop at
+	// once, and a slice's p99 rises with it (at 1000 rps straight to the upstream, 0.8 ms
+	// with 0.5% stolen, 9 ms with 27%). So a turn-taking slice during which the host took
+	// more than quietSteal of the machine's CPU time is measured again, up to attempts
+	// tries, and the try the host took least from is kept. The rule looks only at the
+	// host, never at the latencies, and holds for every target alike. Beyond what the gateway
 	// sustains, a run measures its queue, which only grows with time: those rates run each
 	// target once, for the whole duration.
 	run := func(targets []overheadTarget, rate int) {
@@ -241,7 +261,19 @@ func (e *env) runOverhead() (*overheadReport, error) {
 				warmFor = rep.rewarm
 			}
 			for i, t := range targets {
-				parts[i] = append(parts[i], measure(t, rate, warmFor, slice, conns[i]))
+				row := measure(t, rate, warmFor, slice, conns[i])
+				if rounds > 1 {
+					for try := 1; try < rep.attempts && row.steal.Share() > quietSteal; try++ {
+						again := measure(t, rate, rep.rewarm, slice, conns[i])
+						if again.steal.Share() < row.steal.Share() {
+							row = again
+						}
+						row.redone = 1
+					}
+					rep.slices++
+					rep.redone += row.redone
+				}
+				parts[i] = append(parts[i], row)
 			}
 		}
 		for i, t := range targets {
@@ -325,6 +357,8 @@ func mergeRows(rows []overheadRow) overheadRow {
 		m.arrivals += r.arrivals
 		m.redisCmd += r.redisCmd
 		m.scripts += r.scripts
+		m.steal = m.steal.Add(r.steal)
+		m.redone += r.redone
 		m.spans = append(m.spans, r.spans...)
 	}
 	m.res = load.Merge(rs...)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/budgetgw/gateway/bench/internal/machine"
 )
 
 // beforeCPU is ", before: memory X µs, Redis Y µs" when a baseline was measured.
@@ -39,6 +41,31 @@ func (o *overheadReport) turns() string {
 		slice*time.Duration(o.tailRounds))
 }
 
+// stealNote says which slices were measured again because the host took too much of the
+// machine while they ran (nothing when no slice could be, as with -quick).
+func (o *overheadReport) stealNote() string {
+	if o.attempts <= 1 || o.slices == 0 {
+		return ""
+	}
+	return fmt.Sprintf("A taking-turns slice during which the host took more than %.0f%% of the machine's CPU time (steal, from `/proc/stat`) "+
+		"was measured again, up to %d tries in all, and the try the host took least from was kept; the rule reads the host only, never "+
+		"the latencies, and holds for every target alike. %d of the %d slices were measured again. The host steal column is over each "+
+		"row's kept slices. ", 100*quietSteal, o.attempts, o.redone, o.slices)
+}
+
+// steals is the host steal over the rows of targets at rate, comma-separated.
+func (o *overheadReport) steals(rate int, targets ...string) string {
+	var out []string
+	for _, t := range targets {
+		if r := o.find(t, rate); r != nil {
+			out = append(out, machine.Percent(r.steal.Share()))
+		} else {
+			out = append(out, "—")
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
 // tailNote is the 1000 rps run's measured time, when longer than the others'.
 func (o *overheadReport) tailNote() string {
 	if o.rounds <= 0 || o.tailRounds <= o.rounds {
@@ -56,15 +83,15 @@ func (o *overheadReport) markdown(b *strings.Builder) {
 		"gateway on the in-memory store; through the gateway on the Redis store (the configuration measured against the targets), "+
 		"its budget far too large to bind: leases (`redis.leases`, on) let a busy replica admit and settle most calls without a script "+
 		"call; the round-trip row below counts what is left. Both gateways log every request at info, to a file. Each target: %s warm-up, then %s measured%s. "+
-		"%sSaturation is "+
+		"%s%sSaturation is "+
 		"closed-loop with %d requests in flight; fixed rates are open-loop (vegeta sends on schedule, so queueing shows in the latencies). "+
 		"CPU is each process's user+system time from `/proc/<pid>/stat` over the run, divided by the calls answered.\n\n",
-		o.warm, o.dur, o.tailNote(), o.turns(), o.workers)
+		o.warm, o.dur, o.tailNote(), o.turns(), o.stealNote(), o.workers)
 	if o.rateNote != "" {
 		fmt.Fprintf(b, "%s\n\n", o.rateNote)
 	}
-	b.WriteString("| target | load | answered/s | p50 | p99 | p99.9 | failed | proxy CPU µs/call | Redis CPU µs/call | upstream CPU µs/call | upstream saw |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| target | load | answered/s | p50 | p99 | p99.9 | failed | proxy CPU µs/call | Redis CPU µs/call | upstream CPU µs/call | upstream saw | host steal |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range o.rows {
 		proxyCPU, redisCPU := "—", "—"
 		if r.target != targetDirect {
@@ -77,8 +104,9 @@ func (o *overheadReport) markdown(b *strings.Builder) {
 		if !r.sustained() {
 			load += " (not sustained)"
 		}
-		fmt.Fprintf(b, "| %s | %s | %.0f | %s | %s | %s | %d | %s | %s | %.0f | %d |\n", r.target, load, r.res.Throughput(),
-			ms(r.res.Quantile(0.5)), ms(r.res.Quantile(0.99)), ms(r.res.Quantile(0.999)), r.res.Failures(), proxyCPU, redisCPU, r.perReq(r.upCPU), r.arrivals)
+		fmt.Fprintf(b, "| %s | %s | %.0f | %s | %s | %s | %d | %s | %s | %.0f | %d | %s |\n", r.target, load, r.res.Throughput(),
+			ms(r.res.Quantile(0.5)), ms(r.res.Quantile(0.99)), ms(r.res.Quantile(0.999)), r.res.Failures(), proxyCPU, redisCPU, r.perReq(r.upCPU), r.arrivals,
+			machine.Percent(r.steal.Share()))
 	}
 	b.WriteString("\n")
 	o.ownMarkdown(b)

@@ -13,6 +13,7 @@ type report struct {
 	command  string
 	started  time.Time
 	elapsed  time.Duration
+	steal    float64 // the share of the machine's CPU time the host took over the run; -1 unknown
 	quick    bool
 	took     []string
 	failures []string
@@ -34,6 +35,9 @@ func (r *report) markdown() string {
 	fmt.Fprintf(&b, "- **Date**: %s (the run took %s: %s)\n", r.started.Format("2006-01-02 15:04 MST"), r.elapsed.Round(time.Second), strings.Join(r.took, ", "))
 	fmt.Fprintf(&b, "- **Command**: `%s`\n", r.command)
 	fmt.Fprintf(&b, "- **Machine**: `nproc` %d, %s, %s RAM, Linux %s, %s, Redis %s; load average at start %s\n", m.CPUs, m.Model, m.Memory, m.Kernel, m.GoVer, m.Redis, m.LoadAvg)
+	fmt.Fprintf(&b, "- **Host steal**: %s of the machine's CPU time over the run (per scenario above). Steal (`/proc/stat`) is "+
+		"time this virtual machine's CPUs wanted to run while the host ran something else; it stalls every process and hop at once, "+
+		"and it is what makes this machine's numbers vary from run to run.\n", machine.Percent(r.steal))
 	b.WriteString("- Everything runs on this one machine over loopback: the load generator (vegeta, as a library), the upstream, " +
 		"the proxies and Redis share its cores. Read the numbers side by side; they are not a capacity plan. No test asserts them.\n")
 	if r.quick {
@@ -101,6 +105,8 @@ func (r *report) headline(b *strings.Builder) {
 						strings.TrimPrefix(target, "gateway before, "), o.baselineRev, bf.res.Throughput()/plain.res.Throughput(), bf.res.Throughput())
 				}
 			}
+			fmt.Fprintf(b, "| host steal while those were measured: plain proxy, memory store, Redis store (share of the machine's CPU time) | — | %s | — |\n",
+				o.steals(0, targetPlain, targetMemory, targetGateway))
 			if m != nil {
 				fmt.Fprintf(b, "| CPU per call at saturation: gateway (memory, Redis) vs plain proxy | — | %.0f µs, %.0f µs vs %.0f µs%s | — |\n",
 					m.perReq(m.proxyCPU), gw.perReq(gw.proxyCPU), plain.perReq(plain.proxyCPU), o.beforeCPU())
@@ -122,6 +128,8 @@ func (r *report) headline(b *strings.Builder) {
 			if p != nil {
 				fmt.Fprintf(b, "| the same for the plain proxy, for scale | — | %s | — |\n", ms(p.res.Quantile(0.99)-direct.res.Quantile(0.99)))
 			}
+			fmt.Fprintf(b, "| host steal while those p99s were measured: direct, plain proxy, gateway | — | %s | — |\n",
+				o.steals(1000, targetDirect, targetPlain, targetGateway))
 			if bf := o.find(targetBeforeGateway, 1000); bf != nil {
 				fmt.Fprintf(b, "| the same for the Redis-store gateway built from `%s` (before) | — | %s | — |\n", o.baselineRev, ms(bf.res.Quantile(0.99)-direct.res.Quantile(0.99)))
 			}
