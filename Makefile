@@ -31,8 +31,9 @@ race:
 	$(GO) test -race -count=1 ./...
 
 # Builds everything, then the harness in bench/ starts its own redis-server, upstream and
-# gateway processes on loopback and writes BENCHMARKS.md (about 8 minutes on 2 cores; the
-# package micro-benchmarks run inside it). Numbers are recorded, never asserted.
+# gateway processes on loopback and writes BENCHMARKS.md (about 10 minutes on 2 cores, more
+# while the host takes this VM's CPU time, as such slices are measured again; the package
+# micro-benchmarks run inside it). Numbers are recorded, never asserted.
 bench:
 	$(GO) build ./...
 	$(GO) run ./bench -out BENCHMARKS.md
@@ -41,7 +42,8 @@ bench:
 bench-quick:
 	$(GO) run ./bench -quick
 
-# 30 s per load run and a 2-minute fidelity span (about 23 minutes): steadier numbers.
+# 30 s per load run and a 2-minute fidelity span (about 23 minutes, more while the host
+# takes this VM's CPU time): steadier numbers.
 bench-long:
 	$(GO) build ./...
 	$(GO) run ./bench -long -out BENCHMARKS.md

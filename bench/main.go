@@ -35,7 +35,7 @@ func main() {
 	}
 	out := flag.String("out", "", "write the markdown report to this file (default: standard output only)")
 	quick := flag.Bool("quick", false, "short runs: check the harness works, not the numbers")
-	long := flag.Bool("long", false, "long runs (about 23 minutes): steadier numbers")
+	long := flag.Bool("long", false, "long runs (about 23 minutes, more while the host steals CPU time): steadier numbers")
 	only := flag.String("only", "overhead,storm,fidelity,faults,overload,memory,micro", "scenarios to run, comma-separated")
 	keep := flag.Bool("keep", false, "keep the work directory (configs, logs) for inspection")
 	baseline := flag.String("baseline", "", "also measure the gateway built from this git revision (before/after in one run)")
