@@ -37,7 +37,7 @@ func (r *report) markdown() string {
 	fmt.Fprintf(&b, "- **Machine**: `nproc` %d, %s, %s RAM, Linux %s, %s, Redis %s; load average at start %s\n", m.CPUs, m.Model, m.Memory, m.Kernel, m.GoVer, m.Redis, m.LoadAvg)
 	fmt.Fprintf(&b, "- **Host steal**: %s of the machine's CPU time over the run (per scenario above). Steal (`/proc/stat`) is "+
 		"time this virtual machine's CPUs wanted to run while the host ran something else; it stalls every process and hop at once, "+
-		"and it is what makes this machine's numbers vary from run to run.\n", machine.Percent(r.steal))
+		"and it is one reason this machine's numbers vary from run to run (not the only one: runs without it differ too).\n", machine.Percent(r.steal))
 	b.WriteString("- Everything runs on this one machine over loopback: the load generator (vegeta, as a library), the upstream, " +
 		"the proxies and Redis share its cores. Read the numbers side by side; they are not a capacity plan. No test asserts them.\n")
 	if r.quick {
