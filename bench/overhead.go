@@ -45,7 +45,6 @@ type overheadRow struct {
 	redisCmd int64         // Redis commands during the run (INFO commandstats), those scripts run included
 	scripts  int64         // of which script calls (EVALSHA, EVAL): round trips that decide or settle
 	steal    machine.Ticks // the machine's CPU time over the measured span, and what the host took of it
-	redone   int           // slices measured again because the host took too much (see run)
 
 	// At 1000 rps, for a gateway: the measured slices, and what its access log says of the
 	// calls answered within them (see ownTimes).
@@ -263,15 +262,15 @@ func (e *env) runOverhead() (*overheadReport, error) {
 			for i, t := range targets {
 				row := measure(t, rate, warmFor, slice, conns[i])
 				if rounds > 1 {
+					rep.slices++
+					if row.steal.Share() > quietSteal && rep.attempts > 1 {
+						rep.redone++
+					}
 					for try := 1; try < rep.attempts && row.steal.Share() > quietSteal; try++ {
-						again := measure(t, rate, rep.rewarm, slice, conns[i])
-						if again.steal.Share() < row.steal.Share() {
+						if again := measure(t, rate, rep.rewarm, slice, conns[i]); again.steal.Share() < row.steal.Share() {
 							row = again
 						}
-						row.redone = 1
 					}
-					rep.slices++
-					rep.redone += row.redone
 				}
 				parts[i] = append(parts[i], row)
 			}
@@ -358,7 +357,6 @@ func mergeRows(rows []overheadRow) overheadRow {
 		m.redisCmd += r.redisCmd
 		m.scripts += r.scripts
 		m.steal = m.steal.Add(r.steal)
-		m.redone += r.redone
 		m.spans = append(m.spans, r.spans...)
 	}
 	m.res = load.Merge(rs...)
