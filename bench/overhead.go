@@ -227,7 +227,7 @@ func (e *env) runOverhead() (*overheadReport, error) {
 	// At 1000 rps there are tailRounds slices: a p99 rests on its slowest hundredth of
 	// calls, and one spell can make most of that in 8000 calls.
 	//
-	// On a virtual machine much of that noise is the host running someone else while this
+	// On a virtual machine part of that noise is the host running someone else while this
 	// machine's CPUs wanted to run (steal in /proc/stat): a stalled CPU stalls every hop at
 	// once, and a slice's p99 rises with it (at 1000 rps straight to the upstream, 0.8 ms
 	// with 0.5% stolen, 9 ms with 27%). So a turn-taking slice during which the host took
