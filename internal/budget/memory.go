@@ -66,8 +66,7 @@ func (m *Memory) Take(_ context.Context, spec *Spec, ask Ask) (Decision, error) 
 	callerUsed := l.CallerUsed(ask.Caller)
 	capOK := ask.CallerCap == 0 || callerUsed+ask.Cost <= ask.CallerCap
 	if capOK && l.Used()+aside+ask.Cost <= limit {
-		id := newID()
-		l.Admit(id, ask.Caller, ask.Cost, now+spec.Hold.Microseconds()+spec.Window.Microseconds())
+		id := l.Admit(ask.Caller, ask.Cost, now+spec.Hold.Microseconds()+spec.Window.Microseconds())
 		if me != nil {
 			l.RemoveWaiter(me)
 		}
@@ -126,7 +125,7 @@ func (m *Memory) Absorb(_ context.Context, spec *Spec, points int64, d time.Dura
 	now := m.now().UnixMicro()
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.ledger(spec.Name).Absorb(newID(), OutsideCaller, points, now+d.Microseconds())
+	m.ledger(spec.Name).Absorb(OutsideCaller, points, now+d.Microseconds())
 	return nil
 }
 

@@ -7,11 +7,19 @@
 // free. It must never release an admission before its expiry (an unsettled one is
 // counted until Hold+Window after admission, a settled one until Window after its
 // answer), and it is not safe for concurrent use: the store holds its lock.
+//
+// A busy gateway's books hold a window's worth of admissions, tens of thousands of them.
+// They are kept by value in types without pointers (callers by number, tickets by their
+// place in the order of admission), so the garbage collector never scans them: with a
+// pointer per admission, marking them cost every call more than the decision itself.
 package ledger
 
 import (
-	"maps"
+	"crypto/rand"
+	"encoding/hex"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -20,14 +28,19 @@ import (
 // moves up as those ahead are served or give up.
 const asideDepth = 16
 
-// entry is one admission. Until settled it expires at admission+Hold+Window.
-type entry struct {
-	id      string
-	caller  string
+// admission is one admitted call, until it is released or settled.
+type admission struct {
+	caller  int32 // Ledger.names index
+	settled bool  // answered: its release is in Ledger.settled now
+	cost    int64
+	expires int64 // µs: when it is released if never answered
+}
+
+// release is a settled admission (or points absorbed from outside), due at expires.
+type release struct {
+	caller  int32
 	cost    int64
 	expires int64 // µs
-	settled bool
-	gone    bool // released by expiry
 }
 
 // Waiter is an ask's place in the line.
@@ -41,31 +54,49 @@ type Waiter struct {
 }
 
 // Ledger is one budget's state: two queues ordered by expiry (admissions are made and
-// settled in time order, so appending keeps each sorted) and a running total.
+// settled in time order, so appending keeps each sorted) and running totals.
 type Ledger struct {
 	used      int64
-	perCaller map[string]int64
-	inflight  []*entry          // by admission, hence by crash expiry
-	byID      map[string]*entry // unsettled entries
-	settled   []*entry          // by settle time, hence by expiry
-	waiters   []*Waiter         // sorted by key
+	names     []string         // every caller seen, by number
+	numbers   map[string]int32 // names, inverted
+	perCaller []int64          // points counted now, by caller number
+	inflight  []admission      // by admission, hence by crash expiry: inflight[i] is number first+i
+	first     uint64           // the admission number of inflight[0]
+	settled   []release        // by expiry
+	waiters   []*Waiter        // sorted by key
 	lockUntil int64
 	epoch     string
+	ids       string // every ticket id of this ledger starts with it
 }
 
 // New returns an empty ledger whose state generation is epoch.
 func New(epoch string) *Ledger {
-	return &Ledger{perCaller: map[string]int64{}, byID: map[string]*entry{}, epoch: epoch}
+	var b [6]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	return &Ledger{numbers: map[string]int32{}, epoch: epoch, ids: hex.EncodeToString(b[:]) + "-"}
 }
 
 // Used is the points counted now (as of the last Evict).
 func (l *Ledger) Used() int64 { return l.used }
 
 // CallerUsed is the points counted now for caller.
-func (l *Ledger) CallerUsed(caller string) int64 { return l.perCaller[caller] }
+func (l *Ledger) CallerUsed(caller string) int64 {
+	if n, ok := l.numbers[caller]; ok {
+		return l.perCaller[n]
+	}
+	return 0
+}
 
-// ByCaller is a copy of the points counted now, per caller.
-func (l *Ledger) ByCaller() map[string]int64 { return maps.Clone(l.perCaller) }
+// ByCaller is the points counted now, per caller that has any.
+func (l *Ledger) ByCaller() map[string]int64 {
+	m := map[string]int64{}
+	for n, used := range l.perCaller {
+		if used > 0 {
+			m[l.names[n]] = used
+		}
+	}
+	return m
+}
 
 // Waiters is how many asks are in the line.
 func (l *Ledger) Waiters() int { return len(l.waiters) }
@@ -79,15 +110,22 @@ func (l *Ledger) LockedUntil() int64 { return l.lockUntil }
 // Lock extends the lockout to until, never shortening it.
 func (l *Ledger) Lock(until int64) { l.lockUntil = max(l.lockUntil, until) }
 
-func (l *Ledger) release(e *entry) {
-	if e.gone {
-		return
+// number is caller's number, given one on first sight. Callers are few (the
+// configuration's, and the store's own), so the table is never pruned.
+func (l *Ledger) number(caller string) int32 {
+	n, ok := l.numbers[caller]
+	if !ok {
+		n = int32(len(l.names))
+		l.numbers[caller] = n
+		l.names = append(l.names, caller)
+		l.perCaller = append(l.perCaller, 0)
 	}
-	e.gone = true
-	l.used -= e.cost
-	if l.perCaller[e.caller] -= e.cost; l.perCaller[e.caller] <= 0 {
-		delete(l.perCaller, e.caller)
-	}
+	return n
+}
+
+func (l *Ledger) count(caller int32, cost int64) {
+	l.used += cost
+	l.perCaller[caller] += cost
 }
 
 // Evict releases every entry whose expiry is not after now, and drops waiters whose
@@ -95,22 +133,22 @@ func (l *Ledger) release(e *entry) {
 func (l *Ledger) Evict(now int64) {
 	i := 0
 	for ; i < len(l.settled) && l.settled[i].expires <= now; i++ {
-		l.release(l.settled[i])
+		l.count(l.settled[i].caller, -l.settled[i].cost)
 	}
 	l.settled = l.settled[i:]
 	i = 0
 	for ; i < len(l.inflight); i++ {
-		e := l.inflight[i]
-		if e.settled {
-			continue
+		a := &l.inflight[i]
+		if a.settled {
+			continue // counted, and released, by its entry in settled
 		}
-		if e.expires > now {
+		if a.expires > now {
 			break
 		}
-		l.release(e)
-		delete(l.byID, e.id)
+		l.count(a.caller, -a.cost)
 	}
 	l.inflight = l.inflight[i:]
+	l.first += uint64(i)
 	j := 0
 	for _, w := range l.waiters {
 		if w.Deadline > now {
@@ -122,47 +160,52 @@ func (l *Ledger) Evict(now int64) {
 	l.waiters = l.waiters[:j]
 }
 
-// Admit counts an admission of cost for caller until expires, unless settled sooner.
-func (l *Ledger) Admit(id, caller string, cost, expires int64) {
-	e := &entry{id: id, caller: caller, cost: cost, expires: expires}
-	l.inflight = append(l.inflight, e)
-	l.byID[e.id] = e
-	l.used += e.cost
-	l.perCaller[e.caller] += e.cost
+// Admit counts an admission of cost for caller until expires, unless settled sooner, and
+// returns its ticket id.
+func (l *Ledger) Admit(caller string, cost, expires int64) string {
+	n := l.number(caller)
+	l.inflight = append(l.inflight, admission{caller: n, cost: cost, expires: expires})
+	l.count(n, cost)
+	var buf [40]byte // the prefix and a number: one allocation, the string
+	return string(strconv.AppendUint(append(buf[:0], l.ids...), l.first+uint64(len(l.inflight)-1), 10))
 }
 
-// Settle records that admission id was answered: it stays counted until expires, never
-// longer than it already was. An unknown or released id is ignored.
+// Settle records that the admission with ticket id was answered: it stays counted until
+// expires, never longer than it already was. An id that is not this ledger's, or whose
+// admission was settled or released already, is ignored.
 func (l *Ledger) Settle(id string, expires int64) {
-	e := l.byID[id]
-	if e == nil || e.gone {
+	num, ok := strings.CutPrefix(id, l.ids)
+	if !ok {
 		return
 	}
-	delete(l.byID, id)
-	if expires < e.expires {
-		e.expires = expires
+	seq, err := strconv.ParseUint(num, 10, 64)
+	if err != nil || seq < l.first || seq-l.first >= uint64(len(l.inflight)) {
+		return // released by expiry, or never admitted here
 	}
-	e.settled = true
-	l.insertSettled(e)
+	a := &l.inflight[seq-l.first]
+	if a.settled {
+		return
+	}
+	a.settled = true
+	l.insertSettled(release{caller: a.caller, cost: a.cost, expires: min(a.expires, expires)})
 }
 
 // Absorb counts points spent outside the store, for caller, until expires.
-func (l *Ledger) Absorb(id, caller string, points, expires int64) {
-	e := &entry{id: id, caller: caller, cost: points, expires: expires, settled: true}
-	l.used += points
-	l.perCaller[caller] += points
-	l.insertSettled(e)
+func (l *Ledger) Absorb(caller string, points, expires int64) {
+	n := l.number(caller)
+	l.count(n, points)
+	l.insertSettled(release{caller: n, cost: points, expires: expires})
 }
 
 // insertSettled keeps settled sorted by expiry; with a monotonic clock the loop never runs.
-func (l *Ledger) insertSettled(e *entry) {
+func (l *Ledger) insertSettled(r release) {
 	i := len(l.settled)
-	for i > 0 && l.settled[i-1].expires > e.expires {
+	for i > 0 && l.settled[i-1].expires > r.expires {
 		i--
 	}
-	l.settled = append(l.settled, nil)
+	l.settled = append(l.settled, release{})
 	copy(l.settled[i+1:], l.settled[i:])
-	l.settled[i] = e
+	l.settled[i] = r
 }
 
 // Aside sums the costs of the first asideDepth waiters ahead of key (me excluded). A capped
@@ -186,7 +229,7 @@ func (l *Ledger) Aside(key int64, me *Waiter) int64 {
 		capped[w.Caller] = [2]int64{w.Cap, c[1] + w.Cost}
 	}
 	for caller, c := range capped {
-		if room := c[0] - l.perCaller[caller]; room > 0 {
+		if room := c[0] - l.CallerUsed(caller); room > 0 {
 			sum += min(c[1], room)
 		}
 	}
@@ -202,30 +245,32 @@ func (l *Ledger) FreeIn(now, need, window int64, caller string) time.Duration {
 	if need <= 0 {
 		return 0
 	}
-	soonest := func(e *entry) int64 {
-		if e.settled {
-			return e.expires
+	only := int32(-1)
+	if caller != "" {
+		n, ok := l.numbers[caller]
+		if !ok {
+			return -1 // nothing of theirs is counted
 		}
-		return min(e.expires, now+window)
+		only = n
 	}
 	s, f := l.settled, l.inflight
 	var freed int64
 	for len(s) > 0 || len(f) > 0 {
-		var e *entry
-		if len(f) > 0 && (f[0].settled || f[0].gone) {
+		if len(f) > 0 && f[0].settled {
 			f = f[1:]
 			continue
 		}
-		if len(s) > 0 && (len(f) == 0 || s[0].expires <= soonest(f[0])) {
-			e, s = s[0], s[1:]
+		var r release
+		if len(s) > 0 && (len(f) == 0 || s[0].expires <= min(f[0].expires, now+window)) {
+			r, s = s[0], s[1:]
 		} else {
-			e, f = f[0], f[1:]
+			r, f = release{caller: f[0].caller, cost: f[0].cost, expires: min(f[0].expires, now+window)}, f[1:]
 		}
-		if caller != "" && e.caller != caller {
+		if only >= 0 && r.caller != only {
 			continue
 		}
-		if freed += e.cost; freed >= need {
-			return time.Duration(soonest(e)-now) * time.Microsecond
+		if freed += r.cost; freed >= need {
+			return time.Duration(r.expires-now) * time.Microsecond
 		}
 	}
 	return -1
