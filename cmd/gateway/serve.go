@@ -13,6 +13,7 @@ import (
 
 	"github.com/budgetgw/gateway/internal/app"
 	"github.com/budgetgw/gateway/internal/config"
+	"github.com/budgetgw/gateway/internal/heapfloor"
 )
 
 func serveCmd(ctx context.Context, args []string, _, stderr io.Writer) error {
@@ -32,6 +33,9 @@ func serveCmd(ctx context.Context, args []string, _, stderr io.Writer) error {
 	}
 	if err != nil {
 		return err
+	}
+	if os.Getenv("GOGC") == "" { // an operator's own GOGC is kept as set
+		defer heapfloor.Start(heapfloor.Floor)()
 	}
 	log, closeLog, err := app.NewLogger(cfg.Log.Level)
 	if err != nil {

@@ -1,0 +1,121 @@
+// Package heapfloor keeps the garbage collector's heap goal from falling below a floor
+// while the live heap is small, and leaves it alone once the live heap is large.
+//
+// The gateway keeps little alive (a few MiB: configuration, routes, metrics, the budget's
+// books) and allocates a dozen KiB per call. With the runtime's default (GOGC=100, a 4 MiB
+// minimum) the goal sits a few MiB above the live heap, so at a few thousand calls per
+// second the collector starts a cycle many times a second, and marking then costs each
+// call as much as a step of the pipeline. A goal of at least Floor makes the cycles several
+// times rarer; once twice the live heap (the default goal) is above Floor, nothing changes.
+// Unlike a fixed higher GOGC, the extra memory is bounded by Floor, not proportional to
+// what is alive (a full answer cache, say). A memory limit (GOMEMLIMIT) still applies.
+//
+// After every cycle, the percent is set so that the next goal is about max(Floor, the
+// default goal). Operators who set GOGC keep their own setting: the caller does not Start.
+package heapfloor
+
+import (
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+	"sync"
+)
+
+// Floor is the heap goal kept at least: enough to make cycles rare at the gateway's
+// allocation rate, and small next to the deployments' memory limits (256 MiB).
+const Floor = 32 << 20
+
+// heapMinimum is the runtime's smallest heap goal at GOGC=100. It scales with the percent,
+// so no percent above Floor/heapMinimum×100 is ever set: the smallest goal would pass Floor.
+// That bound also limits the goal a heap that grew during a cycle gets before adjust sees it.
+const heapMinimum = 4 << 20
+
+var (
+	mu      sync.Mutex
+	running *keeper // the one keeper, while any Start is not yet stopped
+	starts  int
+)
+
+// Start keeps the heap goal at least floor until the returned stop is called, which
+// puts back the percent in force at Start. The percent is the process's: a second Start
+// while one runs shares it (the first floor stays), and the last stop ends it.
+func Start(floor uint64) (stop func()) {
+	mu.Lock()
+	defer mu.Unlock()
+	if running == nil {
+		base := debug.SetGCPercent(100)
+		debug.SetGCPercent(base)
+		if base < 0 { // GOGC=off: nothing to raise
+			return func() {}
+		}
+		running = &keeper{floor: floor, base: base, sample: []metrics.Sample{{Name: "/gc/heap/live:bytes"}}}
+		running.adjust()
+		running.arm()
+	}
+	starts++
+	var once sync.Once
+	return func() { once.Do(release) }
+}
+
+func release() {
+	mu.Lock()
+	defer mu.Unlock()
+	if starts--; starts == 0 {
+		running.stop()
+		running = nil
+	}
+}
+
+type keeper struct {
+	floor  uint64
+	base   int
+	sample []metrics.Sample
+
+	mu      sync.Mutex
+	stopped bool
+}
+
+// sentinel is collected by every cycle; its cleanup adjusts, then arms a new one. It is
+// larger than the runtime's tiny allocations, which share blocks and may outlive a cycle.
+type sentinel [32]byte
+
+func (k *keeper) arm() {
+	runtime.AddCleanup(new(sentinel), func(k *keeper) {
+		if k.adjust() {
+			k.arm()
+		}
+	}, k)
+}
+
+// adjust sets the percent for the live heap now; false once stopped.
+func (k *keeper) adjust() bool {
+	metrics.Read(k.sample)
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.stopped {
+		return false
+	}
+	debug.SetGCPercent(Percent(k.sample[0].Value.Uint64(), k.floor, k.base))
+	return true
+}
+
+func (k *keeper) stop() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if !k.stopped {
+		k.stopped = true
+		debug.SetGCPercent(k.base)
+	}
+}
+
+// Percent is the GC percent that puts the goal (live × (1 + percent/100)) at about floor,
+// never below base (the goal the runtime would set anyway), nor above what keeps the
+// runtime's scaled minimum within floor. With no live heap measured yet (before the first
+// cycle) it is base.
+func Percent(live, floor uint64, base int) int {
+	if live == 0 || live >= floor {
+		return base
+	}
+	p := min((floor-live)*100/live, floor*100/heapMinimum)
+	return max(base, int(p))
+}
