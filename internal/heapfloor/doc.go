@@ -5,8 +5,9 @@
 // books) and allocates a dozen KiB per call. With the runtime's default (GOGC=100, a 4 MiB
 // minimum) the goal sits a few MiB above the live heap, so at a few thousand calls per
 // second the collector starts a cycle many times a second, and marking then costs each
-// call as much as a step of the pipeline. A goal of at least Floor makes the cycles several
-// times rarer; once twice the live heap (the default goal) is above Floor, nothing changes.
+// call more than any single step of the pipeline. A goal of at least Floor makes the cycles
+// several times rarer; once twice the live heap (the default goal) is above Floor, nothing
+// changes.
 // Unlike a fixed higher GOGC, the extra memory is bounded by Floor, not proportional to
 // what is alive (a full answer cache, say). A memory limit (GOMEMLIMIT) still applies.
 //
