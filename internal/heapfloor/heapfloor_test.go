@@ -62,8 +62,7 @@ func TestStartKeepsTheGoalAtTheFloorAndStopPutsBackThePercent(t *testing.T) {
 	// A live heap above the floor gets the default percent back.
 	ballast := make([]byte, 2*floor)
 	eventually(t, "default percent with a large live heap", func() bool { p, _ := read(); return p == 100 })
-	runtime.KeepAlive(ballast)
-	ballast = nil
+	runtime.KeepAlive(ballast) // and garbage from here on
 	eventually(t, "raised again once the heap is small", func() bool { p, _ := read(); return p > 100 })
 	second := Start(floor)
 	stop()
