@@ -7,6 +7,8 @@ import (
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/budgetgw/gateway/internal/logline"
 )
 
 // Access-log buffering (logWriter): a request copies its line into memory and goes on;
@@ -33,13 +35,23 @@ func newLogger(level string, out zapcore.WriteSyncer, flushEvery time.Duration) 
 	if err := lvl.UnmarshalText([]byte(level)); err != nil {
 		return nil, nil, fmt.Errorf("log.level: %w", err)
 	}
-	enc := zap.NewProductionEncoderConfig()
-	enc.TimeKey = "ts"
-	enc.EncodeTime = zapcore.RFC3339NanoTimeEncoder
 	buf := newLogWriter(out, flushEvery, logBuffer, logLimit)
-	core := zapcore.NewCore(zapcore.NewJSONEncoder(enc), buf, lvl)
+	core := lineCore{Core: zapcore.NewCore(zapcore.NewJSONEncoder(logline.EncoderConfig()), buf, lvl), out: buf}
 	// No sampling (every request gets its line) and no "caller" field: "caller" is ours,
 	// the calling service.
 	log := zap.New(core, zap.ErrorOutput(zapcore.Lock(os.Stderr)), zap.AddStacktrace(zapcore.ErrorLevel))
 	return log, buf.Close, nil
+}
+
+// lineCore is the JSON core that also takes lines encoded by package logline (its own
+// format), written to the same buffer in the same order as its entries.
+type lineCore struct {
+	zapcore.Core
+	out *logWriter
+}
+
+// WriteLine implements logline.Writer.
+func (c lineCore) WriteLine(line []byte) error {
+	_, err := c.out.Write(line)
+	return err
 }

@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/budgetgw/gateway/internal/logline"
 	"github.com/budgetgw/gateway/internal/proxytest"
 	"github.com/budgetgw/gateway/internal/tracing"
 )
@@ -117,9 +118,9 @@ func (cannedUpstream) RoundTrip(r *http.Request) (*http.Response, error) {
 	}, nil
 }
 
-// discardLogger encodes every line as production does (JSON, info) and writes it nowhere.
+// discardLogger encodes every line as production does (JSON, info; the access line
+// through package logline) and writes it nowhere.
 func discardLogger() *zap.Logger {
-	enc := zap.NewProductionEncoderConfig()
-	enc.EncodeTime = zapcore.RFC3339NanoTimeEncoder
-	return zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(enc), zapcore.AddSync(io.Discard), zap.InfoLevel))
+	core := zapcore.NewCore(zapcore.NewJSONEncoder(logline.EncoderConfig()), zapcore.AddSync(io.Discard), zap.InfoLevel)
+	return zap.New(lineCore{Core: core, out: io.Discard})
 }
