@@ -24,12 +24,13 @@ const minKeyScan = 16
 // carries a caller key: the known key headers and parameters by name, and any other
 // whose value contains the very key the caller authenticated with. Query pairs that stay
 // are kept byte for byte (escaping and order), so the upstream reads what was routed.
+// also names more headers to drop, in canonical form (as net/http keys the map).
 func Strip(out *http.Request, rawKey string, also []string) {
-	for _, h := range callerKeyHeaders {
-		out.Header.Del(h)
+	for _, h := range callerKeyHeaders { // canonical already: no canonicalising per request
+		delete(out.Header, h)
 	}
 	for _, h := range also {
-		out.Header.Del(h)
+		delete(out.Header, h)
 	}
 	scan := len(rawKey) >= minKeyScan
 	if scan {

@@ -39,3 +39,13 @@ func TestAShortKeyIsNotSearchedFor(t *testing.T) {
 		t.Fatal("a value holding a short key was dropped")
 	}
 }
+
+// Strip deletes its known headers from the map directly, without canonicalising: a name
+// not in canonical form would never match and the key would go through.
+func TestKnownKeyHeadersAreCanonical(t *testing.T) {
+	for _, h := range callerKeyHeaders {
+		if c := http.CanonicalHeaderKey(h); c != h {
+			t.Errorf("%q is not canonical (%q): Strip would miss it", h, c)
+		}
+	}
+}

@@ -18,6 +18,7 @@ import (
 )
 
 // Headers that carry the caller's credentials or hop-specific state: never sent upstream.
+// Canonical names (TestStrippedHeadersAreCanonical).
 var strippedHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "Forwarded", "X-Real-Ip"}
 
 // forward sends the paid-for call to the upstream with the org token in place of the
@@ -68,10 +69,10 @@ func retarget(x *exchange, pr *httputil.ProxyRequest) {
 	out.URL.Path, _ = url.PathUnescape(escaped) // cannot fail: ForwardPath escapes
 	out.URL.RawQuery = pr.In.URL.RawQuery
 	out.Host = u.base.Host
-	for _, h := range strippedHeaders {
-		out.Header.Del(h)
+	for _, h := range strippedHeaders { // canonical names: deleted without canonicalising
+		delete(out.Header, h)
 	}
-	out.Header.Del(u.header)
+	delete(out.Header, u.header)
 }
 
 func (g *Gateway) rewrite(x *exchange, pr *httputil.ProxyRequest) {
@@ -84,15 +85,15 @@ func (g *Gateway) rewrite(x *exchange, pr *httputil.ProxyRequest) {
 	out.Trailer = nil
 	// The gateway answers Expect itself (net/http sends 100 Continue when the body is
 	// first read, after authentication); the upstream's 100 would make a second one.
-	out.Header.Del("Expect")
+	delete(out.Header, "Expect")
 	// The answer must be readable to be scrubbed of the org token (see package scrub).
-	out.Header.Set("Accept-Encoding", "identity")
+	out.Header["Accept-Encoding"] = []string{"identity"}
 	if u.bearer {
 		out.Header.Set("Authorization", u.authValue.Reveal())
 	} else {
 		out.Header.Set(u.header, u.authValue.Reveal())
 	}
-	out.Header.Set(requestIDHeader, x.id)
+	out.Header[requestIDHeader] = []string{x.id}
 }
 
 // answered runs when the upstream's response headers arrive: that is when the call was

@@ -6,7 +6,7 @@ import (
 	"net/http"
 )
 
-const requestIDHeader = "X-Request-Id"
+const requestIDHeader = "X-Request-Id" // canonical: the header maps are indexed with it directly
 
 // requestID keeps a caller's request id when it is short and plain (so traces join up),
 // and mints one otherwise: a hostile header never reaches a log line verbatim.
@@ -19,7 +19,7 @@ func (g *Gateway) requestID(next http.Handler) http.Handler {
 			id = hex.EncodeToString(b[:])
 		}
 		x := &exchange{start: g.now(), id: id, snap: g.current.Load()}
-		w.Header().Set(requestIDHeader, id)
+		w.Header()[requestIDHeader] = []string{id}
 		next.ServeHTTP(w, withExchange(r, x))
 	})
 }

@@ -11,10 +11,12 @@ import (
 // Flight is one upstream call that identical reads arriving meanwhile follow.
 type Flight struct {
 	upstream, path string // forwarded path: a write to a related one detaches the flight
-	done           chan struct{}
-	once           sync.Once
-	answer         *Answer // set before done closes; nil: nothing to share, go alone
-	followers      int     // how many joined; under flights.mu
+	// done is made when the first follower joins (most reads are followed by nobody);
+	// under flights.mu, and fixed once the flight has left the map.
+	done      chan struct{}
+	once      sync.Once
+	answer    *Answer // set before done closes; nil: nothing to share, go alone
+	followers int     // how many joined; under flights.mu
 }
 
 // Answer is what a flight hands its followers: the upstream's status, headers and body,
@@ -49,10 +51,13 @@ func (f *Flights) Join(key, upstream, path string) (*Flight, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if fl, ok := f.m[key]; ok {
+		if fl.followers == 0 {
+			fl.done = make(chan struct{})
+		}
 		fl.followers++
 		return fl, false
 	}
-	fl := &Flight{upstream: upstream, path: path, done: make(chan struct{})}
+	fl := &Flight{upstream: upstream, path: path}
 	f.m[key] = fl
 	return fl, true
 }
@@ -68,12 +73,15 @@ func (f *Flights) Finish(key string, fl *Flight, answer func() *Answer) {
 		if f.m[key] == fl {
 			delete(f.m, key)
 		}
-		followed := fl.followers > 0 // final: nobody can join once it is out of the map
+		done := fl.done // final: nobody can join once it is out of the map
 		f.mu.Unlock()
-		if followed && answer != nil {
+		if done == nil {
+			return // nobody followed
+		}
+		if answer != nil {
 			fl.answer = answer()
 		}
-		close(fl.done)
+		close(done)
 	})
 }
 

@@ -19,15 +19,18 @@ var traceHeaders = []string{"Traceparent", "Tracestate"}
 // except any that Connection names, which the reverse proxy drops as hop-by-hop (counting
 // them in the key would split or join reads on a header the upstream never sees).
 func keyHeaders(in http.Header) http.Header {
-	hop := map[string]bool{}
-	for _, v := range in.Values("Connection") {
+	var hop map[string]bool // only when Connection names any header
+	for _, v := range in["Connection"] {
 		for _, name := range strings.Split(v, ",") {
+			if hop == nil {
+				hop = map[string]bool{}
+			}
 			hop[http.CanonicalHeaderKey(strings.TrimSpace(name))] = true
 		}
 	}
-	out := http.Header{}
-	for _, name := range varyHeaders {
-		if vs := in.Values(name); len(vs) > 0 && !hop[name] {
+	out := make(http.Header, 2)
+	for _, name := range varyHeaders { // canonical names: the map is read directly
+		if vs := in[name]; len(vs) > 0 && !hop[name] {
 			out[name] = append([]string(nil), vs...)
 		}
 	}
@@ -42,7 +45,7 @@ func Request(r *http.Request) *http.Request {
 	r = r.WithContext(r.Context()) // a shallow copy whose fields may be replaced
 	h := keyHeaders(r.Header)
 	for _, name := range traceHeaders {
-		if vs := r.Header.Values(name); len(vs) > 0 {
+		if vs := r.Header[name]; len(vs) > 0 {
 			h[name] = vs
 		}
 	}

@@ -39,8 +39,14 @@ func (rec *Recorder) WriteHeader(code int) {
 		return // informational: nothing to keep, and nothing a held answer may send early
 	}
 	rec.status = code
-	rec.sent = rec.header.Clone()
-	if rec.hold && streamed(rec.header) {
+	// The header as it is now is what a copy may share. It is kept as it is, uncopied
+	// (most answers are never shared), and nothing below writes to it again: held, later
+	// changes go to a map of their own until Release; passed on, to w's header.
+	rec.sent = rec.header
+	if rec.hold {
+		rec.header = http.Header{}
+	}
+	if rec.hold && streamed(rec.sent) {
 		// An event stream may never end while its reader waits: it is not held, not shared
 		// and not cached, only passed on. (A JSON answer without a length is still held:
 		// it ends within the upstream timeout, and sharing it is what saves points.)
@@ -50,15 +56,21 @@ func (rec *Recorder) WriteHeader(code int) {
 		return
 	}
 	if !rec.hold {
-		rec.passHeader()
+		rec.passHeader(false)
 		rec.w.WriteHeader(code)
 	}
 }
 
-// passHeader copies the header to w, and from now on lets the handler write to w's own
-// (trailers set after the body then reach the client).
-func (rec *Recorder) passHeader() {
+// passHeader copies the header to w (what was sent, then what a held answer's handler set
+// after its status), and from now on lets the handler write to w's own (trailers set after
+// the body then reach the client). The value slices are shared, never written in place.
+func (rec *Recorder) passHeader(held bool) {
 	h := rec.w.Header()
+	if held && rec.sent != nil {
+		for k, v := range rec.sent {
+			h[k] = v
+		}
+	}
 	for k, v := range rec.header {
 		h[k] = v
 	}
@@ -102,7 +114,7 @@ func (rec *Recorder) Release() {
 	if rec.status == 0 && rec.body.Len() == 0 {
 		return // nothing was answered (the client left while waiting): nothing to send
 	}
-	rec.passHeader()
+	rec.passHeader(true)
 	rec.w.WriteHeader(max(rec.status, http.StatusOK))
 	_, _ = rec.w.Write(rec.body.Bytes())
 }
