@@ -42,6 +42,21 @@ type exchange struct {
 	trace *tracing.Request // nil unless tracing is on
 
 	body *readdeadline.Body // the request body, read under server.read_timeout; nil without one
+
+	// The request path made canonical, once: the public, spec and route steps all ask.
+	pathDone  bool
+	pathCanon string
+	pathErr   error
+}
+
+// canonicalPath is routes.Canonical of the request's path relative to its upstream's
+// mount, worked out on the first call.
+func (x *exchange) canonicalPath(r *http.Request) (string, error) {
+	if !x.pathDone {
+		x.pathCanon, x.pathErr = routes.Canonical(x.up.relPath(r))
+		x.pathDone = true
+	}
+	return x.pathCanon, x.pathErr
 }
 
 type exchangeKey struct{}

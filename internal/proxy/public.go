@@ -9,7 +9,6 @@ import (
 
 	"github.com/budgetgw/gateway/internal/metrics"
 	"github.com/budgetgw/gateway/internal/peer"
-	"github.com/budgetgw/gateway/internal/routes"
 )
 
 // public serves the route table's public rows (a health probe such as Retool's
@@ -31,7 +30,7 @@ func (g *Gateway) public(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		canonical, err := routes.Canonical(x.up.relPath(r))
+		canonical, err := x.canonicalPath(r)
 		if err != nil {
 			next.ServeHTTP(w, r)
 			return

@@ -12,7 +12,7 @@ import (
 func (g *Gateway) route(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		x := exchangeOf(r)
-		canonical, err := routes.Canonical(x.up.relPath(r))
+		canonical, err := x.canonicalPath(r)
 		if err != nil {
 			detail := "The path is not in canonical form, so the gateway cannot tell which API operation it is. Send the plain path, without encoded slashes, dot segments or ';' parameters."
 			if errors.Is(err, routes.ErrNotCanonical) {

@@ -11,7 +11,6 @@ import (
 	"github.com/budgetgw/gateway/internal/budget"
 	"github.com/budgetgw/gateway/internal/config"
 	"github.com/budgetgw/gateway/internal/openapi"
-	"github.com/budgetgw/gateway/internal/routes"
 )
 
 // serveSpec answers {mount}/api/v2/spec with the upstream's OpenAPI document as this
@@ -21,7 +20,7 @@ func (g *Gateway) serveSpec(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		x := exchangeOf(r)
 		if sp := g.specs.Get(x.up.name); sp != nil {
-			if canonical, err := routes.Canonical(x.up.relPath(r)); err == nil && openapi.IsSpecRequest(r.Method, canonical) {
+			if canonical, err := x.canonicalPath(r); err == nil && openapi.IsSpecRequest(r.Method, canonical) {
 				x.outcome = "spec"
 				sp.Serve(w, r, x.caller.Scopes)
 				return

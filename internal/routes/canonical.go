@@ -37,6 +37,7 @@ func Canonical(rawPath string) (string, error) {
 	}
 	segs := make([]string, 0, 8)
 	trailing := false
+	same := true // nothing decoded, resolved or collapsed: the result is rawPath itself
 	rest := rawPath[1:]
 	for n := 1; ; n++ {
 		raw, after, more := strings.Cut(rest, "/")
@@ -48,11 +49,15 @@ func Canonical(rawPath string) (string, error) {
 			if last {
 				break
 			}
+			same = false
 			continue
 		}
 		seg, escaped, err := decodeSegment(raw)
 		if err != nil {
 			return "", refuse("segment %d: %s", n, err)
+		}
+		if escaped || seg == "." || seg == ".." {
+			same = false
 		}
 		switch {
 		case (seg == "." || seg == "..") && escaped:
@@ -72,6 +77,9 @@ func Canonical(rawPath string) (string, error) {
 		if last {
 			break
 		}
+	}
+	if same { // the common case costs no copy
+		return rawPath, nil
 	}
 	out := "/" + strings.Join(segs, "/")
 	if trailing && len(segs) > 0 {

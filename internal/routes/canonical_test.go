@@ -95,3 +95,22 @@ func TestCanonicalErrorsSayWhy(t *testing.T) {
 		t.Fatalf("error = %v", err)
 	}
 }
+
+// A path already in canonical form, the common case, is its own result and costs no
+// allocation; one that needed any change is still rewritten.
+func TestCanonicalPathIsReturnedAsIs(t *testing.T) {
+	for _, p := range []string{"/", "/api/v2/users", "/api/v2/users/", "/api/v2/users/42", "/api/v2/apps/a-b_c.d~e", "/x/:colon/@at/!$&'()*+,="} {
+		got, err := Canonical(p)
+		if err != nil || got != p {
+			t.Errorf("Canonical(%q) = %q, %v; want it unchanged", p, got, err)
+		}
+		if n := testing.AllocsPerRun(100, func() { _, _ = Canonical(p) }); n != 0 {
+			t.Errorf("Canonical(%q) allocates %v times; a canonical path should cost none", p, n)
+		}
+	}
+	for p, want := range map[string]string{"//api/v2/users": "/api/v2/users", "/api/./v2": "/api/v2", "/api/x/../v2": "/api/v2", "/api/v2/x/..": "/api/v2/", "/api/%41": "/api/A", "/api//v2/": "/api/v2/"} {
+		if got, err := Canonical(p); err != nil || got != want {
+			t.Errorf("Canonical(%q) = %q, %v; want %q", p, got, err, want)
+		}
+	}
+}
