@@ -6,10 +6,12 @@ import (
 	"github.com/go-chi/chi/v5"
 )
 
-// router is the request pipeline, in order. Each step answers or passes on.
+// router is the request pipeline, in order. Each step answers or passes on, and every
+// request that passes them all is forwarded: the steps are the routing (an unknown route
+// is refused by the route step), so they are chained directly, without a mux's tree,
+// route context and path values per request.
 func (g *Gateway) router() http.Handler {
-	r := chi.NewRouter()
-	r.Use(
+	return chi.Chain(
 		g.requestID,    // X-Request-Id: kept if sane, else minted; echoed and forwarded
 		g.observe,      // one access-log line and the request metrics, whatever happens below
 		g.recoverPanic, // a bug answers 500 and is logged (inside observe, so it gets its line)
@@ -27,9 +29,5 @@ func (g *Gateway) router() http.Handler {
 		g.traceWait,    // tracing: the wait-for-points span opens
 		g.spend,        // points from the shared budget: wait, or 429/503
 		g.tracePaid,    // tracing: it closes with the decision (cost, waited, used)
-	)
-	r.Handle("/*", http.HandlerFunc(g.forward)) // org token in, caller credentials out
-	r.NotFound(g.forward)
-	r.MethodNotAllowed(g.forward)
-	return r
+	).HandlerFunc(g.forward) // org token in, caller credentials out
 }
