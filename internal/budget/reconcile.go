@@ -28,14 +28,25 @@ func (r *reconciler) flying(budget string) *atomic.Int64 {
 	return v.(*atomic.Int64)
 }
 
-// Forwarding counts an admitted call's points as on their way to the upstream until the
-// returned func is called (when its answer arrives or the call fails). Reconcile needs
-// the count: the upstream's answer does not yet include calls still travelling.
-func (g *Gate) Forwarding(spec *Spec, d Decision) (answered func()) {
+// Forwarding counts an admitted call's points as on their way to the upstream until
+// Answered is called on what it returns (when its answer arrives or the call fails).
+// Reconcile needs the count: the upstream's answer does not yet include calls still
+// travelling.
+func (g *Gate) Forwarding(spec *Spec, d Decision) Flying {
 	n := g.rec.flying(spec.Name)
 	n.Add(d.Cost)
-	return func() { n.Add(-d.Cost) }
+	return Flying{n: n, cost: d.Cost}
 }
+
+// Flying is one call's points on their way to the upstream (a value: a forwarded call
+// allocates nothing for it).
+type Flying struct {
+	n    *atomic.Int64
+	cost int64
+}
+
+// Answered ends the call's flight; call it once.
+func (f Flying) Answered() { f.n.Add(-f.cost) }
 
 // Reconciliation is what one upstream answer taught about a budget.
 type Reconciliation struct {

@@ -30,7 +30,7 @@ func TestReconcileCountsWhatTheUpstreamSaysWasSpentOutside(t *testing.T) {
 	doneSecond := g.Forwarding(spec, second)
 	// The gateway counts 4 used (96 left); the upstream saw 2 of them plus 10 from outside.
 	rec, err := g.Reconcile(spec, second, 100-2-10)
-	doneSecond()
+	doneSecond.Answered()
 	if err != nil || rec.Gap != 10 || rec.Throttled {
 		t.Fatalf("Reconcile = %+v, %v; want a gap of 10 points absorbed", rec, err)
 	}
@@ -42,7 +42,7 @@ func TestReconcileCountsWhatTheUpstreamSaysWasSpentOutside(t *testing.T) {
 	if !again.Throttled {
 		t.Fatalf("a second gap within moments was absorbed again: %+v", again)
 	}
-	doneFirst()
+	doneFirst.Answered()
 
 	now = now.Add(time.Second)
 	none, err := g.Reconcile(spec, first, 100)

@@ -34,7 +34,7 @@ func (g *Gateway) forward(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	x.outcome = "forwarded"
 	x.upStart = g.now()
-	defer g.gate.Forwarding(x.up.spec, x.decision)()
+	defer g.gate.Forwarding(x.up.spec, x.decision).Answered()
 	g.reverse.ServeHTTP(&informationalGuard{ResponseWriter: w, id: x.id}, r.WithContext(ctx))
 }
 

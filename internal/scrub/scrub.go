@@ -83,16 +83,7 @@ func (s *Scrubber) Answer(resp *http.Response, found func(part string)) error {
 	if err := decodeAnswer(resp); err != nil {
 		return err
 	}
-	trailer := resp.Trailer
-	resp.Body = &scrubReader{src: resp.Body, s: s,
-		found: func() { found("body") },
-		atEOF: func() {
-			// The transport fills resp.Trailer at the end of the body; the reverse proxy
-			// copies it after, so masking it here is in time.
-			if trailer != nil && s.Header(trailer) {
-				found("trailer")
-			}
-		}}
+	resp.Body = &scrubReader{src: resp.Body, s: s, found: found, trailer: resp.Trailer}
 	return nil
 }
 
@@ -157,8 +148,10 @@ func (b *gunzipBody) Close() error { return b.src.Close() }
 type scrubReader struct {
 	src   io.ReadCloser
 	s     *Scrubber
-	found func()
-	atEOF func()
+	found func(part string) // "body" the first time the token is masked, "trailer" for the trailer
+	// trailer is the answer's: the transport fills it at the end of the body, and the
+	// reverse proxy copies it after, so masking it at EOF is in time.
+	trailer http.Header
 
 	buf         []byte
 	pooled      *[]byte // buf's pool entry, returned on Close
@@ -219,14 +212,14 @@ func (r *scrubReader) fill() {
 		i += j + len(tok)
 		if !r.foundBefore {
 			r.foundBefore = true
-			r.found()
+			r.found("body")
 		}
 	}
 	r.ready = r.end - heldBack(r.buf[max(r.start, r.end-(len(tok)-1)):r.end], tok)
 	if err != nil {
 		r.err = err
-		if errors.Is(err, io.EOF) && r.atEOF != nil {
-			r.atEOF()
+		if errors.Is(err, io.EOF) && r.trailer != nil && r.s.Header(r.trailer) {
+			r.found("trailer")
 		}
 	}
 }

@@ -59,7 +59,7 @@ func TestScrubReaderMasksTheTokenAcrossEveryReadBoundary(t *testing.T) {
 		want := strings.ReplaceAll(body, token, string(s.mask))
 		for _, sizes := range [][]int{{1}, {2, 3}, {len(token) - 1}, {len(token)}, {len(token) + 1}, {7, 1, 64 << 10}, {64 << 10}} {
 			found := 0
-			r := &scrubReader{src: io.NopCloser(&chunked{b: []byte(body), sizes: sizes}), s: s, found: func() { found++ }}
+			r := &scrubReader{src: io.NopCloser(&chunked{b: []byte(body), sizes: sizes}), s: s, found: func(string) { found++ }}
 			got, err := io.ReadAll(iotest.OneByteReader(r))
 			if err != nil {
 				t.Fatalf("body %d, chunks %v: %v", bi, sizes, err)
@@ -70,7 +70,7 @@ func TestScrubReaderMasksTheTokenAcrossEveryReadBoundary(t *testing.T) {
 			if strings.Contains(body, token) != (found == 1) {
 				t.Fatalf("body %d, chunks %v: found told %d times; want once exactly when the token is there", bi, sizes, found)
 			}
-			got2, _ := io.ReadAll(&scrubReader{src: io.NopCloser(&chunked{b: []byte(body), sizes: sizes}), s: s, found: func() {}})
+			got2, _ := io.ReadAll(&scrubReader{src: io.NopCloser(&chunked{b: []byte(body), sizes: sizes}), s: s, found: func(string) {}})
 			if !bytes.Equal(got2, got) {
 				t.Fatalf("body %d, chunks %v: large reads and one-byte reads disagree", bi, sizes)
 			}
@@ -91,7 +91,7 @@ func BenchmarkScrubReader64KiB(b *testing.B) {
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
-		r := &scrubReader{src: io.NopCloser(bytes.NewReader(body)), s: s, found: func() {}}
+		r := &scrubReader{src: io.NopCloser(bytes.NewReader(body)), s: s, found: func(string) {}}
 		_, _ = io.Copy(io.Discard, r)
 		_ = r.Close()
 	}
