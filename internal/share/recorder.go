@@ -3,6 +3,7 @@ package share
 import (
 	"bytes"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -29,6 +30,9 @@ func NewRecorder(w http.ResponseWriter, limit int64, hold bool) *Recorder {
 	return &Recorder{w: w, limit: limit, hold: hold, header: http.Header{}, OnOverflow: func() {}}
 }
 
+// presize is the largest stated Content-Length the copy is sized for up front.
+const presize = 32 << 10
+
 func (rec *Recorder) Header() http.Header { return rec.header }
 
 func (rec *Recorder) WriteHeader(code int) {
@@ -54,6 +58,11 @@ func (rec *Recorder) WriteHeader(code int) {
 		rec.OnOverflow()
 		rec.Release()
 		return
+	}
+	// A body of known, modest length gets one allocation of its size, not a few growing
+	// ones. (Modest: the answer to a HEAD states a length and has no body.)
+	if n, err := strconv.ParseInt(rec.sent.Get("Content-Length"), 10, 64); err == nil && n > 0 && n <= min(rec.limit, presize) {
+		rec.body.Grow(int(n))
 	}
 	if !rec.hold {
 		rec.passHeader(false)
