@@ -9,7 +9,7 @@ import (
 // Headers with which web frameworks let a POST stand for another method. The scope check
 // and the route are decided on the request's own method, so an upstream that honoured one
 // of these would carry out an operation nobody checked.
-var methodOverrideHeaders = []string{"X-Http-Method-Override", "X-Method-Override", "X-Http-Method"}
+var methodOverrideHeaders = []string{"X-Http-Method-Override", "X-Method-Override", "X-Http-Method"} // canonical
 
 // methodOverrideParam is the query parameter with the same meaning (Rails, Laravel, ...).
 const methodOverrideParam = "_method"
@@ -17,10 +17,10 @@ const methodOverrideParam = "_method"
 // Upgrade reports an Upgrade header, or "upgrade" among the Connection options
 // (either alone is enough for some servers to switch).
 func Upgrade(h http.Header) bool {
-	if len(h.Values("Upgrade")) > 0 {
+	if len(h["Upgrade"]) > 0 { // canonical names: the map is read directly
 		return true
 	}
-	for _, v := range h.Values("Connection") {
+	for _, v := range h["Connection"] {
 		for opt := range strings.SplitSeq(v, ",") {
 			if strings.EqualFold(strings.TrimSpace(opt), "upgrade") {
 				return true
@@ -33,7 +33,7 @@ func Upgrade(h http.Header) bool {
 // Method reports a method override: one of the headers, or the query parameter.
 func Method(r *http.Request) bool {
 	for _, h := range methodOverrideHeaders {
-		if len(r.Header.Values(h)) > 0 {
+		if len(r.Header[h]) > 0 {
 			return true
 		}
 	}

@@ -39,3 +39,13 @@ func TestEverySpellingOfAMethodOverrideIsRecognised(t *testing.T) {
 		t.Error("the override header was not recognised")
 	}
 }
+
+// The header maps are read with these names directly, without canonicalising: a name not
+// in canonical form would never match, and an override would pass unseen.
+func TestOverrideHeadersAreCanonical(t *testing.T) {
+	for _, h := range methodOverrideHeaders {
+		if c := http.CanonicalHeaderKey(h); c != h {
+			t.Errorf("%q is not canonical (%q)", h, c)
+		}
+	}
+}

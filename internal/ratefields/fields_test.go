@@ -88,3 +88,13 @@ func TestPolicyWritesBothFields(t *testing.T) {
 		t.Errorf("RateLimit = %s", got)
 	}
 }
+
+// Remaining reads the header map with these names directly, without canonicalising: a
+// name not in canonical form would never match.
+func TestRemainingHeadersAreCanonical(t *testing.T) {
+	for _, h := range remainingHeaders {
+		if c := http.CanonicalHeaderKey(h); c != h {
+			t.Errorf("%q is not canonical (%q)", h, c)
+		}
+	}
+}

@@ -11,7 +11,7 @@ import (
 // RateLimit ("name";r=N;t=S, or remaining=N), RateLimit-Remaining, X-RateLimit-Remaining.
 // It runs on every answer, so it allocates nothing, also when no field is there.
 func Remaining(h http.Header) (int64, bool) {
-	if v := h.Get("RateLimit"); v != "" {
+	if v := first(h["Ratelimit"]); v != "" { // canonical names: no canonicalising per answer
 		for rest := v; rest != ""; {
 			var part string
 			if i := strings.IndexAny(rest, ";,"); i >= 0 {
@@ -28,7 +28,7 @@ func Remaining(h http.Header) (int64, bool) {
 		}
 	}
 	for _, name := range remainingHeaders {
-		if v := h.Get(name); v != "" {
+		if v := first(h[name]); v != "" {
 			if n, ok := nonNegative(v); ok {
 				return n, true
 			}
@@ -39,7 +39,15 @@ func Remaining(h http.Header) (int64, bool) {
 
 // remainingHeaders are the older remaining-quota fields, in canonical form (X-RateLimit-
 // and X-Ratelimit- are one field name).
-var remainingHeaders = []string{"Ratelimit-Remaining", "X-Ratelimit-Remaining"}
+var remainingHeaders = []string{"Ratelimit-Remaining", "X-Ratelimit-Remaining"} // canonical
+
+// first is Header.Get for a name already canonical.
+func first(vs []string) string {
+	if len(vs) == 0 {
+		return ""
+	}
+	return vs[0]
+}
 
 // nonNegative parses a decimal count, spaces around it allowed.
 func nonNegative(s string) (int64, bool) {
@@ -74,7 +82,7 @@ func RetryAfter(v string, now time.Time) (time.Duration, bool) {
 // preferences and across several Prefer fields). A malformed value is ignored, as the
 // RFC asks of preferences a server does not understand.
 func PreferWait(h http.Header) (int64, bool) {
-	for _, v := range h.Values("Prefer") {
+	for _, v := range h["Prefer"] {
 		for _, pref := range strings.Split(v, ",") {
 			pref, _, _ = strings.Cut(pref, ";") // parameters of a preference
 			name, val, ok := strings.Cut(pref, "=")

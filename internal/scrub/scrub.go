@@ -99,7 +99,7 @@ func answerHasBody(resp *http.Response) bool {
 // decode) and refuses any other.
 func decodeAnswer(resp *http.Response) error {
 	var codings []string
-	for _, v := range resp.Header.Values("Content-Encoding") {
+	for _, v := range resp.Header["Content-Encoding"] { // canonical: read directly
 		for c := range strings.SplitSeq(v, ",") {
 			if c = strings.ToLower(strings.TrimSpace(c)); c != "" && c != "identity" {
 				codings = append(codings, c)

@@ -61,7 +61,7 @@ func (rec *Recorder) WriteHeader(code int) {
 	}
 	// A body of known, modest length gets one allocation of its size, not a few growing
 	// ones. (Modest: the answer to a HEAD states a length and has no body.)
-	if n, err := strconv.ParseInt(rec.sent.Get("Content-Length"), 10, 64); err == nil && n > 0 && n <= min(rec.limit, presize) {
+	if n, err := strconv.ParseInt(first(rec.sent["Content-Length"]), 10, 64); err == nil && n > 0 && n <= min(rec.limit, presize) {
 		rec.body.Grow(int(n))
 	}
 	if !rec.hold {
@@ -108,9 +108,17 @@ func (rec *Recorder) Write(b []byte) (int, error) {
 	return rec.w.Write(b)
 }
 
+// first is Header.Get for a name already canonical (no canonicalising per answer).
+func first(vs []string) string {
+	if len(vs) == 0 {
+		return ""
+	}
+	return vs[0]
+}
+
 // streamed reports a server-sent event stream.
 func streamed(h http.Header) bool {
-	mt, _, _ := strings.Cut(h.Get("Content-Type"), ";")
+	mt, _, _ := strings.Cut(first(h["Content-Type"]), ";")
 	return strings.EqualFold(strings.TrimSpace(mt), "text/event-stream")
 }
 
