@@ -7,6 +7,7 @@ import (
 
 	"github.com/budgetgw/gateway/internal/auth"
 	"github.com/budgetgw/gateway/internal/budget"
+	"github.com/budgetgw/gateway/internal/metrics"
 	"github.com/budgetgw/gateway/internal/readdeadline"
 	"github.com/budgetgw/gateway/internal/routes"
 	"github.com/budgetgw/gateway/internal/tracing"
@@ -42,6 +43,13 @@ type exchange struct {
 	trace *tracing.Request // nil unless tracing is on
 
 	body *readdeadline.Body // the request body, read under server.read_timeout; nil without one
+
+	// The metric children last looked up for this request, and for which key.
+	calls    *metrics.Call
+	callsKey seriesKey
+
+	// sw is the observe step's writer, kept here to save an allocation per request.
+	sw statusWriter
 
 	// The request path made canonical, once: the public, spec and route steps all ask.
 	pathDone  bool

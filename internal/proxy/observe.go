@@ -43,7 +43,8 @@ func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 // the line is written while the panic passes, which then goes on to net/http.
 func (g *Gateway) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &exchangeOf(r).sw // requestID made the exchange
+		sw.ResponseWriter = w
 		if g.tracer != nil {
 			r = g.startServerSpan(r, exchangeOf(r))
 		}

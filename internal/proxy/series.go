@@ -32,8 +32,17 @@ type seriesKey struct {
 
 // series returns the metric children for x's upstream, route family and caller as far as
 // the request got (the rest "none").
+// The exchange keeps the last answer, so the steps after routing share one lookup.
 func (g *Gateway) series(x *exchange) *metrics.Call {
 	k := seriesKey{x.up, x.route, x.caller}
+	if x.calls != nil && x.callsKey == k {
+		return x.calls
+	}
+	x.calls, x.callsKey = g.lookupSeries(x, k), k
+	return x.calls
+}
+
+func (g *Gateway) lookupSeries(x *exchange, k seriesKey) *metrics.Call {
 	c := x.snap.series
 	if v, ok := c.m.Load(k); ok {
 		return v.(*metrics.Call)
