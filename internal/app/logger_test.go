@@ -2,17 +2,21 @@ package app_test
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/budgetgw/gateway/internal/app"
+	"github.com/budgetgw/gateway/internal/logline"
 )
 
 // The access log is buffered so that no request waits for the disk; what that must not
@@ -109,5 +113,52 @@ func TestABadLevelNamesTheKey(t *testing.T) {
 	t.Parallel()
 	if _, _, err := app.NewLogger("loud"); err == nil || err.Error()[:10] != "log.level:" {
 		t.Errorf("error %v, want one naming log.level", err)
+	}
+}
+
+// The production logger takes access lines already encoded (package logline), in order
+// with its own entries: without that, every request's line would go through zap's fields.
+func TestTheLoggerTakesEncodedLinesInOrder(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "access.log")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	log, closeLog, err := app.NewLoggerTo("info", f, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lw, ok := log.Core().(logline.Writer)
+	if !ok {
+		t.Fatalf("the logger's core (%T) does not take encoded lines", log.Core())
+	}
+	log.Info("before")
+	l := logline.Start(zapcore.InfoLevel, time.Now(), "request")
+	l.String("request_id", "r1")
+	if err := lw.WriteLine(l.End()); err != nil {
+		t.Fatal(err)
+	}
+	l.Release()
+	log.Info("after")
+	if err := closeLog(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var msgs []string
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		var line struct{ Msg, Level string }
+		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
+			t.Fatalf("not a JSON line: %v: %s", err, sc.Text())
+		}
+		msgs = append(msgs, line.Level+" "+line.Msg)
+	}
+	if want := []string{"info before", "info request", "info after"}; !slices.Equal(msgs, want) {
+		t.Errorf("lines %q, want %q", msgs, want)
 	}
 }
