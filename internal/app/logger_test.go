@@ -19,22 +19,30 @@ import (
 	"github.com/budgetgw/gateway/internal/logline"
 )
 
-// The access log is buffered so that no request waits for the disk; what that must not
-// cost is a line: every line written before close is in the file afterwards, whole, one
-// JSON object per line, however many requests wrote at once.
-func TestEveryLogLineIsWrittenWholeByClose(t *testing.T) {
-	t.Parallel()
-	path := filepath.Join(t.TempDir(), "access.log")
+// fileLogger is the production logger at info, writing to a file of its own (path), with
+// flushEvery between timed flushes.
+func fileLogger(t *testing.T, flushEvery time.Duration) (log *zap.Logger, closeLog func() error, path string) {
+	t.Helper()
+	path = filepath.Join(t.TempDir(), "access.log")
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.Close() })
-	// An hour between timed flushes: only the buffer filling up and close write anything.
-	log, closeLog, err := app.NewLoggerTo("info", f, time.Hour)
+	log, closeLog, err = app.NewLoggerTo("info", f, flushEvery)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return log, closeLog, path
+}
+
+// The access log is buffered so that no request waits for the disk; what that must not
+// cost is a line: every line written before close is in the file afterwards, whole, one
+// JSON object per line, however many requests wrote at once.
+func TestEveryLogLineIsWrittenWholeByClose(t *testing.T) {
+	t.Parallel()
+	// An hour between timed flushes: only the buffer filling up and close write anything.
+	log, closeLog, path := fileLogger(t, time.Hour)
 	const writers, each = 8, 2000 // well over the buffer's size in all
 	var wg sync.WaitGroup
 	for w := range writers {
@@ -86,16 +94,7 @@ func TestEveryLogLineIsWrittenWholeByClose(t *testing.T) {
 // soon, so a quiet gateway's log is not hours behind.
 func TestALoneLineIsWrittenByTheTimedFlush(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "access.log")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	log, closeLog, err := app.NewLoggerTo("info", f, 10*time.Millisecond)
-	if err != nil {
-		t.Fatal(err)
-	}
+	log, closeLog, path := fileLogger(t, 10*time.Millisecond)
 	t.Cleanup(func() { _ = closeLog() })
 	log.Info("request", zap.String("request_id", "lone"))
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
@@ -120,16 +119,7 @@ func TestABadLevelNamesTheKey(t *testing.T) {
 // with its own entries: without that, every request's line would go through zap's fields.
 func TestTheLoggerTakesEncodedLinesInOrder(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "access.log")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	log, closeLog, err := app.NewLoggerTo("info", f, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
+	log, closeLog, path := fileLogger(t, time.Hour)
 	lw, ok := log.Core().(logline.Writer)
 	if !ok {
 		t.Fatalf("the logger's core (%T) does not take encoded lines", log.Core())
